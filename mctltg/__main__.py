@@ -1,0 +1,3 @@
+from mctltg.cli import main
+
+raise SystemExit(main())

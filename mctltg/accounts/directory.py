@@ -1,0 +1,56 @@
+"""Who is calling, and which Telegram account serves them.
+
+The tools layer asks the directory two things: the identity for a signed-in
+subject, and that identity's usable account. Account state lives in the database
+(status) and in the pool (connection); the directory reconciles the two so a
+revoked account is refused the same way whichever side noticed first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from mctltg.accounts.pool import AccountPool, AccountState
+from mctltg.errors import AccountRevoked, NoAccount
+from mctltg.storage import AccountRow, Accounts, Identities, IdentityRow
+
+__all__ = ["AccountDirectory"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class AccountDirectory:
+    """Maps identities to accounts and runs Telegram operations for them."""
+
+    def __init__(self, *, identities: Identities, accounts: Accounts, pool: AccountPool) -> None:
+        self.identities = identities
+        self.accounts = accounts
+        self.pool = pool
+
+    async def identity(self, subject: str, *, display_name: str = "") -> IdentityRow:
+        """The identity for a signed-in subject, created on first sight."""
+        return await self.identities.ensure(subject, display_name=display_name)
+
+    async def account_of(self, identity_id: int) -> AccountRow:
+        """The identity's active account.
+
+        Raises:
+            NoAccount: the identity never connected Telegram (or deleted it).
+            AccountRevoked: it was disconnected, or Telegram ended the session.
+        """
+        row = await self.accounts.for_identity(identity_id)
+        if row is None or row.status == "pending":
+            raise NoAccount()
+        if row.status == "revoked" or self.pool.state(row.id) is AccountState.REVOKED:
+            raise AccountRevoked()
+        if self.pool.state(row.id) is None:
+            await self.pool.start(row.id)  # resumed lazily, e.g. after a pool restart
+        return row
+
+    async def call(self, identity_id: int, operation: str, fn: Callable[Concatenate[Any, P], Awaitable[T]],
+                   *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a Telegram operation as the identity's account (see ``AccountPool.call``)."""
+        row = await self.account_of(identity_id)
+        return await self.pool.call(row.id, operation, fn, *args, **kwargs)

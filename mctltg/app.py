@@ -1,0 +1,208 @@
+"""The composition root: build every service from ``Settings`` and run them in one tree.
+
+This is the only module that chooses between real Telegram and the sandbox world,
+and the only one that knows every layer. The nursery tree, outermost first:
+
+    database (writer thread) → asyncio bridge (Telethon thread) → account pool
+    → Hypercorn (MCP session manager + Quart-Trio app in its lifespan)
+
+Shutdown runs in reverse: Hypercorn drains for ``SHUTDOWN_GRACE``, the MCP manager
+stops, account tasks save their sessions and disconnect (shielded), the Telethon
+thread joins, the database closes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import trio
+from mcp.server.transport_security import TransportSecuritySettings
+
+from mctltg import __version__
+from mctltg.accounts import AccountDirectory, AccountPool, Timeouts, open_account_pool
+from mctltg.asgi import create_asgi_app, serve, wait_for_signal
+from mctltg.config import Settings
+from mctltg.crypto import Sealer
+from mctltg.errors import SessionDead
+from mctltg.storage import Accounts, Database, Identities, open_database
+from mctltg.telegram import (
+    AsyncioBridge,
+    ClientFactory,
+    ClientOptions,
+    SealedSession,
+    TelethonFactory,
+    build_client,
+    open_asyncio_bridge,
+    ops,
+)
+from mctltg.tools import ToolDeps, build_mcp_server
+from mctltg.tools.context import OPERATOR_SUBJECT
+from mctltg.web import create_web_app
+
+if TYPE_CHECKING:
+    from mctltg.sandbox import SandboxWorld
+
+__all__ = ["Services", "open_services", "provision_sandbox_account", "run"]
+
+logger = logging.getLogger(__name__)
+
+SANDBOX_API_ID = 1
+SANDBOX_API_HASH = "sandbox"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Services:
+    """Everything a running server holds; handed explicitly to each layer."""
+
+    settings: Settings
+    database: Database
+    identities: Identities
+    accounts: Accounts
+    bridge: AsyncioBridge
+    pool: AccountPool
+    directory: AccountDirectory
+    world: SandboxWorld | None
+
+
+class SandboxFactory:
+    """A ``ClientFactory`` whose clients talk to the in-process sandbox world."""
+
+    def __init__(self, world: SandboxWorld, options: ClientOptions) -> None:
+        self._world = world
+        self._options = options
+
+    def __call__(self, session: SealedSession) -> Any:
+        client = build_client(session, self._options)
+        self._world.attach(client)
+        return client
+
+
+def _client_options(settings: Settings) -> ClientOptions:
+    if settings.telegram_sandbox:
+        return ClientOptions(api_id=SANDBOX_API_ID, api_hash=SANDBOX_API_HASH, device_name=settings.device_name,
+                             app_version=f"mctltg {__version__}")
+    assert settings.tg_api_id is not None and settings.tg_api_hash is not None
+    return ClientOptions(api_id=settings.tg_api_id, api_hash=settings.tg_api_hash.value.decode(),
+                         device_name=settings.device_name, app_version=f"mctltg {__version__}")
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, *, world: SandboxWorld | None = None) -> AsyncIterator[Services]:
+    """Open the database, the Telethon thread and the account pool; resume accounts.
+
+    With ``TELEGRAM_SANDBOX`` and no ``world`` given, a fresh demo world is seeded.
+    Entering blocks until active accounts have been started (not connected).
+    """
+    assert settings.encryption_key is not None
+    previous = [settings.encryption_key_previous.value] if settings.encryption_key_previous else []
+    sealer = Sealer(settings.encryption_key.value, previous_keys=previous)
+    factory: ClientFactory
+    if settings.telegram_sandbox:
+        from mctltg.sandbox import SandboxWorld, seed_demo_world  # noqa: PLC0415 (kept off the production path)
+
+        if world is None:
+            world = SandboxWorld()
+            seed_demo_world(world)
+        factory = SandboxFactory(world, _client_options(settings))
+    else:
+        factory = TelethonFactory(_client_options(settings))
+    timeouts = Timeouts(connect=settings.connect_timeout, call=settings.call_timeout,
+                        ready_wait=min(10.0, settings.call_timeout))
+    async with open_database(settings.database_url) as database:
+        identities = Identities(database)
+        accounts = Accounts(database, sealer)
+        async with open_asyncio_bridge() as bridge, open_account_pool(
+            bridge=bridge, factory=factory, accounts=accounts, timeouts=timeouts
+        ) as pool:
+            directory = AccountDirectory(identities=identities, accounts=accounts, pool=pool)
+            services = Services(settings=settings, database=database, identities=identities, accounts=accounts,
+                                bridge=bridge, pool=pool, directory=directory, world=world)
+            resumed = await pool.start_all_active()
+            logger.info("accounts resumed", extra={"accounts": resumed})
+            yield services
+
+
+async def provision_sandbox_account(services: Services, *, telegram_user_id: int,
+                                    subject: str = OPERATOR_SUBJECT, send_enabled: bool = False) -> int:
+    """Give ``subject`` a logged-in sandbox account for ``telegram_user_id``; returns its id.
+
+    Used by ``mctltg demo`` and tests: the world mints an authorized auth key, which is
+    sealed into the account row exactly as a real login would leave it.
+    """
+    assert services.world is not None, "only a sandbox server can provision sandbox accounts"
+    key = services.world.authorize_new_key(telegram_user_id)
+    from mctltg.sandbox import SANDBOX_DC_ID  # noqa: PLC0415
+
+    session = SealedSession.with_auth_key(key, dc_id=SANDBOX_DC_ID, address="127.0.0.1", port=443)
+    identity = await services.identities.ensure(subject, display_name=subject)
+    row = await services.accounts.create(identity.id, device_name=services.settings.device_name, sandbox=True)
+    await services.accounts.save_session(row.id, session.to_bytes())
+    await services.pool.start(row.id)
+    profile = await services.pool.call(row.id, "get_me", ops.fetch_profile)
+    if profile is None:
+        raise SessionDead("AUTH_KEY_UNREGISTERED")
+    await services.accounts.activate(row.id, telegram_user_id=profile.user_id, username=profile.username,
+                                     display_name=profile.display_name)
+    if send_enabled:
+        await services.accounts.set_send_enabled(row.id, True)
+    return row.id
+
+
+def _transport_security(settings: Settings) -> TransportSecuritySettings:
+    """Host/Origin allowlist against DNS rebinding, derived from PUBLIC_BASE_URL and ADDR."""
+    public = urlsplit(settings.public_base_url)
+    hosts = {public.netloc, f"{settings.host}:{settings.port}"}
+    origins = {f"{public.scheme}://{public.netloc}"}
+    if settings.host in ("127.0.0.1", "localhost", "::1", "0.0.0.0"):
+        hosts |= {"127.0.0.1:*", "localhost:*", "[::1]:*"}
+        origins |= {"http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"}
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=sorted(hosts),
+                                     allowed_origins=sorted(origins))
+
+
+def build_asgi_app(services: Services) -> Any:
+    """The one ASGI app over ``services``."""
+    settings = services.settings
+    deps = ToolDeps(directory=services.directory, operator_mode=settings.operator_mode,
+                    sandbox=settings.telegram_sandbox, allow_send=settings.allow_send)
+    mcp = build_mcp_server(deps)
+    mcp_app = mcp.streamable_http_app(json_response=False, stateless_http=False,
+                                      transport_security=_transport_security(settings), host=settings.host)
+
+    async def readiness() -> str | None:
+        try:
+            with trio.fail_after(2):
+                await services.database.ping()
+        except Exception:
+            return "the database does not answer"
+        if not services.pool.running:
+            return "the account supervisor is not running"
+        return None
+
+    web = create_web_app(readiness=readiness)
+    return create_asgi_app(mcp_app=mcp_app, session_manager=mcp.session_manager, web_app=web)
+
+
+async def run(settings: Settings, *, world: SandboxWorld | None = None,
+              shutdown_trigger: Callable[[], Awaitable[Any]] = wait_for_signal,
+              on_ready: Callable[[Services, list[str]], Awaitable[None]] | None = None,
+              task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+    """Run the whole server until ``shutdown_trigger`` returns.
+
+    ``task_status.started`` receives the bound addresses once HTTP listens.
+    ``on_ready`` (demo, tests) runs after that, inside the tree.
+    """
+    async with open_services(settings, world=world) as services:
+        app = build_asgi_app(services)
+        async with trio.open_nursery() as nursery:
+            binds = await nursery.start(serve, app, settings, shutdown_trigger=shutdown_trigger)
+            logger.info("listening", extra={"binds": ",".join(binds), "mcp": settings.mcp_url})
+            if on_ready is not None:
+                await on_ready(services, binds)
+            task_status.started(binds)
+        logger.info("HTTP stopped; stopping accounts")

@@ -1,0 +1,136 @@
+"""The ``mctltg`` command: parse arguments, build ``Settings``, call ``app``.
+
+Nothing here does real work beyond wiring; ``main(argv) -> int`` is testable.
+Exit codes: 0 success, 1 runtime failure, 2 bad settings or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+import secrets
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import trio
+
+from mctltg import __version__
+from mctltg.config import SCHEMA, Settings, load_settings
+from mctltg.errors import ConfigError
+
+__all__ = ["main"]
+
+logger = logging.getLogger("mctltg")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mctltg", description="A remote MCP server for a Telegram user account.")
+    parser.add_argument("--env-file", type=Path, default=Path(".env"),
+                        help="read settings from this file too (default: .env if present)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("serve", help="run the server with settings from the environment")
+    demo = commands.add_parser("demo", help="run a throw-away server over the sandbox Telegram")
+    demo.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    demo.add_argument("--port", type=int, default=8080, help="port to bind (default 8080; 0 picks one)")
+    demo.add_argument("--allow-send", action="store_true",
+                      help="open every send gate so send_message really sends (in the sandbox)")
+    commands.add_parser("keygen", help="print a fresh ENCRYPTION_KEY and OAUTH_JWT_SIGNING_KEY")
+    commands.add_parser("version", help="print the version")
+    settings = commands.add_parser("settings", help="print every setting (markdown table or .env example)")
+    settings.add_argument("--format", choices=("table", "env"), default="table")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "version":
+            print(f"mctltg {__version__}", file=out)
+            return 0
+        if args.command == "keygen":
+            print(f"ENCRYPTION_KEY={secrets.token_hex(32)}", file=out)
+            print(f"OAUTH_JWT_SIGNING_KEY={secrets.token_urlsafe(48)}", file=out)
+            return 0
+        if args.command == "settings":
+            print(_settings_table() if args.format == "table" else _env_example(), file=out)
+            return 0
+        if args.command == "serve":
+            return _serve(load_settings(env_file=args.env_file))
+        if args.command == "demo":
+            return _demo(args.host, args.port, allow_send=args.allow_send, out=out)
+    except ConfigError as exc:
+        print(f"mctltg: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def _serve(settings: Settings) -> int:
+    from mctltg import app  # noqa: PLC0415 (the heavy imports wait until a server is wanted)
+    from mctltg.observability import configure_logs  # noqa: PLC0415
+
+    configure_logs(settings.log_level_number, sandbox=settings.telegram_sandbox)
+    trio.run(app.run, settings)
+    return 0
+
+
+def _demo(host: str, port: int, *, allow_send: bool, out: TextIO) -> int:
+    from mctltg import app  # noqa: PLC0415
+    from mctltg.observability import configure_logs  # noqa: PLC0415
+    from mctltg.sandbox import SandboxWorld, seed_demo_world  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="mctltg-demo-") as folder:
+        shown_host = f"[{host}]" if ":" in host else host
+        settings = load_settings(environ={}, overrides={
+            "ADDR": f"{shown_host}:{port}",
+            "AUTH_MODE": "local-dev",
+            "AUTH_REQUIRED": "false",
+            "TELEGRAM_SANDBOX": "true",
+            "ALLOW_SEND": "true" if allow_send else "false",
+            "DATABASE_URL": str(Path(folder) / "demo.db"),
+            "ENCRYPTION_KEY": secrets.token_hex(32),
+            "TG_DEVICE_NAME": "mctltg demo",
+            "LOG_LEVEL": "INFO",
+        })
+        configure_logs(settings.log_level_number, sandbox=True)
+        world = SandboxWorld()
+        demo = seed_demo_world(world)
+
+        async def on_ready(services: app.Services, binds: list[str]) -> None:
+            await app.provision_sandbox_account(services, telegram_user_id=demo.me, send_enabled=allow_send)
+            url = binds[0].replace("0.0.0.0", "127.0.0.1")
+            print(f"mctltg demo: SANDBOX Telegram (no real account is used)\n"
+                  f"  MCP endpoint: {url}/mcp\n"
+                  f"  try it:       npx @modelcontextprotocol/inspector  (Streamable HTTP, {url}/mcp)\n"
+                  f"  stop:         Ctrl+C", file=out, flush=True)
+
+        trio.run(functools.partial(app.run, settings, world=world, on_ready=on_ready))
+    return 0
+
+
+def _settings_table() -> str:
+    rows = ["| variable | default | what it does |", "|---|---|---|"]
+    for setting in SCHEMA:
+        default = "" if setting.default is None else f"`{setting.default}`"
+        rows.append(f"| `{setting.env}` | {default} | {setting.help} |")
+    return "\n".join(rows)
+
+
+def _env_example() -> str:
+    lines = ["# mctltg settings: every variable, its default, one line each.",
+             "# Generate keys with `mctltg keygen`.", ""]
+    for setting in SCHEMA:
+        lines.append(f"# {setting.help}")
+        value = "" if setting.default is None else setting.default
+        lines.append(f"{setting.env}={value}" if setting.default is not None or not setting.secret
+                     else f"{setting.env}=")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

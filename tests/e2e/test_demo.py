@@ -1,0 +1,103 @@
+"""`mctltg demo` end to end: a real process, real HTTP, the official MCP client."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import httpx
+import trio
+from mcp import Client
+
+from tests.e2e.servers import start_demo
+
+LEGACY_INIT = {
+    "jsonrpc": "2.0", "id": 1, "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+               "clientInfo": {"name": "e2e", "version": "1"}},
+}
+HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+async def test_an_mcp_client_lists_tools_and_calls_list_dialogs_on_the_demo() -> None:
+    async with start_demo() as server:
+        with trio.fail_after(30):
+            async with Client(f"{server.url}/mcp") as client:
+                tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+                assert "list_dialogs" in tools
+                listed = tools["list_dialogs"]
+                assert listed.annotations is not None
+                assert listed.annotations.read_only_hint is True
+                assert listed.annotations.open_world_hint is True
+                assert listed.output_schema is not None
+                result = await client.call_tool("list_dialogs", {"limit": 20})
+                assert not result.is_error
+                content = result.structured_content
+                assert content is not None
+                assert content["sandbox"] is True
+                titles = {dialog["title"] for dialog in content["dialogs"]}
+                assert len(titles) >= 5
+                assert all(dialog["peer"].split(":")[0] in ("user", "chat", "channel")
+                           for dialog in content["dialogs"])
+                assert any(dialog["unread_count"] > 0 for dialog in content["dialogs"])
+
+
+async def test_out_of_range_input_is_a_clear_tool_error() -> None:
+    async with start_demo() as server:
+        with trio.fail_after(30):
+            async with Client(f"{server.url}/mcp") as client:
+                result = await client.call_tool("list_dialogs", {"limit": 500})
+                assert result.is_error
+                assert result.structured_content == {
+                    "error": "invalid_input", "field": "limit",
+                    "message": "limit: must be from 1 to 200; got 500",
+                }
+
+
+async def test_mcp_with_a_trailing_slash_answers_without_a_redirect() -> None:
+    async with start_demo() as server:
+        with trio.fail_after(30):
+            async with httpx.AsyncClient() as http:
+                response = await http.post(f"{server.url}/mcp/", json=LEGACY_INIT, headers=HEADERS)
+                assert response.status_code == 200
+                assert "mcp-session-id" in response.headers
+
+
+async def test_health_and_readiness_probes_answer() -> None:
+    async with start_demo() as server:
+        with trio.fail_after(30):
+            async with httpx.AsyncClient() as http:
+                assert (await http.get(f"{server.url}/healthz")).text == "ok\n"
+                assert (await http.get(f"{server.url}/readyz")).status_code == 200
+
+
+async def test_a_foreign_host_header_is_refused() -> None:
+    async with start_demo() as server:
+        with trio.fail_after(30):
+            async with httpx.AsyncClient() as http:
+                response = await http.post(f"{server.url}/mcp", json=LEGACY_INIT,
+                                           headers={**HEADERS, "Host": "evil.example"})
+                assert response.status_code in (403, 421)
+
+
+async def test_sigterm_with_an_open_sse_stream_exits_within_5_seconds() -> None:
+    async with start_demo() as server:
+        with trio.fail_after(30):
+            async with httpx.AsyncClient(timeout=30) as http:
+                init = await http.post(f"{server.url}/mcp", json=LEGACY_INIT, headers=HEADERS)
+                session_id = init.headers["mcp-session-id"]
+                await http.post(f"{server.url}/mcp", headers={**HEADERS, "mcp-session-id": session_id,
+                                                               "mcp-protocol-version": "2025-11-25"},
+                                json={"jsonrpc": "2.0", "method": "notifications/initialized"})
+                stream_headers = {"Accept": "text/event-stream", "mcp-session-id": session_id,
+                                  "mcp-protocol-version": "2025-11-25"}
+                async with http.stream("GET", f"{server.url}/mcp", headers=stream_headers) as stream:
+                    assert stream.status_code == 200
+                    assert stream.headers["content-type"].startswith("text/event-stream")
+                    started = time.monotonic()
+                    server.process.send_signal(signal.SIGTERM)
+                    with trio.fail_after(5):
+                        await server.process.wait()
+                    elapsed = time.monotonic() - started
+        assert elapsed < 5
+        assert server.process.returncode == 0, "".join(server.output)
