@@ -13,11 +13,12 @@ thread joins, the database closes.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 import trio
@@ -25,7 +26,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 
 from mctltg import __version__
 from mctltg.accounts import AccountDirectory, AccountPool, Timeouts, open_account_pool
-from mctltg.asgi import create_asgi_app, serve, wait_for_signal
+from mctltg.asgi import ASGIApp, create_asgi_app, serve, wait_for_signal
 from mctltg.config import Settings
 from mctltg.crypto import Sealer
 from mctltg.errors import SessionDead
@@ -84,11 +85,20 @@ class SandboxFactory:
 
 def _client_options(settings: Settings) -> ClientOptions:
     if settings.telegram_sandbox:
-        return ClientOptions(api_id=SANDBOX_API_ID, api_hash=SANDBOX_API_HASH, device_name=settings.device_name,
-                             app_version=f"mctltg {__version__}")
-    assert settings.tg_api_id is not None and settings.tg_api_hash is not None
-    return ClientOptions(api_id=settings.tg_api_id, api_hash=settings.tg_api_hash.value.decode(),
-                         device_name=settings.device_name, app_version=f"mctltg {__version__}")
+        return ClientOptions(
+            api_id=SANDBOX_API_ID,
+            api_hash=SANDBOX_API_HASH,
+            device_name=settings.device_name,
+            app_version=f"mctltg {__version__}",
+        )
+    assert settings.tg_api_id is not None
+    assert settings.tg_api_hash is not None
+    return ClientOptions(
+        api_id=settings.tg_api_id,
+        api_hash=settings.tg_api_hash.value.decode(),
+        device_name=settings.device_name,
+        app_version=f"mctltg {__version__}",
+    )
 
 
 @asynccontextmanager
@@ -103,7 +113,7 @@ async def open_services(settings: Settings, *, world: SandboxWorld | None = None
     sealer = Sealer(settings.encryption_key.value, previous_keys=previous)
     factory: ClientFactory
     if settings.telegram_sandbox:
-        from mctltg.sandbox import SandboxWorld, seed_demo_world  # noqa: PLC0415 (kept off the production path)
+        from mctltg.sandbox import SandboxWorld, seed_demo_world
 
         if world is None:
             world = SandboxWorld()
@@ -111,24 +121,37 @@ async def open_services(settings: Settings, *, world: SandboxWorld | None = None
         factory = SandboxFactory(world, _client_options(settings))
     else:
         factory = TelethonFactory(_client_options(settings))
-    timeouts = Timeouts(connect=settings.connect_timeout, call=settings.call_timeout,
-                        ready_wait=min(10.0, settings.call_timeout))
+    timeouts = Timeouts(
+        connect=settings.connect_timeout,
+        call=settings.call_timeout,
+        ready_wait=min(10.0, settings.call_timeout),
+    )
     async with open_database(settings.database_url) as database:
         identities = Identities(database)
         accounts = Accounts(database, sealer)
-        async with open_asyncio_bridge() as bridge, open_account_pool(
-            bridge=bridge, factory=factory, accounts=accounts, timeouts=timeouts
-        ) as pool:
+        async with (
+            open_asyncio_bridge() as bridge,
+            open_account_pool(bridge=bridge, factory=factory, accounts=accounts, timeouts=timeouts) as pool,
+        ):
             directory = AccountDirectory(identities=identities, accounts=accounts, pool=pool)
-            services = Services(settings=settings, database=database, identities=identities, accounts=accounts,
-                                bridge=bridge, pool=pool, directory=directory, world=world)
+            services = Services(
+                settings=settings,
+                database=database,
+                identities=identities,
+                accounts=accounts,
+                bridge=bridge,
+                pool=pool,
+                directory=directory,
+                world=world,
+            )
             resumed = await pool.start_all_active()
             logger.info("accounts resumed", extra={"accounts": resumed})
             yield services
 
 
-async def provision_sandbox_account(services: Services, *, telegram_user_id: int,
-                                    subject: str = OPERATOR_SUBJECT, send_enabled: bool = False) -> int:
+async def provision_sandbox_account(
+    services: Services, *, telegram_user_id: int, subject: str = OPERATOR_SUBJECT, send_enabled: bool = False
+) -> int:
     """Give ``subject`` a logged-in sandbox account for ``telegram_user_id``; returns its id.
 
     Used by ``mctltg demo`` and tests: the world mints an authorized auth key, which is
@@ -136,7 +159,7 @@ async def provision_sandbox_account(services: Services, *, telegram_user_id: int
     """
     assert services.world is not None, "only a sandbox server can provision sandbox accounts"
     key = services.world.authorize_new_key(telegram_user_id)
-    from mctltg.sandbox import SANDBOX_DC_ID  # noqa: PLC0415
+    from mctltg.sandbox import SANDBOX_DC_ID
 
     session = SealedSession.with_auth_key(key, dc_id=SANDBOX_DC_ID, address="127.0.0.1", port=443)
     identity = await services.identities.ensure(subject, display_name=subject)
@@ -146,8 +169,9 @@ async def provision_sandbox_account(services: Services, *, telegram_user_id: int
     profile = await services.pool.call(row.id, "get_me", ops.fetch_profile)
     if profile is None:
         raise SessionDead("AUTH_KEY_UNREGISTERED")
-    await services.accounts.activate(row.id, telegram_user_id=profile.user_id, username=profile.username,
-                                     display_name=profile.display_name)
+    await services.accounts.activate(
+        row.id, telegram_user_id=profile.user_id, username=profile.username, display_name=profile.display_name
+    )
     if send_enabled:
         await services.accounts.set_send_enabled(row.id, True)
     return row.id
@@ -161,18 +185,27 @@ def _transport_security(settings: Settings) -> TransportSecuritySettings:
     if settings.host in ("127.0.0.1", "localhost", "::1", "0.0.0.0"):
         hosts |= {"127.0.0.1:*", "localhost:*", "[::1]:*"}
         origins |= {"http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"}
-    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=sorted(hosts),
-                                     allowed_origins=sorted(origins))
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True, allowed_hosts=sorted(hosts), allowed_origins=sorted(origins)
+    )
 
 
 def build_asgi_app(services: Services) -> Any:
     """The one ASGI app over ``services``."""
     settings = services.settings
-    deps = ToolDeps(directory=services.directory, operator_mode=settings.operator_mode,
-                    sandbox=settings.telegram_sandbox, allow_send=settings.allow_send)
+    deps = ToolDeps(
+        directory=services.directory,
+        operator_mode=settings.operator_mode,
+        sandbox=settings.telegram_sandbox,
+        allow_send=settings.allow_send,
+    )
     mcp = build_mcp_server(deps)
-    mcp_app = mcp.streamable_http_app(json_response=False, stateless_http=False,
-                                      transport_security=_transport_security(settings), host=settings.host)
+    mcp_app = mcp.streamable_http_app(
+        json_response=False,
+        stateless_http=False,
+        transport_security=_transport_security(settings),
+        host=settings.host,
+    )
 
     async def readiness() -> str | None:
         try:
@@ -185,13 +218,17 @@ def build_asgi_app(services: Services) -> Any:
         return None
 
     web = create_web_app(readiness=readiness)
-    return create_asgi_app(mcp_app=mcp_app, session_manager=mcp.session_manager, web_app=web)
+    return create_asgi_app(mcp_app=mcp_app, session_manager=mcp.session_manager, web_app=cast("ASGIApp", web))
 
 
-async def run(settings: Settings, *, world: SandboxWorld | None = None,
-              shutdown_trigger: Callable[[], Awaitable[Any]] = wait_for_signal,
-              on_ready: Callable[[Services, list[str]], Awaitable[None]] | None = None,
-              task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+async def run(
+    settings: Settings,
+    *,
+    world: SandboxWorld | None = None,
+    shutdown_trigger: Callable[[], Awaitable[Any]] = wait_for_signal,
+    on_ready: Callable[[Services, list[str]], Awaitable[None]] | None = None,
+    task_status: Any = trio.TASK_STATUS_IGNORED,
+) -> None:
     """Run the whole server until ``shutdown_trigger`` returns.
 
     ``task_status.started`` receives the bound addresses once HTTP listens.
@@ -200,7 +237,9 @@ async def run(settings: Settings, *, world: SandboxWorld | None = None,
     async with open_services(settings, world=world) as services:
         app = build_asgi_app(services)
         async with trio.open_nursery() as nursery:
-            binds = await nursery.start(serve, app, settings, shutdown_trigger=shutdown_trigger)
+            binds = await nursery.start(
+                functools.partial(serve, app, settings, shutdown_trigger=shutdown_trigger)
+            )
             logger.info("listening", extra={"binds": ",".join(binds), "mcp": settings.mcp_url})
             if on_ready is not None:
                 await on_ready(services, binds)

@@ -155,40 +155,131 @@ class Setting:
 
 
 SCHEMA: Final[tuple[Setting, ...]] = (
-    Setting(env="ADDR", attr="addr", parse=_parse_addr, default="127.0.0.1:8080",
-            help="host:port the HTTP server binds"),
-    Setting(env="PUBLIC_BASE_URL", attr="public_base_url", parse=_parse_url, default=None,
-            help="URL clients use to reach this server (default: http://ADDR); the OAuth issuer and allowed Host derive from it"),
-    Setting(env="DATABASE_URL", attr="database_url", parse=_parse_database, default="mctltg.db",
-            help="SQLite database file path or file: URL"),
-    Setting(env="ENCRYPTION_KEY", attr="encryption_key", parse=_parse_key, default=None, secret=True,
-            help="64 hex chars (32 bytes) sealing Telegram sessions; `mctltg keygen` prints one"),
-    Setting(env="ENCRYPTION_KEY_PREVIOUS", attr="encryption_key_previous", parse=_parse_key, default=None, secret=True,
-            help="the key being rotated out: still opens old blobs, which are resealed with ENCRYPTION_KEY"),
-    Setting(env="AUTH_MODE", attr="auth_mode", parse=_parse_choice(AUTH_MODES), default="local-jwt",
-            help="local-jwt (this server is the OAuth issuer) or local-dev (fixed operator identity, loopback only)"),
-    Setting(env="AUTH_REQUIRED", attr="auth_required", parse=_parse_bool, default="true",
-            help="false lets /mcp run without a token as the operator identity (loopback only)"),
-    Setting(env="OAUTH_JWT_SIGNING_KEY", attr="jwt_signing_key", parse=_parse_signing_key, default=None, secret=True,
-            help="HS256 key (at least 32 bytes) signing access tokens; `mctltg keygen` prints one"),
-    Setting(env="ALLOW_SEND", attr="allow_send", parse=_parse_bool, default="false",
-            help="server-wide switch: without it send_message only returns drafts"),
-    Setting(env="TG_API_ID", attr="tg_api_id", parse=_parse_positive_int, default=None,
-            help="Telegram API id from my.telegram.org (not needed with TELEGRAM_SANDBOX)"),
-    Setting(env="TG_API_HASH", attr="tg_api_hash", parse=_parse_text, default=None, secret=True,
-            help="Telegram API hash from my.telegram.org"),
-    Setting(env="TELEGRAM_SANDBOX", attr="telegram_sandbox", parse=_parse_bool, default="false",
-            help="serve a built-in sandbox Telegram world instead of real Telegram (demo and tests)"),
-    Setting(env="TG_DEVICE_NAME", attr="device_name", parse=_parse_text, default=None,
-            help="device name shown in Telegram's Active sessions (default: mctltg on <host>)"),
-    Setting(env="TG_CONNECT_TIMEOUT", attr="connect_timeout", parse=_parse_seconds, default="20",
-            help="seconds a Telegram connect may take before it is abandoned and retried"),
-    Setting(env="TG_CALL_TIMEOUT", attr="call_timeout", parse=_parse_seconds, default="30",
-            help="seconds any single Telegram call may take before the tool reports a timeout"),
-    Setting(env="SHUTDOWN_GRACE", attr="shutdown_grace", parse=_parse_seconds, default="2",
-            help="seconds open HTTP streams get to finish on SIGTERM"),
-    Setting(env="LOG_LEVEL", attr="log_level", parse=_parse_level, default="INFO",
-            help="DEBUG, INFO, WARNING or ERROR"),
+    Setting(
+        env="ADDR",
+        attr="addr",
+        parse=_parse_addr,
+        default="127.0.0.1:8080",
+        help="host:port the HTTP server binds",
+    ),
+    Setting(
+        env="PUBLIC_BASE_URL",
+        attr="public_base_url",
+        parse=_parse_url,
+        default=None,
+        help="URL clients use to reach this server (default: http://ADDR); "
+        "the OAuth issuer and allowed Host derive from it",
+    ),
+    Setting(
+        env="DATABASE_URL",
+        attr="database_url",
+        parse=_parse_database,
+        default="mctltg.db",
+        help="SQLite database file path or file: URL",
+    ),
+    Setting(
+        env="ENCRYPTION_KEY",
+        attr="encryption_key",
+        parse=_parse_key,
+        default=None,
+        secret=True,
+        help="64 hex chars (32 bytes) sealing Telegram sessions; `mctltg keygen` prints one",
+    ),
+    Setting(
+        env="ENCRYPTION_KEY_PREVIOUS",
+        attr="encryption_key_previous",
+        parse=_parse_key,
+        default=None,
+        secret=True,
+        help="the key being rotated out: still opens old blobs, which are resealed with ENCRYPTION_KEY",
+    ),
+    Setting(
+        env="AUTH_MODE",
+        attr="auth_mode",
+        parse=_parse_choice(AUTH_MODES),
+        default="local-jwt",
+        help="local-jwt (this server is the OAuth issuer) or "
+        "local-dev (fixed operator identity, loopback only)",
+    ),
+    Setting(
+        env="AUTH_REQUIRED",
+        attr="auth_required",
+        parse=_parse_bool,
+        default="true",
+        help="false lets /mcp run without a token as the operator identity (loopback only)",
+    ),
+    Setting(
+        env="OAUTH_JWT_SIGNING_KEY",
+        attr="jwt_signing_key",
+        parse=_parse_signing_key,
+        default=None,
+        secret=True,
+        help="HS256 key (at least 32 bytes) signing access tokens; `mctltg keygen` prints one",
+    ),
+    Setting(
+        env="ALLOW_SEND",
+        attr="allow_send",
+        parse=_parse_bool,
+        default="false",
+        help="server-wide switch: without it send_message only returns drafts",
+    ),
+    Setting(
+        env="TG_API_ID",
+        attr="tg_api_id",
+        parse=_parse_positive_int,
+        default=None,
+        help="Telegram API id from my.telegram.org (not needed with TELEGRAM_SANDBOX)",
+    ),
+    Setting(
+        env="TG_API_HASH",
+        attr="tg_api_hash",
+        parse=_parse_text,
+        default=None,
+        secret=True,
+        help="Telegram API hash from my.telegram.org",
+    ),
+    Setting(
+        env="TELEGRAM_SANDBOX",
+        attr="telegram_sandbox",
+        parse=_parse_bool,
+        default="false",
+        help="serve a built-in sandbox Telegram world instead of real Telegram (demo and tests)",
+    ),
+    Setting(
+        env="TG_DEVICE_NAME",
+        attr="device_name",
+        parse=_parse_text,
+        default=None,
+        help="device name shown in Telegram's Active sessions (default: mctltg on <host>)",
+    ),
+    Setting(
+        env="TG_CONNECT_TIMEOUT",
+        attr="connect_timeout",
+        parse=_parse_seconds,
+        default="20",
+        help="seconds a Telegram connect may take before it is abandoned and retried",
+    ),
+    Setting(
+        env="TG_CALL_TIMEOUT",
+        attr="call_timeout",
+        parse=_parse_seconds,
+        default="30",
+        help="seconds any single Telegram call may take before the tool reports a timeout",
+    ),
+    Setting(
+        env="SHUTDOWN_GRACE",
+        attr="shutdown_grace",
+        parse=_parse_seconds,
+        default="2",
+        help="seconds open HTTP streams get to finish on SIGTERM",
+    ),
+    Setting(
+        env="LOG_LEVEL",
+        attr="log_level",
+        parse=_parse_level,
+        default="INFO",
+        help="DEBUG, INFO, WARNING or ERROR",
+    ),
 )
 
 
@@ -282,8 +373,12 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | None = None,
-                  overrides: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    env_file: Path | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> Settings:
     """Build ``Settings`` from ``overrides`` > environment > ``env_file`` > defaults.
 
     Raises:
@@ -296,7 +391,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
     sources.update({s.env: environ[s.env] for s in SCHEMA if s.env in environ})
     sources.update(overrides or {})
     if "OAUTH_JWT_SIGNING_KEY" not in sources and "OAUTH_JWT_SECRET" in environ:
-        logging.getLogger(__name__).warning("OAUTH_JWT_SECRET is deprecated; rename it to OAUTH_JWT_SIGNING_KEY")
+        logging.getLogger(__name__).warning(
+            "OAUTH_JWT_SECRET is deprecated; rename it to OAUTH_JWT_SIGNING_KEY"
+        )
         sources["OAUTH_JWT_SIGNING_KEY"] = environ["OAUTH_JWT_SECRET"]
 
     values: dict[str, Any] = {}
@@ -330,7 +427,9 @@ def _check_boot_guard(settings: Settings) -> None:
             "bind 127.0.0.1 or enable AUTH_MODE=local-jwt with AUTH_REQUIRED=true",
         )
     if settings.encryption_key is None:
-        raise ConfigError("ENCRYPTION_KEY", "is required to seal Telegram sessions; generate one with `mctltg keygen`")
+        raise ConfigError(
+            "ENCRYPTION_KEY", "is required to seal Telegram sessions; generate one with `mctltg keygen`"
+        )
     if not settings.operator_mode and settings.jwt_signing_key is None:
         raise ConfigError(
             "OAUTH_JWT_SIGNING_KEY", "is required with AUTH_MODE=local-jwt; generate one with `mctltg keygen`"

@@ -59,8 +59,10 @@ def test_a_malformed_env_file_line_names_the_line(tmp_path: Path) -> None:
         ({"TG_CALL_TIMEOUT": "-1"}, "TG_CALL_TIMEOUT"),
         ({"TELEGRAM_SANDBOX": "false"}, "TG_API_ID"),
         ({"AUTH_MODE": "local-jwt", "AUTH_REQUIRED": "true"}, "OAUTH_JWT_SIGNING_KEY"),
-        ({"AUTH_MODE": "local-jwt", "AUTH_REQUIRED": "true", "OAUTH_JWT_SIGNING_KEY": "short"},
-         "OAUTH_JWT_SIGNING_KEY"),
+        (
+            {"AUTH_MODE": "local-jwt", "AUTH_REQUIRED": "true", "OAUTH_JWT_SIGNING_KEY": "short"},
+            "OAUTH_JWT_SIGNING_KEY",
+        ),
         ({"DATABASE_URL": "postgres://db/x"}, "DATABASE_URL"),
     ],
 )
@@ -72,8 +74,9 @@ def test_a_bad_setting_names_its_variable(changes: dict[str, str], variable: str
 
 def test_auth_required_false_is_refused_off_loopback() -> None:
     with pytest.raises(ConfigError) as caught:
-        load_settings({**BASE, "AUTH_MODE": "local-jwt", "ADDR": "192.0.2.10:8080",
-                       "OAUTH_JWT_SIGNING_KEY": "k" * 40})
+        load_settings(
+            {**BASE, "AUTH_MODE": "local-jwt", "ADDR": "192.0.2.10:8080", "OAUTH_JWT_SIGNING_KEY": "k" * 40}
+        )
     assert caught.value.variable == "AUTH_REQUIRED"
 
 
@@ -84,20 +87,31 @@ def test_localhost_and_ipv6_loopback_pass_the_boot_guard() -> None:
 
 def _run_cli(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
-    return subprocess.run([sys.executable, "-m", "mctltg", "serve"], env={**clean, **env}, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "mctltg", "serve"],
+        env={**clean, **env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize(
     ("env", "fragment"),
     [
         ({**BASE, "ENCRYPTION_KEY": "abc123"}, "ENCRYPTION_KEY: must be 64 hex characters"),
-        ({**BASE, "ADDR": "0.0.0.0:8080"}, "AUTH_MODE: running without OAuth is allowed only on a loopback ADDR"),
+        (
+            {**BASE, "ADDR": "0.0.0.0:8080"},
+            "AUTH_MODE: running without OAuth is allowed only on a loopback ADDR",
+        ),
         ({**BASE, "AUTH_MODE": "magic"}, "AUTH_MODE: must be one of local-jwt, local-dev"),
     ],
 )
-def test_serve_with_bad_settings_exits_2_with_one_clear_line(env: dict[str, str], fragment: str,
-                                                              tmp_path: Path) -> None:
+def test_serve_with_bad_settings_exits_2_with_one_clear_line(
+    env: dict[str, str], fragment: str, tmp_path: Path
+) -> None:
     result = _run_cli(env, tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

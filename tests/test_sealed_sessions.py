@@ -15,8 +15,9 @@ def _database_bytes(settings: Settings) -> bytes:
     return b"".join(path.read_bytes() for path in (base, Path(f"{base}-wal")) if path.exists())
 
 
-async def test_the_database_file_holds_no_plaintext_auth_key(services: Services, settings: Settings,
-                                                           demo: DemoWorld) -> None:
+async def test_the_database_file_holds_no_plaintext_auth_key(
+    services: Services, settings: Settings, demo: DemoWorld
+) -> None:
     account_id = await provision_sandbox_account(services, telegram_user_id=demo.me)
     await services.pool.stop(account_id)  # forces a final write-back of the session
     plaintext = await services.accounts.load_session(account_id)

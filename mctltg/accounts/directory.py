@@ -49,8 +49,14 @@ class AccountDirectory:
             await self.pool.start(row.id)  # resumed lazily, e.g. after a pool restart
         return row
 
-    async def call(self, identity_id: int, operation: str, fn: Callable[Concatenate[Any, P], Awaitable[T]],
-                   *args: P.args, **kwargs: P.kwargs) -> T:
+    async def call(
+        self,
+        identity_id: int,
+        operation: str,
+        fn: Callable[Concatenate[Any, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
         """Run a Telegram operation as the identity's account (see ``AccountPool.call``)."""
         row = await self.account_of(identity_id)
         return await self.pool.call(row.id, operation, fn, *args, **kwargs)

@@ -83,8 +83,15 @@ class _Account:
 class AccountPool:
     """Starts, serves and stops account tasks; build it with ``open_account_pool``."""
 
-    def __init__(self, nursery: trio.Nursery, *, bridge: AsyncioBridge, factory: ClientFactory,
-                 accounts: Accounts, timeouts: Timeouts) -> None:
+    def __init__(
+        self,
+        nursery: trio.Nursery,
+        *,
+        bridge: AsyncioBridge,
+        factory: ClientFactory,
+        accounts: Accounts,
+        timeouts: Timeouts,
+    ) -> None:
         self._nursery = nursery
         self._bridge = bridge
         self._factory = factory
@@ -129,8 +136,14 @@ class AccountPool:
         return PoolStatistics(accounts=len(self._running), ready=by_state.get("ready", 0), by_state=by_state)
 
     # -- calls --------------------------------------------------------------------
-    async def call(self, account_id: int, operation: str, fn: Callable[Concatenate[Any, P], Awaitable[T]],
-                   *args: P.args, **kwargs: P.kwargs) -> T:
+    async def call(
+        self,
+        account_id: int,
+        operation: str,
+        fn: Callable[Concatenate[Any, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
         """Run a Telegram operation for the account, waiting briefly for its connection.
 
         Raises:
@@ -156,16 +169,25 @@ class AccountPool:
             raise AccountRevoked()
         with trio.move_on_after(self._timeouts.ready_wait):
             await account.ready.wait()
-        if account.connection is None or account.state is not AccountState.READY:
-            if account.state is AccountState.REVOKED:
-                raise AccountRevoked()
-            raise AccountNotReady(account.state.value)
+        state = self._current_state(account)  # re-read: it changed while we waited
+        if state is AccountState.REVOKED:
+            raise AccountRevoked()
+        if account.connection is None or state is not AccountState.READY:
+            raise AccountNotReady(state.value)
         return account.connection
+
+    @staticmethod
+    def _current_state(account: _Account) -> AccountState:
+        return account.state
 
     async def _revoke(self, account: _Account) -> None:
         account.state = AccountState.REVOKED
-        await self._accounts.revoke(account.account_id)
         account.scope.cancel()
+        try:
+            with trio.CancelScope(shield=True):
+                await self._accounts.revoke(account.account_id)
+        except Exception:
+            logger.exception("account %d: could not mark the account revoked", account.account_id)
         logger.warning("account %d: Telegram ended the session; account revoked", account.account_id)
 
     # -- the supervised task ------------------------------------------------------
@@ -184,19 +206,23 @@ class AccountPool:
                         return
                     except SealError:
                         account.state = AccountState.FAILED
-                        logger.error("account %d: its sealed session does not open; reconnect the "
-                                     "account (was ENCRYPTION_KEY changed?)", account.account_id)
+                        logger.error(
+                            "account %d: its sealed session does not open; reconnect the "
+                            "account (was ENCRYPTION_KEY changed?)",
+                            account.account_id,
+                        )
                         return
                     except (TelegramError, OSError) as exc:
                         logger.warning("account %d: %s; retrying in %.1f s", account.account_id, exc, backoff)
                     except Exception:
-                        logger.exception("account %d: unexpected failure; retrying in %.1f s",
-                                         account.account_id, backoff)
+                        logger.exception(
+                            "account %d: unexpected failure; retrying in %.1f s", account.account_id, backoff
+                        )
                     account.state = AccountState.BACKOFF
                     await trio.sleep(backoff)
                     backoff = min(backoff * 2, self._timeouts.backoff_max)
         finally:
-            if account.state is not AccountState.REVOKED and account.state is not AccountState.FAILED:
+            if account.state not in (AccountState.REVOKED, AccountState.FAILED):
                 account.state = AccountState.STOPPED
             self._running.pop(account.account_id, None)
             account.finished.set()
@@ -206,8 +232,9 @@ class AccountPool:
         blob = await self._accounts.load_session(account.account_id)
         if blob is None:
             raise SessionDead("NO_SESSION")
-        connection = TelegramConnection(self._bridge, self._factory, SealedSession.from_bytes(blob),
-                                        call_timeout=self._timeouts.call)
+        connection = TelegramConnection(
+            self._bridge, self._factory, SealedSession.from_bytes(blob), call_timeout=self._timeouts.call
+        )
         try:
             if not await connection.connect(timeout=self._timeouts.connect):
                 raise SessionDead("AUTH_KEY_UNREGISTERED")
@@ -233,7 +260,9 @@ class AccountPool:
             account.changed = trio.Event()
             await self._save(account, connection, only_if_dirty=True)
 
-    async def _save(self, account: _Account, connection: TelegramConnection, *, only_if_dirty: bool = False) -> None:
+    async def _save(
+        self, account: _Account, connection: TelegramConnection, *, only_if_dirty: bool = False
+    ) -> None:
         try:
             with trio.move_on_after(5):
                 data = await (connection.snapshot_if_dirty() if only_if_dirty else connection.snapshot())
@@ -244,8 +273,9 @@ class AccountPool:
 
 
 @asynccontextmanager
-async def open_account_pool(*, bridge: AsyncioBridge, factory: ClientFactory, accounts: Accounts,
-                            timeouts: Timeouts) -> AsyncIterator[AccountPool]:
+async def open_account_pool(
+    *, bridge: AsyncioBridge, factory: ClientFactory, accounts: Accounts, timeouts: Timeouts
+) -> AsyncIterator[AccountPool]:
     """A pool whose tasks live in a nursery that closes with the block.
 
     Entering does not block. Exiting cancels every account task and waits for each

@@ -22,8 +22,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _MCP_PATHS = frozenset({"/mcp", "/mcp/"})
 
 
-def create_asgi_app(*, mcp_app: ASGIApp, session_manager: Any, web_app: ASGIApp,
-                    sdk_paths: tuple[str, ...] = ()) -> ASGIApp:
+def create_asgi_app(
+    *, mcp_app: ASGIApp, session_manager: Any, web_app: ASGIApp, sdk_paths: tuple[str, ...] = ()
+) -> ASGIApp:
     """Route requests between the MCP SDK and the web app.
 
     Args:

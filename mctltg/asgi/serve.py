@@ -44,8 +44,15 @@ async def wait_for_signal() -> None:
             return
 
 
-async def serve(app: ASGIApp, settings: Settings, *, shutdown_trigger: Callable[[], Awaitable[Any]],
-                task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+async def serve(
+    app: ASGIApp,
+    settings: Settings,
+    *,
+    shutdown_trigger: Callable[[], Awaitable[Any]],
+    task_status: Any = trio.TASK_STATUS_IGNORED,
+) -> None:
     """Serve until ``shutdown_trigger`` returns, then drain for ``SHUTDOWN_GRACE`` seconds."""
-    await hypercorn_serve(app, hypercorn_config(settings), shutdown_trigger=shutdown_trigger,  # type: ignore[arg-type]
-                          task_status=task_status)
+    framework: Any = app  # Hypercorn's ASGI typing is stricter than the ASGI spec our app follows
+    await hypercorn_serve(
+        framework, hypercorn_config(settings), shutdown_trigger=shutdown_trigger, task_status=task_status
+    )

@@ -36,8 +36,12 @@ class KeyValueFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         stamp = dt.datetime.fromtimestamp(record.created, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        parts = [f"ts={stamp}", f"level={record.levelname}", f"logger={record.name}",
-                 f"msg={_quote(record.getMessage())}"]
+        parts = [
+            f"ts={stamp}",
+            f"level={record.levelname}",
+            f"logger={record.name}",
+            f"msg={_quote(record.getMessage())}",
+        ]
         if self._sandbox:
             parts.append("sandbox=true")
         for name, value in vars(record).items():

@@ -13,11 +13,33 @@ from typing import Final
 
 __all__ = ["SECRET_FIELDS", "is_secret_field", "scrub"]
 
-SECRET_FIELDS: Final = frozenset({
-    "text", "message_text", "body", "phone", "phone_number", "code", "phone_code", "login_code",
-    "password", "passwd", "token", "access_token", "refresh_token", "id_token", "authorization",
-    "session", "session_blob", "auth_key", "key", "secret", "api_hash", "client_secret", "cookie",
-})
+SECRET_FIELDS: Final = frozenset(
+    {
+        "text",
+        "message_text",
+        "body",
+        "phone",
+        "phone_number",
+        "code",
+        "phone_code",
+        "login_code",
+        "password",
+        "passwd",
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "authorization",
+        "session",
+        "session_blob",
+        "auth_key",
+        "key",
+        "secret",
+        "api_hash",
+        "client_secret",
+        "cookie",
+    }
+)
 
 _PHONE: Final = re.compile(r"(?<![\w.])\+?\d[\d \-()]{6,}\d(?![\w.])")
 _BEARER: Final = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+")

@@ -48,15 +48,16 @@ class TelegramConnection:
         call_timeout: the deadline of every ``run``.
     """
 
-    def __init__(self, bridge: AsyncioBridge, factory: ClientFactory, session: SealedSession, *,
-                 call_timeout: float) -> None:
+    def __init__(
+        self, bridge: AsyncioBridge, factory: ClientFactory, session: SealedSession, *, call_timeout: float
+    ) -> None:
         self._bridge = bridge
         self._factory = factory
         self.session = session
         self._call_timeout = call_timeout
         self._client: Any = None
 
-    async def connect(self, *, timeout: float) -> bool:
+    async def connect(self, *, timeout: float) -> bool:  # noqa: ASYNC109 (a Telegram handshake deadline, not a trio idiom)
         """Build the client and connect; True when the session is logged in.
 
         Raises:
@@ -73,8 +74,13 @@ class TelegramConnection:
         except ConnectionError:
             raise TelegramUnavailable("connect") from None
 
-    async def run(self, operation: str, fn: Callable[Concatenate[Any, P], Awaitable[T]],
-                  *args: P.args, **kwargs: P.kwargs) -> T:
+    async def run(
+        self,
+        operation: str,
+        fn: Callable[Concatenate[Any, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
         """Run ``fn(client, *args)`` on the Telethon thread under the call deadline.
 
         ``peer=`` (keyword) names the peer in error messages and is not passed to ``fn``.

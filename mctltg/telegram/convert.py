@@ -28,7 +28,9 @@ def canonical_peer_of(entity: Any) -> str:
     """``user:<id>`` / ``chat:<id>`` / ``channel:<id>`` for an entity or Peer object."""
     if isinstance(entity, (types.User, types.UserEmpty, types.PeerUser, types.InputPeerUser)):
         return f"user:{getattr(entity, 'user_id', None) or entity.id}"
-    if isinstance(entity, (types.Chat, types.ChatForbidden, types.ChatEmpty, types.PeerChat, types.InputPeerChat)):
+    if isinstance(
+        entity, (types.Chat, types.ChatForbidden, types.ChatEmpty, types.PeerChat, types.InputPeerChat)
+    ):
         return f"chat:{getattr(entity, 'chat_id', None) or entity.id}"
     if isinstance(entity, (types.Channel, types.ChannelForbidden, types.PeerChannel, types.InputPeerChannel)):
         return f"channel:{getattr(entity, 'channel_id', None) or entity.id}"
@@ -76,4 +78,6 @@ def dialog_from_telethon(dialog: Any, *, now: float | None = None) -> Dialog:
 
 
 def profile_from_user(user: Any) -> AccountProfile:
-    return AccountProfile(user_id=int(user.id), username=user.username or None, display_name=display_name(user))
+    return AccountProfile(
+        user_id=int(user.id), username=user.username or None, display_name=display_name(user)
+    )

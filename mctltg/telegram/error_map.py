@@ -44,7 +44,9 @@ _PEER_ERRORS: Final[tuple[type[BaseException], ...]] = (
 
 #: Telegram codes a user can act on → one plain sentence saying what to do.
 ACTIONABLE: Final[dict[str, str]] = {
-    "CHANNEL_PRIVATE": "This channel is private or you were removed from it; pick another chat from list_dialogs.",
+    "CHANNEL_PRIVATE": (
+        "This channel is private or you were removed from it; pick another chat from list_dialogs."
+    ),
     "CHAT_WRITE_FORBIDDEN": "You cannot write in this chat (Telegram says CHAT_WRITE_FORBIDDEN).",
     "CHAT_ADMIN_REQUIRED": "Only an admin of this chat can do that (Telegram says CHAT_ADMIN_REQUIRED).",
     "USER_IS_BLOCKED": "This user has blocked you, so the message cannot be delivered.",
@@ -59,7 +61,9 @@ ACTIONABLE: Final[dict[str, str]] = {
     "USERNAME_NOT_OCCUPIED": "No Telegram user or channel has that username.",
     "USERNAME_INVALID": "That is not a valid Telegram username.",
     "SEARCH_QUERY_EMPTY": "The search query is empty; give some words to search for.",
-    "PEER_FLOOD": "Telegram limits this account for sending too many messages to strangers; wait before retrying.",
+    "PEER_FLOOD": (
+        "Telegram limits this account for sending too many messages to strangers; wait before retrying."
+    ),
 }
 
 

@@ -11,7 +11,7 @@ import re
 from typing import Final
 
 from mctltg.errors import InvalidInput
-from mctltg.telegram.model import PeerRef
+from mctltg.telegram.model import PeerKind, PeerRef
 
 __all__ = ["PEER_FORMS", "canonical_peer", "parse_peer"]
 
@@ -19,6 +19,7 @@ PEER_FORMS: Final = "user:<id>, chat:<id>, channel:<id>, @username or me"
 _CANONICAL = re.compile(r"(user|chat|channel):([1-9][0-9]{0,18})")
 _USERNAME = re.compile(r"@([A-Za-z][A-Za-z0-9_]{3,31})")
 _MAX_ID: Final = 2**63 - 1
+_KINDS: Final[dict[str, PeerKind]] = {"user": "user", "chat": "chat", "channel": "channel"}
 
 
 def parse_peer(text: object, *, field: str = "peer") -> PeerRef:
@@ -31,8 +32,7 @@ def parse_peer(text: object, *, field: str = "peer") -> PeerRef:
     if match := _CANONICAL.fullmatch(value):
         number = int(match.group(2))
         if number <= _MAX_ID:
-            kind = match.group(1)
-            assert kind in ("user", "chat", "channel")
+            kind = _KINDS[match.group(1)]
             return PeerRef(kind=kind, id=number)
     if match := _USERNAME.fullmatch(value):
         return PeerRef(kind="username", username=match.group(1).lower())

@@ -16,14 +16,16 @@ INSTRUCTIONS = (
 )
 
 
-def build_mcp_server(deps: ToolDeps, *, auth: object | None = None, token_verifier: object | None = None) -> MCPServer:
+def build_mcp_server(
+    deps: ToolDeps, *, auth: object | None = None, token_verifier: object | None = None
+) -> MCPServer:
     """The MCP server with every tool registered over ``deps``."""
     name = "mctltg (sandbox)" if deps.sandbox else "mctltg"
     server: MCPServer = MCPServer(
         name=name,
         title="Telegram (mctltg)",
-        instructions=INSTRUCTIONS + (" This server serves the SANDBOX Telegram, not a real account." if deps.sandbox
-                                     else ""),
+        instructions=INSTRUCTIONS
+        + (" This server serves the SANDBOX Telegram, not a real account." if deps.sandbox else ""),
         version=__version__,
         auth=auth,  # type: ignore[arg-type]
         token_verifier=token_verifier,  # type: ignore[arg-type]

@@ -56,10 +56,7 @@ def error_kind(exc: MctltgError) -> str:
 
 def error_result(exc: MctltgError) -> CallToolResult:
     """The tool result for a deliberate error; the text is safe to show and to log."""
-    if isinstance(exc, SessionDead):
-        message = str(AccountRevoked())
-    else:
-        message = str(exc)
+    message = str(AccountRevoked()) if isinstance(exc, SessionDead) else str(exc)
     payload: dict[str, Any] = {"error": error_kind(exc), "message": message}
     if isinstance(exc, FloodWait):
         payload["retry_after_seconds"] = exc.retry_after_seconds
@@ -69,11 +66,15 @@ def error_result(exc: MctltgError) -> CallToolResult:
         payload["scope"] = exc.scope
     if isinstance(exc, TelegramRpcError):
         payload["code"] = exc.code
-    return CallToolResult(content=[TextContent(type="text", text=message)], structured_content=payload,
-                          is_error=True)
+    return CallToolResult(
+        content=[TextContent(type="text", text=message)], structured_content=payload, is_error=True
+    )
 
 
 def internal_error_result(reference: str) -> CallToolResult:
     message = f"The server failed unexpectedly (reference {reference}); the operator can find it in the logs."
-    return CallToolResult(content=[TextContent(type="text", text=message)],
-                          structured_content={"error": "internal", "message": message}, is_error=True)
+    return CallToolResult(
+        content=[TextContent(type="text", text=message)],
+        structured_content={"error": "internal", "message": message},
+        is_error=True,
+    )

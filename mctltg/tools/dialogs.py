@@ -36,15 +36,24 @@ class DialogOut(BaseModel):
 
 class ListDialogsOut(BaseModel):
     dialogs: list[DialogOut]
-    sandbox: bool | None = Field(default=None, description="true when this server serves the sandbox Telegram")
+    sandbox: bool | None = Field(
+        default=None, description="true when this server serves the sandbox Telegram"
+    )
 
 
 def register_dialog_tools(server: MCPServer, deps: ToolDeps) -> None:
     async def list_dialogs(
-        limit: Annotated[int, Field(description="How many dialogs, newest first (1-200)",
-                                    json_schema_extra={"minimum": 1, "maximum": 200})] = 50,
-        query: Annotated[str | None, Field(description="Only dialogs whose title or @username contains this "
-                                                       "(case-insensitive)")] = None,
+        limit: Annotated[
+            int,
+            Field(
+                description="How many dialogs, newest first (1-200)",
+                json_schema_extra={"minimum": 1, "maximum": 200},
+            ),
+        ] = 50,
+        query: Annotated[
+            str | None,
+            Field(description="Only dialogs whose title or @username contains this (case-insensitive)"),
+        ] = None,
     ) -> Annotated[CallToolResult, ListDialogsOut]:
         """List the Telegram account's chats, groups and channels, newest first, with unread counts.
 
@@ -54,7 +63,9 @@ def register_dialog_tools(server: MCPServer, deps: ToolDeps) -> None:
         async def body(caller: Caller) -> CallToolResult:
             count = bounded_int("limit", limit, 1, 200)
             needle = optional_text("query", query, max_length=100)
-            dialogs = await deps.directory.call(caller.identity_id, "list_dialogs", ops.fetch_dialogs, count, needle)
+            dialogs = await deps.directory.call(
+                caller.identity_id, "list_dialogs", ops.fetch_dialogs, count, needle
+            )
             return success({"dialogs": [render_dialog(d) for d in dialogs]}, deps)
 
         return await run_tool(deps, "list_dialogs", SCOPE, body)
@@ -62,7 +73,12 @@ def register_dialog_tools(server: MCPServer, deps: ToolDeps) -> None:
     server.add_tool(
         list_dialogs,
         title="List Telegram dialogs",
-        annotations=ToolAnnotations(title="List Telegram dialogs", read_only_hint=True, destructive_hint=False,
-                                    idempotent_hint=True, open_world_hint=True),
+        annotations=ToolAnnotations(
+            title="List Telegram dialogs",
+            read_only_hint=True,
+            destructive_hint=False,
+            idempotent_hint=True,
+            open_world_hint=True,
+        ),
         meta={"mctltg/scope": SCOPE},
     )

@@ -30,7 +30,9 @@ def clean_name(text: str | None) -> str:
     if not text:
         return ""
     text = _INVISIBLE.sub("", text)
-    text = "".join(" " if ch in "\r\n\t" else ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\r\n\t")
+    text = "".join(
+        " " if ch in "\r\n\t" else ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\r\n\t"
+    )
     text = " ".join(text.split())
     return text if len(text) <= NAME_MAX else text[: NAME_MAX - 1] + "…"
 

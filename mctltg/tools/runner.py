@@ -34,8 +34,9 @@ def success(payload: dict[str, Any], deps: ToolDeps) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=payload)
 
 
-async def run_tool(deps: ToolDeps, name: str, scope: str,
-                   body: Callable[[Caller], Awaitable[CallToolResult]]) -> CallToolResult:
+async def run_tool(
+    deps: ToolDeps, name: str, scope: str, body: Callable[[Caller], Awaitable[CallToolResult]]
+) -> CallToolResult:
     """Resolve the caller, check ``scope``, run ``body`` and turn errors into results."""
     started = time.perf_counter()
     outcome = "ok"
@@ -59,4 +60,6 @@ async def run_tool(deps: ToolDeps, name: str, scope: str,
         return internal_error_result(reference)
     finally:
         elapsed = time.perf_counter() - started
-        logger.info("tool call", extra={"tool": name, "outcome": outcome, "duration_ms": round(elapsed * 1000, 1)})
+        logger.info(
+            "tool call", extra={"tool": name, "outcome": outcome, "duration_ms": round(elapsed * 1000, 1)}
+        )

@@ -18,15 +18,22 @@ def probes_blueprint(readiness: Readiness) -> Blueprint:
 
     @blueprint.get("/healthz")
     async def healthz() -> Response:
-        return Response("ok\n", content_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-store"})
+        return Response(
+            "ok\n", content_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-store"}
+        )
 
     @blueprint.get("/readyz")
     async def readyz() -> Response:
         problem = await readiness()
         if problem is None:
-            return Response("ready\n", content_type="text/plain; charset=utf-8",
-                            headers={"Cache-Control": "no-store"})
-        return Response(f"not ready: {problem}\n", status=503, content_type="text/plain; charset=utf-8",
-                        headers={"Cache-Control": "no-store"})
+            return Response(
+                "ready\n", content_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-store"}
+            )
+        return Response(
+            f"not ready: {problem}\n",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+            headers={"Cache-Control": "no-store"},
+        )
 
     return blueprint

@@ -16,12 +16,14 @@ async def _two_accounts(services: Services, demo: DemoWorld) -> tuple[int, int]:
     await provision_sandbox_account(services, telegram_user_id=demo.second, subject="bob")
     alice = await services.identities.by_subject("alice")
     bob = await services.identities.by_subject("bob")
-    assert alice is not None and bob is not None
+    assert alice is not None
+    assert bob is not None
     return alice.id, bob.id
 
 
 async def test_a_stalled_call_times_out_while_another_account_keeps_serving(
-        services: Services, world: SandboxWorld, demo: DemoWorld) -> None:
+    services: Services, world: SandboxWorld, demo: DemoWorld
+) -> None:
     alice, bob = await _two_accounts(services, demo)
     world.add_fault(Fault.stall(request="messages.GetDialogsRequest", user_id=demo.me))
     events: list[str] = []
@@ -46,7 +48,8 @@ async def test_a_stalled_call_times_out_while_another_account_keeps_serving(
 
 
 async def test_a_dropped_connection_is_a_clear_error_and_the_account_reconnects(
-        services: Services, world: SandboxWorld, demo: DemoWorld) -> None:
+    services: Services, world: SandboxWorld, demo: DemoWorld
+) -> None:
     alice, bob = await _two_accounts(services, demo)
     world.add_fault(Fault.drop(request="messages.GetDialogsRequest", user_id=demo.me))
     with trio.fail_after(10):
@@ -58,7 +61,8 @@ async def test_a_dropped_connection_is_a_clear_error_and_the_account_reconnects(
 
 
 async def test_a_session_telegram_killed_revokes_the_account(
-        services: Services, world: SandboxWorld, demo: DemoWorld) -> None:
+    services: Services, world: SandboxWorld, demo: DemoWorld
+) -> None:
     alice, bob = await _two_accounts(services, demo)
     world.revoke_authorizations(demo.me)
     with trio.fail_after(10):
@@ -68,7 +72,9 @@ async def test_a_session_telegram_killed_revokes_the_account(
             await services.directory.call(alice, "list_dialogs", ops.fetch_dialogs, 10)
         assert await services.directory.call(bob, "list_dialogs", ops.fetch_dialogs, 10)
     row = await services.accounts.for_identity(alice)
-    assert row is not None and row.status == "revoked" and not row.has_session
+    assert row is not None
+    assert row.status == "revoked"
+    assert not row.has_session
 
 
 async def test_starting_an_account_twice_keeps_one_owner(services: Services, demo: DemoWorld) -> None:

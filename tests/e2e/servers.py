@@ -37,7 +37,9 @@ async def start_demo(*extra: str) -> AsyncIterator[RunningServer]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = await trio.lowlevel.open_process(
         [sys.executable, "-m", "mctltg", "demo", "--port", "0", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     output: list[str] = []
     try:

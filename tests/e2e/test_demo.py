@@ -12,9 +12,14 @@ from mcp import Client
 from tests.e2e.servers import start_demo
 
 LEGACY_INIT = {
-    "jsonrpc": "2.0", "id": 1, "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {},
-               "clientInfo": {"name": "e2e", "version": "1"}},
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "e2e", "version": "1"},
+    },
 }
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
@@ -37,8 +42,10 @@ async def test_an_mcp_client_lists_tools_and_calls_list_dialogs_on_the_demo() ->
                 assert content["sandbox"] is True
                 titles = {dialog["title"] for dialog in content["dialogs"]}
                 assert len(titles) >= 5
-                assert all(dialog["peer"].split(":")[0] in ("user", "chat", "channel")
-                           for dialog in content["dialogs"])
+                assert all(
+                    dialog["peer"].split(":")[0] in ("user", "chat", "channel")
+                    for dialog in content["dialogs"]
+                )
                 assert any(dialog["unread_count"] > 0 for dialog in content["dialogs"])
 
 
@@ -49,7 +56,8 @@ async def test_out_of_range_input_is_a_clear_tool_error() -> None:
                 result = await client.call_tool("list_dialogs", {"limit": 500})
                 assert result.is_error
                 assert result.structured_content == {
-                    "error": "invalid_input", "field": "limit",
+                    "error": "invalid_input",
+                    "field": "limit",
                     "message": "limit: must be from 1 to 200; got 500",
                 }
 
@@ -75,8 +83,9 @@ async def test_a_foreign_host_header_is_refused() -> None:
     async with start_demo() as server:
         with trio.fail_after(30):
             async with httpx.AsyncClient() as http:
-                response = await http.post(f"{server.url}/mcp", json=LEGACY_INIT,
-                                           headers={**HEADERS, "Host": "evil.example"})
+                response = await http.post(
+                    f"{server.url}/mcp", json=LEGACY_INIT, headers={**HEADERS, "Host": "evil.example"}
+                )
                 assert response.status_code in (403, 421)
 
 
@@ -86,11 +95,16 @@ async def test_sigterm_with_an_open_sse_stream_exits_within_5_seconds() -> None:
             async with httpx.AsyncClient(timeout=30) as http:
                 init = await http.post(f"{server.url}/mcp", json=LEGACY_INIT, headers=HEADERS)
                 session_id = init.headers["mcp-session-id"]
-                await http.post(f"{server.url}/mcp", headers={**HEADERS, "mcp-session-id": session_id,
-                                                               "mcp-protocol-version": "2025-11-25"},
-                                json={"jsonrpc": "2.0", "method": "notifications/initialized"})
-                stream_headers = {"Accept": "text/event-stream", "mcp-session-id": session_id,
-                                  "mcp-protocol-version": "2025-11-25"}
+                await http.post(
+                    f"{server.url}/mcp",
+                    headers={**HEADERS, "mcp-session-id": session_id, "mcp-protocol-version": "2025-11-25"},
+                    json={"jsonrpc": "2.0", "method": "notifications/initialized"},
+                )
+                stream_headers = {
+                    "Accept": "text/event-stream",
+                    "mcp-session-id": session_id,
+                    "mcp-protocol-version": "2025-11-25",
+                }
                 async with http.stream("GET", f"{server.url}/mcp", headers=stream_headers) as stream:
                     assert stream.status_code == 200
                     assert stream.headers["content-type"].startswith("text/event-stream")

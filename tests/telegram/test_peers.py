@@ -25,8 +25,20 @@ def test_each_documented_form_parses(text: str, expected: PeerRef) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["user:", "user:-5", "user:0", "group:5", "42", "@ab", "@1abc", "user:12a", "", "https://t.me/x",
-             "user:99999999999999999999"],
+    "text",
+    [
+        "user:",
+        "user:-5",
+        "user:0",
+        "group:5",
+        "42",
+        "@ab",
+        "@1abc",
+        "user:12a",
+        "",
+        "https://t.me/x",
+        "user:99999999999999999999",
+    ],
 )
 def test_anything_else_is_refused_naming_the_forms(text: str) -> None:
     with pytest.raises(InvalidInput) as caught:

@@ -17,9 +17,15 @@ def _user(user_id: int, access_hash: int, username: str | None = None) -> types.
 def test_a_session_round_trips_key_dc_state_and_entities() -> None:
     key = os.urandom(256)
     session = SealedSession.with_auth_key(key, dc_id=2, address="127.0.0.1", port=443)
-    session.process_entities(types.contacts.ResolvedPeer(peer=types.PeerUser(5), chats=[], users=[_user(5, 99, "bob")]))
-    session.set_update_state(0, types.updates.State(pts=10, qts=1, date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-                                                    seq=3, unread_count=0))
+    session.process_entities(
+        types.contacts.ResolvedPeer(peer=types.PeerUser(5), chats=[], users=[_user(5, 99, "bob")])
+    )
+    session.set_update_state(
+        0,
+        types.updates.State(
+            pts=10, qts=1, date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), seq=3, unread_count=0
+        ),
+    )
     restored = SealedSession.from_bytes(session.to_bytes())
     assert restored.auth_key.key == key
     assert (restored.dc_id, restored.server_address, restored.port) == (2, "127.0.0.1", 443)

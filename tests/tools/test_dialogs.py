@@ -20,8 +20,9 @@ async def client(services: Services, demo: DemoWorld) -> AsyncIterator[Client]:
         yield connected
 
 
-async def test_dialogs_come_back_with_canonical_peers_and_unread_counts(client: Client, world: SandboxWorld,
-                                                                        demo: DemoWorld) -> None:
+async def test_dialogs_come_back_with_canonical_peers_and_unread_counts(
+    client: Client, world: SandboxWorld, demo: DemoWorld
+) -> None:
     result = await client.call_tool("list_dialogs", {})
     assert not result.is_error
     assert result.structured_content is not None
@@ -53,8 +54,10 @@ async def test_query_filters_by_title_case_insensitively(client: Client) -> None
     assert result.structured_content is not None
     titles = [d["title"] for d in result.structured_content["dialogs"]]
     assert first in titles
-    assert all(needle.casefold() in t.casefold() or needle.casefold() in (d.get("username") or "").casefold()
-               for t, d in zip(titles, result.structured_content["dialogs"], strict=True))
+    assert all(
+        needle.casefold() in t.casefold() or needle.casefold() in (d.get("username") or "").casefold()
+        for t, d in zip(titles, result.structured_content["dialogs"], strict=True)
+    )
 
 
 @pytest.mark.parametrize("limit", [0, 201, -1])

@@ -1,0 +1,354 @@
+"""Telegram accounts: each identity's one connected account, and its sealed session.
+
+A row goes ``pending`` (login in progress) → ``active`` (logged in, serving calls) →
+``revoked`` (disconnected, or Telegram ended the session). The Telethon session is
+stored only sealed (:class:`mctltg.crypto.Sealer`), bound to ``telegram_account:<id>``
+so it opens in no other row. Revoking erases the session, and a revoked row refuses new
+sessions, so a disconnect cannot be undone by a late write from a task still holding the
+old session; connecting again goes through :meth:`Accounts.create`, which resets the row.
+Deleting removes the row and everything keyed by it, then checkpoints so no copy of the
+sealed session stays in the WAL.
+
+One identity has at most one account, and one Telegram user belongs to at most one
+identity: :meth:`Accounts.activate` refuses a Telegram user already connected elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, Literal, cast
+
+from mctltg.errors import StorageError
+
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Callable
+
+    from mctltg.crypto import Sealer
+    from mctltg.storage.database import Database
+
+__all__ = ["AccountRow", "AccountStatus", "Accounts", "session_binding"]
+
+logger = logging.getLogger(__name__)
+
+AccountStatus = Literal["pending", "active", "revoked"]
+_STATUSES: Final[frozenset[str]] = frozenset({"pending", "active", "revoked"})
+
+_COLUMNS: Final = (
+    "id, identity_id, telegram_user_id, username, display_name, status, send_enabled,"
+    " device_name, created_at, last_used_at, revoked_at, sandbox,"
+    " session_blob IS NOT NULL AS has_session"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountRow:
+    """One Telegram account as stored; the session itself never leaves :class:`Accounts`."""
+
+    id: int
+    identity_id: int
+    telegram_user_id: int | None
+    username: str | None
+    display_name: str
+    status: AccountStatus
+    send_enabled: bool
+    device_name: str
+    created_at: float
+    last_used_at: float | None
+    revoked_at: float | None
+    sandbox: bool
+    has_session: bool
+
+
+def session_binding(account_id: int) -> str:
+    """The ``bound_to`` label a session for this account is sealed with."""
+    return f"telegram_account:{account_id}"
+
+
+class Accounts:
+    """Reads and writes ``telegram_accounts`` rows, sealing sessions on the way in.
+
+    Args:
+        db: the open database.
+        sealer: seals and opens session blobs.
+        clock: wall-clock seconds, for the ``*_at`` columns.
+    """
+
+    def __init__(self, db: Database, sealer: Sealer, *, clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self._sealer = sealer
+        self._clock = clock
+
+    async def create(self, identity_id: int, *, device_name: str, sandbox: bool = False) -> AccountRow:
+        """Start connecting a Telegram account for the identity: a ``pending`` row.
+
+        A revoked row of the identity is reused: every field of the old connection
+        (Telegram user, names, consent, timestamps) is cleared.
+
+        Raises:
+            StorageError: there is no such identity, or it already has a pending or
+                active account (revoke that first to start over).
+        """
+        return await self._db.write(_create, identity_id, device_name, sandbox, self._clock())
+
+    async def get(self, account_id: int) -> AccountRow | None:
+        """Return the account with this row id, or None."""
+        return await self._db.read(_select_where, "id = ?", account_id)
+
+    async def for_identity(self, identity_id: int) -> AccountRow | None:
+        """Return the identity's account (in any status), or None."""
+        return await self._db.read(_select_where, "identity_id = ?", identity_id)
+
+    async def list_active(self) -> list[AccountRow]:
+        """Return every active account, oldest first (what the supervisor starts at boot)."""
+        return await self._db.read(_select_active)
+
+    async def save_session(self, account_id: int, plaintext: bytes) -> None:
+        """Seal and store the account's Telethon session.
+
+        Raises:
+            StorageError: the account does not exist or is revoked (a revoked account
+                never gets a session back; :meth:`create` starts a new connection).
+        """
+        blob = self._sealer.seal(plaintext, bound_to=session_binding(account_id))
+        await self._db.write(_save_session, account_id, blob)
+
+    async def load_session(self, account_id: int) -> bytes | None:
+        """Open and return the account's session, or None if it has none (or no row).
+
+        A session sealed with a previous key is sealed again with the current one.
+
+        Raises:
+            SealError: the stored blob does not open (tampered, moved, or another key).
+        """
+        blob = await self._db.read(_select_session, account_id)
+        if blob is None:
+            return None
+        bound_to = session_binding(account_id)
+        plaintext = self._sealer.open(blob, bound_to=bound_to)
+        if self._sealer.needs_reseal(blob):
+            resealed = self._sealer.seal(plaintext, bound_to=bound_to)
+            await self._db.write(_reseal, account_id, blob, resealed)
+        return plaintext
+
+    async def activate(
+        self, account_id: int, *, telegram_user_id: int, username: str | None, display_name: str
+    ) -> AccountRow:
+        """Mark the account logged in as Telegram user ``telegram_user_id``.
+
+        A revoked account of another identity that held this Telegram user releases it.
+
+        Raises:
+            StorageError: the account does not exist or is revoked, or that Telegram user
+                is connected by (or signed in as) another identity.
+        """
+        return await self._db.write(_activate, account_id, telegram_user_id, username, display_name)
+
+    async def revoke(self, account_id: int) -> None:
+        """Disconnect: status ``revoked``, session erased, sending off. Idempotent.
+
+        Does nothing for an account that does not exist. The WAL is then checkpointed so
+        the erased (sealed) session leaves it; if a long reader keeps the checkpoint from
+        finishing, that is only logged, because the revocation itself has committed.
+
+        Raises:
+            StorageError: the revocation could not be written.
+        """
+        await self._db.write(_revoke, account_id, self._clock())
+        try:
+            await self._db.checkpoint()
+        except StorageError as exc:
+            logger.warning("account %d revoked, but the WAL checkpoint after it failed: %s", account_id, exc)
+
+    async def delete(self, account_id: int) -> None:
+        """Delete the account and everything keyed by it, leaving no bytes of it on disk.
+
+        Does nothing for an account that does not exist, so calling it again after a
+        failed checkpoint finishes the job.
+
+        Raises:
+            StorageError: the delete could not be written, or the checkpoint that clears
+                the deleted bytes from the WAL could not finish (the row is gone anyway).
+        """
+        await self._db.write(_delete, account_id)
+        await self._db.checkpoint()
+
+    async def touch(self, account_id: int) -> None:
+        """Record that the account served a call now (revoked or missing rows: no-op)."""
+        await self._db.write(_touch, account_id, self._clock())
+
+    async def set_send_enabled(self, account_id: int, enabled: bool) -> None:
+        """Turn the owner's consent to sending messages on or off.
+
+        Raises:
+            StorageError: enabling sending on an account that does not exist or is revoked.
+        """
+        await self._db.write(_set_send_enabled, account_id, enabled)
+
+
+def _account_from_row(row: sqlite3.Row) -> AccountRow:
+    status = str(row["status"])
+    if status not in _STATUSES:
+        raise StorageError(f"Telegram account {row['id']} has an unknown status")
+    return AccountRow(
+        id=int(row["id"]),
+        identity_id=int(row["identity_id"]),
+        telegram_user_id=_optional_int(row["telegram_user_id"]),
+        username=None if row["username"] is None else str(row["username"]),
+        display_name=str(row["display_name"]),
+        status=cast("AccountStatus", status),
+        send_enabled=bool(row["send_enabled"]),
+        device_name=str(row["device_name"]),
+        created_at=float(row["created_at"]),
+        last_used_at=_optional_float(row["last_used_at"]),
+        revoked_at=_optional_float(row["revoked_at"]),
+        sandbox=bool(row["sandbox"]),
+        has_session=bool(row["has_session"]),
+    )
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(cast("int", value))
+
+
+def _optional_float(value: object) -> float | None:
+    return None if value is None else float(cast("float", value))
+
+
+def _select_where(conn: sqlite3.Connection, where: str, value: int) -> AccountRow | None:
+    # ``where`` is always a constant from this module, never caller input.
+    row = conn.execute(f"SELECT {_COLUMNS} FROM telegram_accounts WHERE {where}", (value,)).fetchone()
+    return None if row is None else _account_from_row(row)
+
+
+def _require(conn: sqlite3.Connection, account_id: int) -> AccountRow:
+    account = _select_where(conn, "id = ?", account_id)
+    if account is None:
+        raise StorageError(f"there is no Telegram account {account_id}")
+    return account
+
+
+def _select_active(conn: sqlite3.Connection) -> list[AccountRow]:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM telegram_accounts WHERE status = 'active' ORDER BY id"
+    ).fetchall()
+    return [_account_from_row(row) for row in rows]
+
+
+def _select_session(conn: sqlite3.Connection, account_id: int) -> bytes | None:
+    row = conn.execute("SELECT session_blob FROM telegram_accounts WHERE id = ?", (account_id,)).fetchone()
+    if row is None or row["session_blob"] is None:
+        return None
+    return bytes(row["session_blob"])
+
+
+def _create(
+    conn: sqlite3.Connection, identity_id: int, device_name: str, sandbox: bool, now: float
+) -> AccountRow:
+    if conn.execute("SELECT 1 FROM identities WHERE id = ?", (identity_id,)).fetchone() is None:
+        raise StorageError(f"there is no identity {identity_id}")
+    existing = _select_where(conn, "identity_id = ?", identity_id)
+    if existing is None:
+        cursor = conn.execute(
+            "INSERT INTO telegram_accounts (identity_id, status, device_name, created_at, sandbox)"
+            " VALUES (?, 'pending', ?, ?, ?)",
+            (identity_id, device_name, now, int(sandbox)),
+        )
+        account_id = cursor.lastrowid
+        assert account_id is not None
+    elif existing.status == "revoked":
+        account_id = existing.id
+        conn.execute(
+            "UPDATE telegram_accounts SET status = 'pending', telegram_user_id = NULL,"
+            " username = NULL, display_name = '', send_enabled = 0, device_name = ?,"
+            " session_blob = NULL, created_at = ?, last_used_at = NULL, revoked_at = NULL,"
+            " sandbox = ? WHERE id = ?",
+            (device_name, now, int(sandbox), account_id),
+        )
+    else:
+        raise StorageError(
+            f"identity {identity_id} already has a {existing.status} Telegram account; "
+            "disconnect it before connecting again"
+        )
+    return _require(conn, account_id)
+
+
+def _save_session(conn: sqlite3.Connection, account_id: int, blob: bytes) -> None:
+    account = _require(conn, account_id)
+    if account.status == "revoked":
+        raise StorageError(f"Telegram account {account_id} is disconnected; its session is not stored again")
+    conn.execute("UPDATE telegram_accounts SET session_blob = ? WHERE id = ?", (blob, account_id))
+
+
+def _reseal(conn: sqlite3.Connection, account_id: int, old: bytes, new: bytes) -> None:
+    # Only if nothing replaced or erased the blob since it was read.
+    conn.execute(
+        "UPDATE telegram_accounts SET session_blob = ?"
+        " WHERE id = ? AND session_blob = ? AND status != 'revoked'",
+        (new, account_id, old),
+    )
+
+
+def _activate(
+    conn: sqlite3.Connection,
+    account_id: int,
+    telegram_user_id: int,
+    username: str | None,
+    display_name: str,
+) -> AccountRow:
+    account = _require(conn, account_id)
+    if account.status == "revoked":
+        raise StorageError(
+            f"Telegram account {account_id} is disconnected; create it again before activating"
+        )
+    taken = StorageError(f"Telegram user {telegram_user_id} is already connected by another identity")
+    signed_in_elsewhere = conn.execute(
+        "SELECT 1 FROM identities WHERE telegram_user_id = ? AND id != ?",
+        (telegram_user_id, account.identity_id),
+    ).fetchone()
+    if signed_in_elsewhere is not None:
+        raise taken
+    holder = conn.execute(
+        "SELECT id, status FROM telegram_accounts WHERE telegram_user_id = ? AND id != ?",
+        (telegram_user_id, account_id),
+    ).fetchone()
+    if holder is not None:
+        if holder["status"] != "revoked":
+            raise taken
+        # A disconnected account keeps no claim on the Telegram user.
+        conn.execute("UPDATE telegram_accounts SET telegram_user_id = NULL WHERE id = ?", (holder["id"],))
+    conn.execute(
+        "UPDATE telegram_accounts SET status = 'active', telegram_user_id = ?, username = ?,"
+        " display_name = ? WHERE id = ?",
+        (telegram_user_id, username, display_name, account_id),
+    )
+    return _require(conn, account_id)
+
+
+def _revoke(conn: sqlite3.Connection, account_id: int, now: float) -> None:
+    conn.execute(
+        "UPDATE telegram_accounts SET status = 'revoked', session_blob = NULL, send_enabled = 0,"
+        " revoked_at = COALESCE(revoked_at, ?) WHERE id = ?",
+        (now, account_id),
+    )
+
+
+def _delete(conn: sqlite3.Connection, account_id: int) -> None:
+    conn.execute("DELETE FROM telegram_accounts WHERE id = ?", (account_id,))
+
+
+def _touch(conn: sqlite3.Connection, account_id: int, now: float) -> None:
+    conn.execute(
+        "UPDATE telegram_accounts SET last_used_at = ? WHERE id = ? AND status != 'revoked'",
+        (now, account_id),
+    )
+
+
+def _set_send_enabled(conn: sqlite3.Connection, account_id: int, enabled: bool) -> None:
+    if enabled:
+        account = _require(conn, account_id)
+        if account.status == "revoked":
+            raise StorageError(f"Telegram account {account_id} is disconnected; sending cannot be enabled")
+    conn.execute("UPDATE telegram_accounts SET send_enabled = ? WHERE id = ?", (int(enabled), account_id))
