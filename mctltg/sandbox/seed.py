@@ -1,0 +1,262 @@
+"""Deterministic demo data: Ada Lovelace's account, her chats, a group, a channel, a supergroup.
+
+Everything is dated relative to ``clock_now`` over the last three days, so a demo always
+looks fresh. The people are historical scientists; the texts are small talk about their
+work and contain nothing sensitive. Phone numbers are in Telegram's reserved test range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mctltg.sandbox.values import SandboxMedia
+
+if TYPE_CHECKING:
+    from mctltg.sandbox.world import SandboxWorld
+
+__all__ = ["DemoWorld", "seed_demo_world"]
+
+MINUTE = 60.0
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoWorld:
+    """The ids and credentials of the seeded demo world."""
+
+    me: int
+    me_phone: str
+    second: int
+    second_phone: str
+    second_password: str
+    contacts: tuple[int, ...]
+    group: int
+    channel: int
+    supergroup: int
+
+
+# (hours before now, sender, chat, text). Chats: "user:<name>" as seen by Ada, or a room.
+_PRIVATE_SCRIPT: tuple[tuple[float, str, str, str], ...] = (
+    (70.0, "charles", "charles", "Ada, I have finished the new drawings for the mill. Care to take a look?"),
+    (69.5, "ada", "charles", "Gladly! Is the carriage mechanism the one we discussed on Tuesday?"),
+    (69.2, "charles", "charles", "The very same, with the anticipating carriage added."),
+    (52.0, "mary", "mary", "I read your notes on the engine. Note G is remarkable."),
+    (51.0, "ada", "mary", "Thank you, Mary. Your encouragement means a great deal."),
+    (50.0, "grace", "grace", "Found a moth in the relay again. Taping it into the logbook."),
+    (49.5, "ada", "grace", "The first actual case of a bug being found!"),
+    (49.0, "grace", "grace", "Exactly what I wrote next to it 😄"),
+    (47.0, "alan", "alan", "Quick question: can your engine decide whether a given program halts?"),
+    (46.5, "ada", "alan", "It can only do what we know how to order it to perform."),
+    (46.0, "alan", "alan", "That is what I suspected. I will write it up properly."),
+    (30.0, "kath", "kath", "Here are the trajectory notes from this morning's run."),
+    (29.0, "ada", "kath", "Thank you! I will go through them tonight."),
+    (
+        26.0,
+        "ada",
+        "charles",
+        "The drawings are beautiful. One question about the store: 1,000 numbers of 50 digits?",
+    ),
+    (25.5, "charles", "charles", "Yes, that is the plan. We may need more columns."),
+    (20.0, "ada", "grace", "Are you joining the Math Circle call on Friday?"),
+    (19.0, "grace", "grace", "Wouldn't miss it. I'll bring the compiler slides."),
+    (6.0, "mary", "mary", "Are you free for tea on Thursday? I'd love to hear about the Bernoulli numbers."),
+    (5.5, "mary", "mary", "Bring the diagram if you can."),
+    (3.0, "kath", "kath", "And a photo of the chalkboard, before the cleaners get to it."),
+    (2.0, "kath", "kath", "Let me know if the numbers check out on your side."),
+    (1.0, "charles", "charles", "I'll bring the new gears to the club meeting tomorrow."),
+)
+
+_GROUP_SCRIPT: tuple[tuple[float, str, str], ...] = (
+    (60.0, "charles", "Welcome to the Analytical Engine Club! Meetings are on Thursdays."),
+    (59.0, "mary", "Happy to be here. Shall we start with the punched cards?"),
+    (58.5, "ada", "Yes please. I can present how loops work with the cards."),
+    (10.0, "alan", "I'd like to add a talk on computable numbers, if there is room."),
+    (4.0, "charles", "@ada could you check the table of Bernoulli numbers before Thursday?"),
+    (3.5, "mary", "Agreed, the table should be in the agenda."),
+)
+
+_CHANNEL_POSTS: tuple[tuple[float, str], ...] = (
+    (71.0, "Welcome to Science Weekly: short notes from the lecture hall, every few days."),
+    (48.0, "This week: electromagnetic induction explained with a coil and a magnet."),
+    (24.0, "Reminder: the Friday lecture starts at 8 pm sharp. Doors open at 7:30."),
+    (8.0, "Reader question: why does a candle flame point upwards? Full answer in the next issue."),
+    (2.5, "Next issue is out on Monday, with the candle experiment step by step."),
+)
+
+_SUPERGROUP_SCRIPT: tuple[tuple[float, str, str], ...] = (
+    (40.0, "grace", "Friday's problem: find all primes p such that p + 2 is also prime and below 100."),
+    (39.0, "kath", "There are eight pairs, if I counted right."),
+    (38.0, "ada", "I get eight as well: (3, 5) up to (71, 73)."),
+    (12.0, "alan", "Hello everyone, glad to join."),
+    (11.0, "grace", "Welcome Alan! Next week: the sieve of Eratosthenes."),
+)
+
+
+# Replies: (text prefix of the reply, text prefix of the message it answers).
+_REPLIES: tuple[tuple[str, str], ...] = (
+    ("@ada could you check", "Yes please. I can present"),
+    ("Yes, that is the plan", "The drawings are beautiful"),
+    ("I get eight as well", "There are eight pairs"),
+)
+
+# (hours before now, reader, chat as the reader sees it): who had read what, and when.
+_READS: tuple[tuple[float, str, str], ...] = (
+    (69.0, "ada", "charles"),
+    (68.0, "charles", "ada"),
+    (58.0, "charles", "group"),
+    (57.0, "ada", "group"),
+    (56.0, "mary", "group"),
+    (51.2, "ada", "mary"),
+    (50.8, "mary", "ada"),
+    (48.9, "ada", "grace"),
+    (48.8, "grace", "ada"),
+    (47.0, "ada", "channel"),
+    (45.9, "ada", "alan"),
+    (45.8, "alan", "ada"),
+    (37.0, "ada", "supergroup"),
+    (36.0, "grace", "supergroup"),
+    (26.5, "ada", "kath"),
+    (26.0, "kath", "ada"),
+    (25.0, "ada", "charles"),
+    (24.9, "charles", "ada"),
+    (18.5, "ada", "grace"),
+    (18.0, "grace", "ada"),
+)
+
+_MEDIA_AFTER: dict[str, SandboxMedia] = {
+    "Here are the trajectory notes": SandboxMedia(
+        kind="document", mime_type="application/pdf", file_name="trajectory-notes.pdf", size=48_213
+    ),
+    "And a photo of the chalkboard": SandboxMedia(kind="photo", size=182_406, width=1600, height=1200),
+}
+
+
+def seed_demo_world(world: SandboxWorld, *, clock_now: float | None = None) -> DemoWorld:
+    """Populate ``world`` with the demo account and its surroundings.
+
+    Unread for Ada afterwards: Charles 1, Mary 2, Katherine 3 (with a photo), the club
+    group 3 (one @mention that replies to her), Science Weekly 3 (one pinned), Math
+    Circle 2 (muted, with a "joined" service message). Grace and Alan are fully read.
+
+    Args:
+        world: A fresh world.
+        clock_now: The "now" the history is dated against; defaults to the world's clock.
+    """
+    now = world.now() if clock_now is None else clock_now
+    me_phone, second_phone, second_password = "+9996620001", "+9996620002", "sandbox-demo-2fa"
+    people = (
+        ("ada", "Ada", "Lovelace", "ada", me_phone),
+        ("grace", "Grace", "Hopper", "grace_h", second_phone),
+        ("charles", "Charles", "Babbage", "charles_b", "+9996620003"),
+        ("mary", "Mary", "Somerville", "mary_som", "+9996620004"),
+        ("alan", "Alan", "Turing", "alan_t", "+9996620005"),
+        ("kath", "Katherine", "Johnson", "kjohnson", "+9996620006"),
+        ("michael", "Michael", "Faraday", "faraday_lab", "+9996620007"),
+    )
+    ids = {
+        key: world.add_user(
+            first_name=first,
+            last_name=last,
+            username=username,
+            phone=phone,
+            password=second_password if key == "grace" else None,
+        )
+        for key, first, last, username, phone in people
+    }
+    ada = ids["ada"]
+    contacts = tuple(ids[name] for name in ("charles", "mary", "grace", "alan", "kath"))
+    for contact in contacts:
+        world.add_contact(user_id=ada, contact=contact)
+        world.add_contact(user_id=contact, contact=ada)
+
+    def at(hours: float) -> float:
+        return now - hours * HOUR
+
+    group = world.create_group(
+        title="Analytical Engine Club",
+        creator=ids["charles"],
+        members=[ada, ids["mary"], ids["alan"]],
+        date=at(61),
+    )
+    channel = world.create_channel(
+        title="Science Weekly",
+        creator=ids["michael"],
+        members=[ada, ids["mary"]],
+        username="science_weekly",
+        date=at(72),
+    )
+    supergroup = world.create_channel(
+        title="Math Circle", creator=ids["grace"], members=[ada, ids["kath"]], megagroup=True, date=at(41)
+    )
+    rooms = {"group": f"chat:{group}", "channel": f"channel:{channel}", "supergroup": f"channel:{supergroup}"}
+
+    # Every event as (date, order, action); sorting gives one chronological story.
+    events: list[tuple[float, int, tuple[str, int, str, str]]] = []
+    for hours, sender, chat, text in _PRIVATE_SCRIPT:
+        peer = f"user:{ids[chat]}" if sender == "ada" else f"user:{ada}"
+        events.append((at(hours), len(events), ("send", ids[sender], peer, text)))
+    for room, script in (("group", _GROUP_SCRIPT), ("supergroup", _SUPERGROUP_SCRIPT)):
+        events += [
+            (at(h), len(events) + i, ("send", ids[s], rooms[room], t)) for i, (h, s, t) in enumerate(script)
+        ]
+    events += [
+        (at(h), len(events) + i, ("send", ids["michael"], rooms["channel"], t))
+        for i, (h, t) in enumerate(_CHANNEL_POSTS)
+    ]
+    for i, (hours, reader, chat) in enumerate(_READS):
+        peer = rooms.get(chat) or f"user:{ids[chat]}"
+        events.append((at(hours), 1000 + i, ("read", ids[reader], peer, "")))
+    events.append((at(23), 2000, ("pin", ids["michael"], rooms["channel"], "Reminder: the Friday lecture")))
+    events.sort(key=lambda event: (event[0], event[1]))
+
+    for date, _, (kind, user_id, peer, text) in events:
+        if kind == "read":
+            world.read(user_id=user_id, peer=peer)
+            continue
+        if kind == "pin":
+            target = next(m.id for m in world.history(viewer=user_id, peer=peer) if m.text.startswith(text))
+            world.add_service(actor=user_id, peer=peer, action="pin", message_id=target, date=date)
+            continue
+        if text.startswith("Hello everyone, glad to join"):
+            world.add_service(actor=user_id, peer=peer, action="join", date=date - MINUTE)
+        world.send(
+            sender=user_id,
+            peer=peer,
+            text=text,
+            date=date,
+            reply_to=_reply_target(world, user_id, peer, text),
+        )
+        for prefix, media in _MEDIA_AFTER.items():
+            if text.startswith(prefix):
+                world.send(sender=user_id, peer=peer, text="", date=date + MINUTE, media=media)
+
+    world.send(
+        sender=ada,
+        peer=f"user:{ada}",
+        text="Note to self: Bernoulli table, column 7 looks off.",
+        date=at(0.5),
+    )
+    world.mute(user_id=ada, peer=rooms["supergroup"])
+    return DemoWorld(
+        me=ada,
+        me_phone=me_phone,
+        second=ids["grace"],
+        second_phone=second_phone,
+        second_password=second_password,
+        contacts=contacts,
+        group=group,
+        channel=channel,
+        supergroup=supergroup,
+    )
+
+
+def _reply_target(world: SandboxWorld, sender: int, peer: str, text: str) -> int | None:
+    """The id (in the sender's box) of the message ``text`` answers, per ``_REPLIES``."""
+    for reply_prefix, target_prefix in _REPLIES:
+        if text.startswith(reply_prefix):
+            return next(
+                m.id for m in world.history(viewer=sender, peer=peer) if m.text.startswith(target_prefix)
+            )
+    return None
