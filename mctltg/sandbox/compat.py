@@ -6,8 +6,6 @@ renames them fails loudly at start-up instead of deep inside a test or the demo.
 
 from __future__ import annotations
 
-import inspect
-
 import telethon
 from telethon.network import MTProtoSender
 
@@ -31,8 +29,10 @@ def check_telethon_seam() -> None:
         ImportError: a member of ``MTProtoSender`` or of the client is missing.
     """
     missing = [name for name in SEAM_SENDER_MEMBERS if not hasattr(MTProtoSender, name)]
-    init_source = inspect.getsource(telethon.client.telegrambaseclient.TelegramBaseClient.__init__)
-    missing += [name for name in SEAM_CLIENT_ATTRIBUTES[:2] if f"self.{name} =" not in init_source]
+    # Attribute names assigned in ``__init__`` appear in its bytecode's names; unlike
+    # ``inspect.getsource`` this also works inside the frozen executable (no .py files).
+    assigned = telethon.client.telegrambaseclient.TelegramBaseClient.__init__.__code__.co_names
+    missing += [name for name in SEAM_CLIENT_ATTRIBUTES[:2] if name not in assigned]
     if not hasattr(telethon.client.telegrambaseclient.TelegramBaseClient, "_auth_key_callback"):
         missing.append("_auth_key_callback")
     if missing:
