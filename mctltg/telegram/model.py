@@ -5,7 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["AccountProfile", "Dialog", "DialogKind", "PeerKind", "PeerRef"]
+__all__ = [
+    "AccountProfile",
+    "Dialog",
+    "DialogKind",
+    "MediaInfo",
+    "Message",
+    "MessagePage",
+    "PeerKind",
+    "PeerRef",
+    "UnreadChat",
+    "UnreadDigest",
+]
 
 PeerKind = Literal["user", "chat", "channel", "username", "self"]
 DialogKind = Literal["user", "bot", "group", "supergroup", "channel"]
@@ -51,3 +62,71 @@ class AccountProfile:
     user_id: int
     username: str | None
     display_name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaInfo:
+    """What is attached to a message (metadata only, never bytes)."""
+
+    type: str
+    mime_type: str | None = None
+    file_name: str | None = None
+    size: int | None = None
+    duration: float | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """One message as the account sees it; text and names are raw (tools sanitize them).
+
+    ``sender`` is a peer form a tool accepts (``@username``, ``user:<id>`` or
+    ``channel:<id>``); ``service`` messages (joins, pins …) are kept here because they
+    move history cursors, and left out of tool results.
+    """
+
+    id: int
+    peer: str
+    peer_title: str
+    sender: str | None
+    sender_name: str | None
+    date: float
+    text: str
+    reply_to: int | None = None
+    out: bool = False
+    mentioned: bool = False
+    service: bool = False
+    official: bool = False  # from Telegram's own service account (login codes live here)
+    media: MediaInfo | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessagePage:
+    """One page of a history walk; ``next_before_id`` is None only at the end of history."""
+
+    messages: tuple[Message, ...]
+    next_before_id: int | None
+    peer: str
+    peer_title: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnreadChat:
+    """A dialog with unread messages, and how many of them a digest returned."""
+
+    peer: str
+    title: str
+    unread_count: int
+    returned: int
+    muted: bool
+    mentioned: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnreadDigest:
+    """Unread incoming messages in priority order, with the dialogs they came from."""
+
+    messages: tuple[Message, ...]
+    chats: tuple[UnreadChat, ...]
