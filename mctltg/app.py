@@ -15,22 +15,48 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 import trio
+from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 
 from mctltg import __version__
-from mctltg.accounts import AccountDirectory, AccountPool, Timeouts, open_account_pool
-from mctltg.asgi import ASGIApp, create_asgi_app, serve, wait_for_signal
+from mctltg.accounts import (
+    AccountDirectory,
+    AccountPool,
+    ExpiryPolicy,
+    LoginManager,
+    Sending,
+    SendPolicy,
+    SessionLifecycle,
+    Timeouts,
+    open_account_pool,
+    open_login_manager,
+    open_session_lifecycle,
+)
+from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_http, serve, wait_for_signal
 from mctltg.config import Settings
 from mctltg.crypto import Sealer
 from mctltg.errors import SessionDead
-from mctltg.storage import Accounts, Database, Identities, open_database
+from mctltg.oauth import (
+    AccessTokenCodec,
+    AccessTokenVerifier,
+    AuthorizationServer,
+    OidcClient,
+    OidcConfig,
+    ServerConfig,
+    TierPolicy,
+    require_bearer,
+    rfc9728,
+)
+from mctltg.observability.metrics import Metrics
+from mctltg.storage import Accounts, AuditLog, Database, Identities, OAuthStore, Sends, open_database
 from mctltg.telegram import (
     AsyncioBridge,
     ClientFactory,
@@ -38,17 +64,20 @@ from mctltg.telegram import (
     SealedSession,
     TelethonFactory,
     build_client,
+    build_connect_options,
     open_asyncio_bridge,
     ops,
 )
 from mctltg.tools import ToolDeps, build_mcp_server
 from mctltg.tools.context import OPERATOR_SUBJECT
 from mctltg.web import create_web_app
+from mctltg.web.metrics_endpoint import metrics_blueprint, route_namer
+from mctltg.web.oauth_endpoints import CALLBACK_PATH, oauth_blueprint
 
 if TYPE_CHECKING:
     from mctltg.sandbox import SandboxWorld
 
-__all__ = ["Services", "open_services", "provision_sandbox_account", "run"]
+__all__ = ["Services", "open_services", "provision_sandbox_account", "run", "tool_deps"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +97,13 @@ class Services:
     pool: AccountPool
     directory: AccountDirectory
     world: SandboxWorld | None
+    sends: Sends
+    audit: AuditLog
+    sending: Sending
+    logins: LoginManager
+    lifecycle: SessionLifecycle | None
+    #: This server's Prometheus metrics (``/metrics``); pool and database are read at scrape time.
+    metrics: Metrics
 
 
 class SandboxFactory:
@@ -90,6 +126,7 @@ def _client_options(settings: Settings) -> ClientOptions:
             api_hash=SANDBOX_API_HASH,
             device_name=settings.device_name,
             app_version=f"mctltg {__version__}",
+            flood_sleep_threshold=_flood_threshold(settings),
         )
     assert settings.tg_api_id is not None
     assert settings.tg_api_hash is not None
@@ -98,15 +135,37 @@ def _client_options(settings: Settings) -> ClientOptions:
         api_hash=settings.tg_api_hash.value.decode(),
         device_name=settings.device_name,
         app_version=f"mctltg {__version__}",
+        flood_sleep_threshold=_flood_threshold(settings),
+        connect=build_connect_options(
+            test_servers=settings.tg_test_servers,
+            dc_addr=settings.tg_dc_addr,
+            dc_id=settings.tg_dc_id,
+            rsa_key_file=settings.tg_dc_rsa_key_file,
+            proxy_url=settings.tg_proxy.value.decode() if settings.tg_proxy else None,
+        ),
     )
 
 
+def _flood_threshold(settings: Settings) -> float:
+    """Flood waits this short are slept inside the call; capped so the sleep fits the call's deadline."""
+    return min(settings.flood_wait_threshold, settings.call_timeout / 2)
+
+
 @asynccontextmanager
-async def open_services(settings: Settings, *, world: SandboxWorld | None = None) -> AsyncIterator[Services]:
+async def open_services(
+    settings: Settings,
+    *,
+    world: SandboxWorld | None = None,
+    resume_accounts: bool = True,
+    clock: Callable[[], float] = time.time,
+) -> AsyncIterator[Services]:
     """Open the database, the Telethon thread and the account pool; resume accounts.
 
     With ``TELEGRAM_SANDBOX`` and no ``world`` given, a fresh demo world is seeded.
     Entering blocks until active accounts have been started (not connected).
+    ``resume_accounts=False`` (``mctltg login``) starts no account and runs no expiry
+    sweeper: a server process may own those sessions, and two owners of one auth key
+    get it killed by Telegram. ``clock`` (wall time) drives login and session expiry.
     """
     assert settings.encryption_key is not None
     previous = [settings.encryption_key_previous.value] if settings.encryption_key_previous else []
@@ -134,19 +193,66 @@ async def open_services(settings: Settings, *, world: SandboxWorld | None = None
             open_account_pool(bridge=bridge, factory=factory, accounts=accounts, timeouts=timeouts) as pool,
         ):
             directory = AccountDirectory(identities=identities, accounts=accounts, pool=pool)
-            services = Services(
-                settings=settings,
-                database=database,
-                identities=identities,
-                accounts=accounts,
-                bridge=bridge,
-                pool=pool,
+            metrics = Metrics(pool=pool.statistics, database=database.statistics, version=__version__)
+            sends = Sends(database)
+            sending = Sending(
                 directory=directory,
-                world=world,
+                sends=sends,
+                policy=SendPolicy(
+                    limit_per_hour=settings.send_rate_limit_per_hour,
+                    duplicate_window=settings.send_duplicate_window,
+                ),
+                digest_key=settings.encryption_key.value,
             )
-            resumed = await pool.start_all_active()
-            logger.info("accounts resumed", extra={"accounts": resumed})
-            yield services
+            abandoned = await sending.abandon_pending()
+            if abandoned:
+                logger.warning(
+                    "sends left pending by the previous run are now unverified (never resent)",
+                    extra={"sends": abandoned},
+                )
+            async with AsyncExitStack() as stack:
+                logins = await stack.enter_async_context(
+                    open_login_manager(
+                        bridge=bridge,
+                        factory=factory,
+                        accounts=accounts,
+                        identities=identities,
+                        pool=pool if resume_accounts else None,
+                        device_name=settings.device_name,
+                        sandbox=settings.telegram_sandbox,
+                        call_timeout=settings.call_timeout,
+                        connect_timeout=settings.connect_timeout,
+                        clock=clock,
+                    )
+                )
+                lifecycle = None
+                if resume_accounts:
+                    policy = ExpiryPolicy(
+                        idle=settings.session_idle_expiry, absolute=settings.session_absolute_expiry
+                    )
+                    lifecycle = await stack.enter_async_context(
+                        open_session_lifecycle(directory, policy, clock=clock)
+                    )
+                services = Services(
+                    settings=settings,
+                    database=database,
+                    identities=identities,
+                    accounts=accounts,
+                    bridge=bridge,
+                    pool=pool,
+                    directory=directory,
+                    world=world,
+                    sends=sends,
+                    audit=AuditLog(database),
+                    sending=sending,
+                    logins=logins,
+                    lifecycle=lifecycle,
+                    metrics=metrics,
+                )
+                if resume_accounts:
+                    resumed = await pool.start_all_active()
+                    logger.info("accounts resumed", extra={"accounts": resumed})
+                yield services
 
 
 async def provision_sandbox_account(
@@ -190,22 +296,102 @@ def _transport_security(settings: Settings) -> TransportSecuritySettings:
     )
 
 
-def build_asgi_app(services: Services) -> Any:
-    """The one ASGI app over ``services``."""
+def tool_deps(services: Services) -> ToolDeps:
+    """What the MCP tools get from ``services`` (also what tests build servers from)."""
     settings = services.settings
-    deps = ToolDeps(
+    return ToolDeps(
         directory=services.directory,
         operator_mode=settings.operator_mode,
         sandbox=settings.telegram_sandbox,
         allow_send=settings.allow_send,
+        allow_mark_read=settings.allow_mark_read,
+        sending=services.sending,
+        audit=services.audit,
+        tool_filter=settings.tool_filter,
+        show_send_preview=settings.show_send_preview,
+        access_store=OAuthStore(services.database),
+        login_admins=settings.login_admins,
+        metrics=services.metrics,
     )
-    mcp = build_mcp_server(deps)
-    mcp_app = mcp.streamable_http_app(
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OAuthParts:
+    """The authorization server and what wires it into HTTP and the MCP SDK."""
+
+    server: AuthorizationServer
+    oidc: OidcClient
+    blueprint: Any
+    auth_settings: AuthSettings
+
+
+def build_oauth(services: Services, *, clock: Callable[[], float] = time.time) -> OAuthParts:
+    """This server as its own OAuth issuer (``AUTH_MODE=local-jwt``), signing people in with Telegram OIDC."""
+    settings = services.settings
+    assert settings.jwt_signing_key is not None
+    assert settings.oidc_client_id is not None
+    assert settings.oidc_client_secret is not None
+    issuer = settings.public_base_url
+    server = AuthorizationServer(
+        store=OAuthStore(services.database, clock=clock),
+        identities=services.identities,
+        codec=AccessTokenCodec(settings.jwt_signing_key.value, issuer=issuer),
+        policy=TierPolicy(
+            admins=settings.login_admins,
+            clients=settings.login_clients,
+            auto_approve=settings.auto_approve_clients,
+        ),
+        config=ServerConfig(
+            issuer=issuer,
+            resource=settings.mcp_url,
+            access_token_ttl=settings.access_token_ttl,
+            refresh_token_ttl=settings.refresh_token_ttl,
+            allowed_redirect_hosts=settings.allowed_redirect_hosts,
+        ),
+        refresh_key=settings.jwt_signing_key.value,
+    )
+    oidc = OidcClient(
+        OidcConfig(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            client_secret=settings.oidc_client_secret.value,
+            redirect_uri=issuer + CALLBACK_PATH,
+        )
+    )
+    blueprint = oauth_blueprint(
+        server=server,
+        oidc=oidc,
+        protected_resource_paths=rfc9728.metadata_paths(settings.mcp_url),
+        protected_resource_document=rfc9728.protected_resource_metadata(
+            resource=settings.mcp_url, issuer=issuer, resource_name="Telegram (mctltg)"
+        ),
+        secure_cookies=issuer.startswith("https://"),
+    )
+    auth_settings = AuthSettings(
+        issuer_url=issuer,  # type: ignore[arg-type]  # pydantic parses the string
+        resource_server_url=settings.mcp_url,  # type: ignore[arg-type]
+        validate_token_resource=False,  # the verifier checks ``aud`` against the MCP URL itself
+    )
+    return OAuthParts(server=server, oidc=oidc, blueprint=blueprint, auth_settings=auth_settings)
+
+
+def build_asgi_app(services: Services) -> Any:
+    """The one ASGI app over ``services``."""
+    settings = services.settings
+    oauth = None if settings.operator_mode else build_oauth(services)
+    mcp = build_mcp_server(
+        tool_deps(services),
+        auth=None if oauth is None else oauth.auth_settings,
+        token_verifier=None if oauth is None else AccessTokenVerifier(oauth.server),
+    )
+    mcp_app: ASGIApp = mcp.streamable_http_app(
         json_response=False,
         stateless_http=False,
         transport_security=_transport_security(settings),
         host=settings.host,
     )
+    if oauth is not None:
+        mcp_app = require_bearer(mcp_app, resource_metadata=rfc9728.metadata_url(settings.mcp_url))
 
     async def readiness() -> str | None:
         try:
@@ -217,8 +403,13 @@ def build_asgi_app(services: Services) -> Any:
             return "the account supervisor is not running"
         return None
 
-    web = create_web_app(readiness=readiness)
-    return create_asgi_app(mcp_app=mcp_app, session_manager=mcp.session_manager, web_app=cast("ASGIApp", web))
+    blueprints = [metrics_blueprint(services.metrics, allow=settings.metrics_allow_cidr)]
+    if oauth is not None:
+        blueprints.append(oauth.blueprint)
+    web = create_web_app(readiness=readiness, blueprints=blueprints)
+    app = create_asgi_app(mcp_app=mcp_app, session_manager=mcp.session_manager, web_app=cast("ASGIApp", web))
+    app = limit_request_body(app)  # 413 for any body over 4 MiB, on every path, before it is read
+    return observe_http(app, metrics=services.metrics, route_of=route_namer(web, extra=("/mcp",)))
 
 
 async def run(

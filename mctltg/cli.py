@@ -19,6 +19,7 @@ from typing import TextIO
 import trio
 
 from mctltg import __version__
+from mctltg.canary import add_arguments as add_canary_arguments
 from mctltg.config import SCHEMA, Settings, load_settings
 from mctltg.errors import ConfigError
 
@@ -28,17 +29,43 @@ logger = logging.getLogger("mctltg")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mctltg", description="A remote MCP server for a Telegram user account.")
-    parser.add_argument("--env-file", type=Path, default=Path(".env"),
-                        help="read settings from this file too (default: .env if present)")
+    parser = argparse.ArgumentParser(
+        prog="mctltg", description="A remote MCP server for a Telegram user account."
+    )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=Path(".env"),
+        help="read settings from this file too (default: .env if present)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("serve", help="run the server with settings from the environment")
     demo = commands.add_parser("demo", help="run a throw-away server over the sandbox Telegram")
     demo.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     demo.add_argument("--port", type=int, default=8080, help="port to bind (default 8080; 0 picks one)")
-    demo.add_argument("--allow-send", action="store_true",
-                      help="open every send gate so send_message really sends (in the sandbox)")
+    demo.add_argument(
+        "--allow-send",
+        action="store_true",
+        help="open every send gate so send_message really sends (in the sandbox)",
+    )
+    audit = commands.add_parser("audit", help="work with the audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    audit_commands.add_parser("verify", help="check the audit log's hash chains; exit 1 if a row was edited")
+    login = commands.add_parser("login", help="connect a Telegram account (phone code + 2FA, or QR code)")
+    how = login.add_mutually_exclusive_group(required=True)
+    how.add_argument("--phone", metavar="+E164", help="the account's phone number, e.g. +14155550123")
+    how.add_argument("--qr", action="store_true", help="show a QR code to scan with a logged-in Telegram app")
+    login.add_argument(
+        "--identity",
+        default="operator",
+        metavar="SUBJECT",
+        help="whose account this is (default: operator, the identity of AUTH_MODE=local-dev)",
+    )
     commands.add_parser("keygen", help="print a fresh ENCRYPTION_KEY and OAUTH_JWT_SIGNING_KEY")
+    canary = commands.add_parser(
+        "canary", help="probe a running deployment like a client would; exit 0 healthy, 1 failing, 2 usage"
+    )
+    add_canary_arguments(canary)
     commands.add_parser("version", help="print the version")
     settings = commands.add_parser("settings", help="print every setting (markdown table or .env example)")
     settings.add_argument("--format", choices=("table", "env"), default="table")
@@ -61,6 +88,17 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             return 0
         if args.command == "serve":
             return _serve(load_settings(env_file=args.env_file))
+        if args.command == "audit":
+            return _audit_verify(load_settings(env_file=args.env_file), out=out)
+        if args.command == "login":
+            from mctltg.cli_login import login_command
+
+            settings = load_settings(env_file=args.env_file)
+            return login_command(settings, phone=args.phone, qr=args.qr, subject=args.identity, out=out)
+        if args.command == "canary":
+            from mctltg.canary import canary_command
+
+            return canary_command(args, out=out, err=sys.stderr)
         if args.command == "demo":
             return _demo(args.host, args.port, allow_send=args.allow_send, out=out)
     except ConfigError as exc:
@@ -70,32 +108,55 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
 
 
 def _serve(settings: Settings) -> int:
-    from mctltg import app  # noqa: PLC0415 (the heavy imports wait until a server is wanted)
-    from mctltg.observability import configure_logs  # noqa: PLC0415
+    from mctltg import app
+    from mctltg.observability import configure_logs
 
     configure_logs(settings.log_level_number, sandbox=settings.telegram_sandbox)
     trio.run(app.run, settings)
     return 0
 
 
+def _audit_verify(settings: Settings, *, out: TextIO) -> int:
+    from mctltg.storage import AuditLog, AuditVerdict, open_database
+
+    url = settings.database_url
+    if not url.startswith("file:") and not Path(url).is_file():
+        print(f"mctltg: there is no database at {url} (check DATABASE_URL)", file=sys.stderr)
+        return 1
+
+    async def verify() -> AuditVerdict:
+        async with open_database(url) as database:
+            return await AuditLog(database).verify()
+
+    verdict = trio.run(verify)
+    if verdict.intact:
+        print(f"audit log intact: {verdict.rows} rows in {verdict.chains} chains", file=out)
+        return 0
+    print(f"audit log BROKEN: {verdict.problem}", file=out)
+    return 1
+
+
 def _demo(host: str, port: int, *, allow_send: bool, out: TextIO) -> int:
-    from mctltg import app  # noqa: PLC0415
-    from mctltg.observability import configure_logs  # noqa: PLC0415
-    from mctltg.sandbox import SandboxWorld, seed_demo_world  # noqa: PLC0415
+    from mctltg import app
+    from mctltg.observability import configure_logs
+    from mctltg.sandbox import SandboxWorld, seed_demo_world
 
     with tempfile.TemporaryDirectory(prefix="mctltg-demo-") as folder:
         shown_host = f"[{host}]" if ":" in host else host
-        settings = load_settings(environ={}, overrides={
-            "ADDR": f"{shown_host}:{port}",
-            "AUTH_MODE": "local-dev",
-            "AUTH_REQUIRED": "false",
-            "TELEGRAM_SANDBOX": "true",
-            "ALLOW_SEND": "true" if allow_send else "false",
-            "DATABASE_URL": str(Path(folder) / "demo.db"),
-            "ENCRYPTION_KEY": secrets.token_hex(32),
-            "TG_DEVICE_NAME": "mctltg demo",
-            "LOG_LEVEL": "INFO",
-        })
+        settings = load_settings(
+            environ={},
+            overrides={
+                "ADDR": f"{shown_host}:{port}",
+                "AUTH_MODE": "local-dev",
+                "AUTH_REQUIRED": "false",
+                "TELEGRAM_SANDBOX": "true",
+                "ALLOW_SEND": "true" if allow_send else "false",
+                "DATABASE_URL": str(Path(folder) / "demo.db"),
+                "ENCRYPTION_KEY": secrets.token_hex(32),
+                "TG_DEVICE_NAME": "mctltg demo",
+                "LOG_LEVEL": "INFO",
+            },
+        )
         configure_logs(settings.log_level_number, sandbox=True)
         world = SandboxWorld()
         demo = seed_demo_world(world)
@@ -103,10 +164,14 @@ def _demo(host: str, port: int, *, allow_send: bool, out: TextIO) -> int:
         async def on_ready(services: app.Services, binds: list[str]) -> None:
             await app.provision_sandbox_account(services, telegram_user_id=demo.me, send_enabled=allow_send)
             url = binds[0].replace("0.0.0.0", "127.0.0.1")
-            print(f"mctltg demo: SANDBOX Telegram (no real account is used)\n"
-                  f"  MCP endpoint: {url}/mcp\n"
-                  f"  try it:       npx @modelcontextprotocol/inspector  (Streamable HTTP, {url}/mcp)\n"
-                  f"  stop:         Ctrl+C", file=out, flush=True)
+            print(
+                f"mctltg demo: SANDBOX Telegram (no real account is used)\n"
+                f"  MCP endpoint: {url}/mcp\n"
+                f"  try it:       npx @modelcontextprotocol/inspector  (Streamable HTTP, {url}/mcp)\n"
+                f"  stop:         Ctrl+C",
+                file=out,
+                flush=True,
+            )
 
         trio.run(functools.partial(app.run, settings, world=world, on_ready=on_ready))
     return 0
@@ -121,13 +186,19 @@ def _settings_table() -> str:
 
 
 def _env_example() -> str:
-    lines = ["# mctltg settings: every variable, its default, one line each.",
-             "# Generate keys with `mctltg keygen`.", ""]
+    lines = [
+        "# mctltg settings: every variable, its default, one line each.",
+        "# Generate keys with `mctltg keygen`.",
+        "",
+    ]
     for setting in SCHEMA:
         lines.append(f"# {setting.help}")
         value = "" if setting.default is None else setting.default
-        lines.append(f"{setting.env}={value}" if setting.default is not None or not setting.secret
-                     else f"{setting.env}=")
+        lines.append(
+            f"{setting.env}={value}"
+            if setting.default is not None or not setting.secret
+            else f"{setting.env}="
+        )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

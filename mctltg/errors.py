@@ -9,8 +9,10 @@ logs and shown to clients.
     ├── ConfigError            a setting is missing or malformed (the operator's fault)
     ├── InvalidInput           a tool or form argument is malformed (the caller's fault)
     ├── PermissionDenied       the caller lacks a scope or a gate is closed
+    ├── ProbableDuplicate      the same text went to the same peer moments ago (no key given)
     ├── StorageError           the database failed us
-    │   └── SealError          a sealed blob does not open (tampered, moved, wrong key)
+    │   ├── SealError          a sealed blob does not open (tampered, moved, wrong key)
+    │   └── TelegramUserTaken  that Telegram account is connected by another identity
     ├── AccountError           the identity's Telegram account cannot serve the call
     │   ├── NoAccount          no Telegram account is connected for this identity
     │   ├── AccountRevoked     the account was disconnected or its session died
@@ -37,6 +39,7 @@ __all__ = [
     "NoAccount",
     "PeerInvalid",
     "PermissionDenied",
+    "ProbableDuplicate",
     "SealError",
     "SessionDead",
     "StorageError",
@@ -44,6 +47,7 @@ __all__ = [
     "TelegramRpcError",
     "TelegramTimeout",
     "TelegramUnavailable",
+    "TelegramUserTaken",
 ]
 
 
@@ -87,12 +91,35 @@ class PermissionDenied(MctltgError):
         super().__init__(message)
 
 
+class ProbableDuplicate(MctltgError):
+    """A keyless send repeats a send of the same text to the same peer within the window."""
+
+    def __init__(self, peer: str, window_seconds: float) -> None:
+        self.peer = peer
+        self.window_seconds = window_seconds
+        super().__init__(
+            f"Not sent: the same text went to {peer} less than {window_seconds:g} s ago, so this looks "
+            "like a repeated call. Check the chat before sending again; to send it once more on "
+            "purpose, pass a new idempotency_key."
+        )
+
+
 class StorageError(MctltgError):
     """The database could not complete an operation; nothing half-written remains."""
 
 
 class SealError(StorageError):
     """A sealed blob failed authentication: tampered, bound to another row, or another key."""
+
+
+class TelegramUserTaken(StorageError):
+    """The Telegram account being connected already belongs to another identity here."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Telegram account belongs to another user: it is already connected by another "
+            "identity on this server. Sign in with your own Telegram account."
+        )
 
 
 class AccountError(MctltgError):
@@ -149,8 +176,7 @@ class TelegramUnavailable(TelegramError):
     def __init__(self, operation: str) -> None:
         self.operation = operation
         super().__init__(
-            f"The connection to Telegram dropped during {operation}; it is reconnecting. "
-            "Try again shortly."
+            f"The connection to Telegram dropped during {operation}; it is reconnecting. Try again shortly."
         )
 
 
@@ -171,9 +197,7 @@ class SessionDead(TelegramError):
 
     def __init__(self, code: str) -> None:
         self.code = code
-        super().__init__(
-            f"Telegram ended this session ({code}); reconnect your Telegram account."
-        )
+        super().__init__(f"Telegram ended this session ({code}); reconnect your Telegram account.")
 
 
 class PeerInvalid(TelegramError):

@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "mctltg"
 #: What each layer may import from mctltg (besides the shared leaves below).
 ALLOWED: dict[str, set[str]] = {
     "asgi": {"config"},
-    "tools": {"accounts", "telegram", "storage"},
+    "tools": {"accounts", "telegram", "storage", "oauth"},
     "web": {"accounts", "storage", "oauth"},
     "oauth": {"storage"},
     "accounts": {"telegram", "storage"},

@@ -9,7 +9,9 @@ revoked account is refused the same way whichever side noticed first.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, Final, ParamSpec, TypeVar
+
+import trio
 
 from mctltg.accounts.pool import AccountPool, AccountState
 from mctltg.errors import AccountRevoked, NoAccount
@@ -20,6 +22,9 @@ __all__ = ["AccountDirectory"]
 P = ParamSpec("P")
 T = TypeVar("T")
 
+#: Seconds between two ``last_used_at`` writes for one account (idle expiry is counted in days).
+TOUCH_EVERY: Final = 60.0
+
 
 class AccountDirectory:
     """Maps identities to accounts and runs Telegram operations for them."""
@@ -28,6 +33,7 @@ class AccountDirectory:
         self.identities = identities
         self.accounts = accounts
         self.pool = pool
+        self._touched: dict[int, float] = {}
 
     async def identity(self, subject: str, *, display_name: str = "") -> IdentityRow:
         """The identity for a signed-in subject, created on first sight."""
@@ -59,4 +65,13 @@ class AccountDirectory:
     ) -> T:
         """Run a Telegram operation as the identity's account (see ``AccountPool.call``)."""
         row = await self.account_of(identity_id)
+        await self._note_use(row.id)
         return await self.pool.call(row.id, operation, fn, *args, **kwargs)
+
+    async def _note_use(self, account_id: int) -> None:
+        """Record use for idle expiry, at most once a minute per account (a write per call is waste)."""
+        now = trio.current_time()
+        if now - self._touched.get(account_id, -TOUCH_EVERY) < TOUCH_EVERY:
+            return
+        self._touched[account_id] = now
+        await self.accounts.touch(account_id)

@@ -117,6 +117,26 @@ class AccountPool:
         account.scope.cancel()
         await account.finished.wait()
 
+    async def retire(self, account_id: int, *, log_out: bool) -> bool:
+        """Stop the account's task for good; True if one was running.
+
+        Unlike ``stop``, the session is not saved on the way out (the caller has already
+        erased or deleted it) and calls still waiting on the account fail with
+        ``AccountRevoked``. With ``log_out`` the live connection first asks Telegram to end
+        the session (bounded by the call deadline, best effort), so the auth key stops
+        working everywhere, not only here.
+        """
+        account = self._running.get(account_id)
+        if account is None:
+            return False
+        account.state = AccountState.REVOKED
+        connection = account.connection
+        if log_out and connection is not None:
+            await connection.log_out()
+        account.scope.cancel()
+        await account.finished.wait()
+        return True
+
     async def start_all_active(self) -> int:
         """Resume every active account from its sealed session; returns how many."""
         rows = await self._accounts.list_active()
@@ -161,6 +181,10 @@ class AccountPool:
         except SessionDead:
             await self._revoke(account)
             raise AccountRevoked() from None
+        except TelegramError:
+            if account.state is AccountState.REVOKED:  # retired (disconnected) under the call
+                raise AccountRevoked() from None
+            raise
         finally:
             account.changed.set()  # the session may have learnt entities or update state
 
@@ -218,6 +242,8 @@ class AccountPool:
                         logger.exception(
                             "account %d: unexpected failure; retrying in %.1f s", account.account_id, backoff
                         )
+                    if account.state is AccountState.REVOKED:
+                        return  # retired while connecting or serving: never reconnect
                     account.state = AccountState.BACKOFF
                     await trio.sleep(backoff)
                     backoff = min(backoff * 2, self._timeouts.backoff_max)

@@ -3,7 +3,8 @@
 ``configure_logs`` installs a formatter on the root logger. Extra fields passed
 with ``logger.info(..., extra={...})`` become ``key=value`` pairs; a field whose
 name marks it secret is written as ``[redacted]``; the finished line is scrubbed
-(``redact.scrub``). In sandbox mode every line carries ``sandbox=true``.
+(``redact.scrub``). In sandbox mode every line carries ``sandbox=true``. A line
+written while an HTTP request is served carries its ``request_id``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import sys
 from typing import Any, Final, TextIO
 
 from mctltg.observability.redact import is_secret_field, scrub
+from mctltg.observability.request_id import RequestIdFilter
 
 __all__ = ["KeyValueFormatter", "configure_logs"]
 
+_CHATTY: Final = ("telethon", "httpx", "httpcore", "httpx2", "httpcore2", "mcp.client")
 _STANDARD: Final = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "taskName"}
 
 
@@ -57,11 +60,15 @@ def configure_logs(level: int, *, sandbox: bool = False, stream: TextIO | None =
     """Route every logger through one redacting handler at ``level``."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(KeyValueFormatter(sandbox=sandbox))
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # Telethon logs message payloads at DEBUG; keep its chatter at WARNING or above.
-    logging.getLogger("telethon").setLevel(max(level, logging.WARNING))
+    # Telethon logs message payloads at DEBUG, and the HTTP clients (the OIDC leg, the
+    # canary) log URLs and raw headers, which carry authorization codes and cookies:
+    # keep their chatter at WARNING or above whatever LOG_LEVEL says.
+    for chatty in _CHATTY:
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
     logging.getLogger("hypercorn.error").setLevel(max(level, logging.INFO))

@@ -319,6 +319,14 @@ class SandboxWorld:
                 if k.user_id == user_id
             ]
 
+    def connections(self, user_id: int) -> int:
+        """How many clients are connected right now with a key logged in as ``user_id``.
+
+        Two means two owners of the account's sessions (what gets real sessions killed).
+        """
+        with self._lock:
+            return len(self._state.endpoints_of(user_id))
+
     def last_login_code(self, phone: str) -> str | None:
         with self._lock:
             pending = self._state.codes.get(phone_digits(phone))

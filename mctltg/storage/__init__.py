@@ -9,6 +9,9 @@ from mctltg.storage.accounts import AccountRow as AccountRow
 from mctltg.storage.accounts import Accounts as Accounts
 from mctltg.storage.accounts import AccountStatus as AccountStatus
 from mctltg.storage.accounts import session_binding as session_binding
+from mctltg.storage.audit import AuditEntry as AuditEntry
+from mctltg.storage.audit import AuditLog as AuditLog
+from mctltg.storage.audit import AuditVerdict as AuditVerdict
 from mctltg.storage.database import Database as Database
 from mctltg.storage.database import DatabaseStatistics as DatabaseStatistics
 from mctltg.storage.database import open_database as open_database
@@ -17,17 +20,44 @@ from mctltg.storage.identities import IdentityRow as IdentityRow
 from mctltg.storage.migrations import MIGRATIONS as MIGRATIONS
 from mctltg.storage.migrations import Migration as Migration
 from mctltg.storage.migrations import schema_version as schema_version
+from mctltg.storage.oauth import AccessDecision as AccessDecision
+from mctltg.storage.oauth import AuthorizationRow as AuthorizationRow
+from mctltg.storage.oauth import ClientRow as ClientRow
+from mctltg.storage.oauth import CodeCheck as CodeCheck
+from mctltg.storage.oauth import Exchange as Exchange
+from mctltg.storage.oauth import GrantRow as GrantRow
+from mctltg.storage.oauth import IssueTokens as IssueTokens
+from mctltg.storage.oauth import OAuthStore as OAuthStore
+from mctltg.storage.oauth import Outcome as Outcome
+from mctltg.storage.sends import BeginResult as BeginResult
+from mctltg.storage.sends import SendRecord as SendRecord
+from mctltg.storage.sends import Sends as Sends
 
 __all__ = [
     "MIGRATIONS",
+    "AccessDecision",
     "AccountRow",
     "AccountStatus",
     "Accounts",
+    "AuditEntry",
+    "AuditLog",
+    "AuditVerdict",
+    "AuthorizationRow",
+    "BeginResult",
+    "ClientRow",
+    "CodeCheck",
     "Database",
     "DatabaseStatistics",
+    "Exchange",
+    "GrantRow",
     "Identities",
     "IdentityRow",
+    "IssueTokens",
     "Migration",
+    "OAuthStore",
+    "Outcome",
+    "SendRecord",
+    "Sends",
     "open_database",
     "schema_version",
     "session_binding",

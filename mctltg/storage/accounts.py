@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, cast
 
-from mctltg.errors import StorageError
+from mctltg.errors import StorageError, TelegramUserTaken
 
 if TYPE_CHECKING:
     import sqlite3
@@ -141,10 +141,46 @@ class Accounts:
         A revoked account of another identity that held this Telegram user releases it.
 
         Raises:
-            StorageError: the account does not exist or is revoked, or that Telegram user
-                is connected by (or signed in as) another identity.
+            TelegramUserTaken: that Telegram user is connected by (or signed in as) another identity.
+            StorageError: the account does not exist or is revoked.
         """
         return await self._db.write(_activate, account_id, telegram_user_id, username, display_name)
+
+    async def connect(
+        self,
+        identity_id: int,
+        *,
+        device_name: str,
+        sandbox: bool,
+        telegram_user_id: int,
+        username: str | None,
+        display_name: str,
+        session: bytes,
+    ) -> AccountRow:
+        """Store a finished login in one transaction: create, seal the session, activate.
+
+        All or nothing: when the Telegram user belongs to another identity, or the identity
+        already has a pending or active account, no row changes and no session is stored.
+
+        Raises:
+            TelegramUserTaken: that Telegram user is connected by (or signed in as) another identity.
+            StorageError: no such identity, or it already has a pending or active account.
+        """
+
+        def seal(account_id: int) -> bytes:
+            return self._sealer.seal(session, bound_to=session_binding(account_id))
+
+        return await self._db.write(
+            _connect,
+            identity_id,
+            device_name,
+            sandbox,
+            self._clock(),
+            telegram_user_id,
+            username,
+            display_name,
+            seal,
+        )
 
     async def revoke(self, account_id: int) -> None:
         """Disconnect: status ``revoked``, session erased, sending off. Idempotent.
@@ -303,7 +339,7 @@ def _activate(
         raise StorageError(
             f"Telegram account {account_id} is disconnected; create it again before activating"
         )
-    taken = StorageError(f"Telegram user {telegram_user_id} is already connected by another identity")
+    taken = TelegramUserTaken()
     signed_in_elsewhere = conn.execute(
         "SELECT 1 FROM identities WHERE telegram_user_id = ? AND id != ?",
         (telegram_user_id, account.identity_id),
@@ -325,6 +361,23 @@ def _activate(
         (telegram_user_id, username, display_name, account_id),
     )
     return _require(conn, account_id)
+
+
+def _connect(
+    conn: sqlite3.Connection,
+    identity_id: int,
+    device_name: str,
+    sandbox: bool,
+    now: float,
+    telegram_user_id: int,
+    username: str | None,
+    display_name: str,
+    seal: Callable[[int], bytes],
+) -> AccountRow:
+    account = _create(conn, identity_id, device_name, sandbox, now)
+    _activate(conn, account.id, telegram_user_id, username, display_name)
+    _save_session(conn, account.id, seal(account.id))
+    return _require(conn, account.id)
 
 
 def _revoke(conn: sqlite3.Connection, account_id: int, now: float) -> None:

@@ -78,6 +78,153 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         );
         """,
     ),
+    Migration(
+        version=2,
+        name="oauth clients, authorizations, codes, token families and access grants",
+        sql="""
+        -- Dynamically registered public clients (RFC 7591). Lists are JSON arrays.
+        CREATE TABLE oauth_clients (
+            client_id      TEXT PRIMARY KEY,
+            client_name    TEXT,
+            redirect_uris  TEXT NOT NULL,
+            grant_types    TEXT NOT NULL,
+            scope          TEXT,
+            created_at     REAL NOT NULL
+        );
+
+        -- An authorization request in flight, kept server-side: the browser holds only a
+        -- random handle in a cookie (browser_hash is its SHA-256). stage moves
+        -- signin -> consent -> approved; resume_path is where the browser continues after a
+        -- step inserted between consent and the redirect back (the Telegram connect wizard).
+        CREATE TABLE oauth_authorizations (
+            id                  INTEGER PRIMARY KEY,
+            browser_hash        TEXT UNIQUE NOT NULL,
+            upstream_state_hash TEXT UNIQUE NOT NULL,
+            client_id           TEXT NOT NULL REFERENCES oauth_clients(client_id) ON DELETE CASCADE,
+            redirect_uri        TEXT NOT NULL,
+            state               TEXT,
+            code_challenge      TEXT NOT NULL,
+            scope               TEXT,
+            resource            TEXT NOT NULL,
+            upstream_verifier   TEXT NOT NULL,
+            upstream_nonce      TEXT NOT NULL,
+            identity_id         INTEGER REFERENCES identities(id) ON DELETE CASCADE,
+            stage               TEXT NOT NULL CHECK (stage IN ('signin', 'consent', 'approved')),
+            granted_scope       TEXT,
+            csrf                TEXT NOT NULL,
+            resume_path         TEXT,
+            created_at          REAL NOT NULL,
+            expires_at          REAL NOT NULL
+        );
+
+        -- One consent = one grant = one refresh-token family. scope is what the person
+        -- consented to; each issue narrows it by the identity's tier at that moment.
+        -- expires_at is absolute and carried forward by every rotation.
+        CREATE TABLE oauth_grants (
+            id           INTEGER PRIMARY KEY,
+            identity_id  INTEGER NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+            client_id    TEXT NOT NULL REFERENCES oauth_clients(client_id) ON DELETE CASCADE,
+            scope        TEXT NOT NULL,
+            resource     TEXT NOT NULL,
+            created_at   REAL NOT NULL,
+            expires_at   REAL NOT NULL,
+            revoked_at   REAL
+        );
+
+        -- Authorization codes, stored as SHA-256; used_at makes them single-use, and
+        -- grant_id lets a replay revoke what the first use issued.
+        CREATE TABLE oauth_codes (
+            code_hash      TEXT PRIMARY KEY,
+            client_id      TEXT NOT NULL REFERENCES oauth_clients(client_id) ON DELETE CASCADE,
+            identity_id    INTEGER NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+            redirect_uri   TEXT NOT NULL,
+            code_challenge TEXT NOT NULL,
+            scope          TEXT NOT NULL,
+            resource       TEXT NOT NULL,
+            created_at     REAL NOT NULL,
+            expires_at     REAL NOT NULL,
+            used_at        REAL,
+            grant_id       INTEGER REFERENCES oauth_grants(id) ON DELETE CASCADE
+        );
+
+        -- Refresh tokens, stored as SHA-256. A rotated token keeps its successor's hash
+        -- so a concurrent refresh inside the grace window gets the same successor.
+        CREATE TABLE oauth_refresh_tokens (
+            token_hash     TEXT PRIMARY KEY,
+            grant_id       INTEGER NOT NULL REFERENCES oauth_grants(id) ON DELETE CASCADE,
+            created_at     REAL NOT NULL,
+            rotated_at     REAL,
+            successor_hash TEXT
+        );
+        CREATE INDEX oauth_refresh_tokens_grant ON oauth_refresh_tokens(grant_id);
+
+        -- Access tokens are JWTs; their jti ties them to a grant so revoking the grant
+        -- revokes them before they expire.
+        CREATE TABLE oauth_access_tokens (
+            jti        TEXT PRIMARY KEY,
+            grant_id   INTEGER NOT NULL REFERENCES oauth_grants(id) ON DELETE CASCADE,
+            expires_at REAL NOT NULL
+        );
+        CREATE INDEX oauth_access_tokens_grant ON oauth_access_tokens(grant_id);
+
+        -- An admin's decision about an identity's Telegram access (set_telegram_access):
+        -- a tier ('client' or 'none') or an explicit space-separated scope list.
+        CREATE TABLE telegram_access (
+            identity_id INTEGER PRIMARY KEY REFERENCES identities(id) ON DELETE CASCADE,
+            tier        TEXT CHECK (tier IN ('client', 'none')),
+            scopes      TEXT,
+            set_by      INTEGER REFERENCES identities(id) ON DELETE SET NULL,
+            updated_at  REAL NOT NULL,
+            CHECK ((tier IS NULL) != (scopes IS NULL))
+        );
+        """,
+    ),
+    Migration(
+        # The lead assigned this migration version 4. Versions must be contiguous
+        # (_check_numbering), so it is 3 only until the migration assigned 3 lands:
+        # then that one takes 3, goes before this one, and this one becomes 4.
+        version=3,
+        name="send records and the audit log",
+        sql="""
+        -- One row per real send, written 'pending' BEFORE the message goes to Telegram and
+        -- completed after; 'unverified' when its outcome is unknown (never resent). The
+        -- text is never stored: text_digest is a keyed digest of (identity, peer, text).
+        -- idempotency_key is the caller's key ("key:<k>") or a made-up one ("auto:<hex>").
+        CREATE TABLE sends (
+            id              INTEGER PRIMARY KEY,
+            identity_id     INTEGER NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+            account_id      INTEGER NOT NULL REFERENCES telegram_accounts(id) ON DELETE CASCADE,
+            idempotency_key TEXT NOT NULL,
+            explicit_key    INTEGER NOT NULL,
+            peer            TEXT NOT NULL,
+            text_digest     TEXT NOT NULL,
+            random_id       INTEGER NOT NULL,
+            state           TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'unverified')),
+            message_id      INTEGER,
+            sent_date       REAL,
+            result_peer     TEXT,
+            created_at      REAL NOT NULL,
+            finished_at     REAL,
+            UNIQUE (identity_id, idempotency_key)
+        );
+        CREATE INDEX sends_by_peer ON sends (identity_id, peer, created_at);
+
+        -- One row per tool call: no arguments, no text; the peer as type and numeric id.
+        -- Each identity's rows are a hash chain (prev_hash -> entry_hash), see storage/audit.py.
+        CREATE TABLE audit_log (
+            id          INTEGER PRIMARY KEY,
+            identity_id INTEGER REFERENCES identities(id) ON DELETE CASCADE,
+            ts_ms       INTEGER NOT NULL,
+            tool        TEXT NOT NULL,
+            peer_type   TEXT,
+            peer_id     INTEGER,
+            outcome     TEXT NOT NULL,
+            prev_hash   TEXT NOT NULL,
+            entry_hash  TEXT NOT NULL UNIQUE
+        );
+        CREATE INDEX audit_log_by_identity ON audit_log (identity_id, id);
+        """,
+    ),
     # Append new migrations here, with the next version number.
 )
 

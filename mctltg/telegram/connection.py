@@ -57,6 +57,11 @@ class TelegramConnection:
         self._call_timeout = call_timeout
         self._client: Any = None
 
+    @property
+    def has_client(self) -> bool:
+        """True between ``connect`` and ``disconnect``."""
+        return self._client is not None
+
     async def connect(self, *, timeout: float) -> bool:  # noqa: ASYNC109 (a Telegram handshake deadline, not a trio idiom)
         """Build the client and connect; True when the session is logged in.
 
@@ -71,8 +76,14 @@ class TelegramConnection:
                 return bool(await self._bridge.call(self._client.is_user_authorized))
         except trio.TooSlowError:
             raise TelegramTimeout("connect", timeout) from None
-        except ConnectionError:
+        except (ConnectionError, trio.BrokenResourceError):
             raise TelegramUnavailable("connect") from None
+        except Exception as exc:
+            # connect() sends InitConnection straight to the sender: a dead key surfaces here raw.
+            mapped = translate(exc, operation="connect")
+            if mapped is None:
+                raise
+            raise mapped from None
 
     async def run(
         self,
@@ -98,6 +109,9 @@ class TelegramConnection:
                 return await self._bridge.call(fn, self._client, *args, **kwargs)
         except trio.TooSlowError:
             raise TelegramTimeout(operation, self._call_timeout) from None
+        except trio.BrokenResourceError:
+            # the client was disconnected under the call (its account is stopping)
+            raise TelegramUnavailable(operation) from None
         except Exception as exc:
             mapped = translate(exc, operation=operation, peer=str(peer) if peer is not None else None)
             if mapped is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from telethon import errors as tl_errors
+from telethon.errors import rpcerrorlist
 
 from mctltg.errors import (
     FloodWait,
@@ -33,6 +34,9 @@ DEAD_SESSION_ERRORS: Final[tuple[type[BaseException], ...]] = (
     tl_errors.SessionExpiredError,
     tl_errors.UserDeactivatedError,
     tl_errors.UserDeactivatedBanError,
+    # Their kin: every 401 means this auth key cannot act (SESSION_PASSWORD_NEEDED on a
+    # stored session is a login abandoned at the 2FA step), and any new 401 Telegram adds.
+    tl_errors.UnauthorizedError,
 )
 
 _PEER_ERRORS: Final[tuple[type[BaseException], ...]] = (
@@ -92,7 +96,21 @@ def translate(exc: BaseException, *, operation: str, peer: str | None = None) ->
 
 
 def _code(exc: BaseException) -> str:
+    """Telegram's own name for the error (``CHANNEL_PRIVATE``), also for Telethon's known classes.
+
+    A known class keeps only a generic ``message`` (``BAD_REQUEST``), so its name comes from
+    Telethon's table; errors with a number in them keep the pattern (``FLOOD_WAIT_X``).
+    """
+    known = _KNOWN_CODES.get(type(exc))
+    if known is not None:
+        return known
     message = getattr(exc, "message", None)
     if isinstance(message, str) and message:
         return message.split(" ")[0]
     return type(exc).__name__
+
+
+_KNOWN_CODES: Final[dict[type[BaseException], str]] = {
+    **{cls: pattern.replace("_(\\d+)", "_X") for pattern, cls in rpcerrorlist.rpc_errors_re},
+    **{cls: name for name, cls in rpcerrorlist.rpc_errors_dict.items()},
+}

@@ -1,17 +1,19 @@
 """Build real Telethon clients (production); the sandbox builds its own in ``app.py``.
 
 Called on the Telethon loop thread by ``TelegramConnection.connect``. The device
-fields make the session recognisable in the user's Telegram "Active sessions".
+fields make the session recognisable in the user's Telegram "Active sessions";
+``ConnectOptions`` (``connect_options.py``) says where Telegram is and how to get there.
 """
 
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telethon import TelegramClient
 
+from mctltg.telegram.connect_options import ConnectOptions
 from mctltg.telegram.session import SealedSession
 
 __all__ = ["ClientOptions", "TelethonFactory"]
@@ -25,9 +27,10 @@ class ClientOptions:
     api_hash: str
     device_name: str
     app_version: str
-    flood_sleep_threshold: int = 5
+    flood_sleep_threshold: float = 5.0
     request_retries: int = 2
     receive_updates: bool = True
+    connect: ConnectOptions = field(default_factory=ConnectOptions)
 
 
 class TelethonFactory:
@@ -42,7 +45,7 @@ class TelethonFactory:
 
 def build_client(session: SealedSession, options: ClientOptions) -> Any:
     """A ``TelegramClient`` over our in-memory session (never a ``.session`` file)."""
-    return TelegramClient(
+    client = TelegramClient(
         session,
         options.api_id,
         options.api_hash,
@@ -58,4 +61,7 @@ def build_client(session: SealedSession, options: ClientOptions) -> Any:
         auto_reconnect=True,
         receive_updates=options.receive_updates,
         raise_last_call_error=True,
+        **options.connect.client_kwargs(),
     )
+    options.connect.prepare(client)
+    return client

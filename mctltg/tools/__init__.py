@@ -5,8 +5,13 @@ from __future__ import annotations
 from mcp.server.mcpserver import MCPServer
 
 from mctltg import __version__
+from mctltg.tools.access import register_access_tools
+from mctltg.tools.account import register_account_tools
+from mctltg.tools.arguments import install_argument_errors
 from mctltg.tools.context import SCOPES, Caller, ToolDeps
 from mctltg.tools.dialogs import register_dialog_tools
+from mctltg.tools.messages import register_message_tools
+from mctltg.tools.sending import register_sending_tools
 
 __all__ = ["SCOPES", "Caller", "ToolDeps", "build_mcp_server"]
 
@@ -32,4 +37,9 @@ def build_mcp_server(
         log_level="WARNING",
     )
     register_dialog_tools(server, deps)
+    register_access_tools(server, deps)
+    register_account_tools(server, deps)
+    register_message_tools(server, deps)
+    register_sending_tools(server, deps)
+    install_argument_errors(server)
     return server

@@ -21,6 +21,7 @@ from mctltg.errors import (
     NoAccount,
     PeerInvalid,
     PermissionDenied,
+    ProbableDuplicate,
     SessionDead,
     StorageError,
     TelegramRpcError,
@@ -34,6 +35,7 @@ __all__ = ["ERROR_KINDS", "error_kind", "error_result", "internal_error_result"]
 ERROR_KINDS: Final[tuple[tuple[type[MctltgError], str], ...]] = (
     (InvalidInput, "invalid_input"),
     (PermissionDenied, "permission_denied"),
+    (ProbableDuplicate, "probable_duplicate"),
     (NoAccount, "no_account"),
     (AccountRevoked, "account_revoked"),
     (SessionDead, "account_revoked"),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from quart import Blueprint
 from quart_trio import QuartTrio
 
 from mctltg.web.probes import Readiness, probes_blueprint
@@ -9,8 +12,11 @@ from mctltg.web.probes import Readiness, probes_blueprint
 __all__ = ["Readiness", "create_web_app"]
 
 
-def create_web_app(*, readiness: Readiness) -> QuartTrio:
+def create_web_app(*, readiness: Readiness, blueprints: Sequence[Blueprint] = ()) -> QuartTrio:
+    """The Quart-Trio app: probes plus ``blueprints`` (the OAuth endpoints when OAuth is on)."""
     app = QuartTrio(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.register_blueprint(probes_blueprint(readiness))
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -32,11 +32,14 @@ async def _read_until(stream: trio.abc.ReceiveStream, marker: str, output: list[
 
 
 @asynccontextmanager
-async def start_demo(*extra: str) -> AsyncIterator[RunningServer]:
-    """Run ``mctltg demo --port 0`` and yield its base URL once it is ready."""
+async def start_demo(*extra: str, command: Sequence[str] | None = None) -> AsyncIterator[RunningServer]:
+    """Run ``mctltg demo --port 0`` and yield its base URL once it is ready.
+
+    ``command`` runs another ``mctltg`` (the built executable) instead of this source tree's.
+    """
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = await trio.lowlevel.open_process(
-        [sys.executable, "-m", "mctltg", "demo", "--port", "0", *extra],
+        [*(command or (sys.executable, "-m", "mctltg")), "demo", "--port", "0", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env=env,

@@ -1,0 +1,123 @@
+"""Figures counted inside one process against the sandbox: RPCs per tool call, bytes of output.
+
+The sandbox logs every request Telethon sends (``world.mark()`` / ``calls_since``),
+so the number of Telegram RPCs a tool call costs is counted exactly, not estimated.
+Each read tool runs twice on a fixed scenario: ``first`` right after the account
+connected (cold entity cache), ``again`` with the same arguments straight after.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mcp import Client
+
+from mctltg.app import open_services, provision_sandbox_account, tool_deps
+from mctltg.config import load_settings
+from mctltg.sandbox import SandboxWorld, seed_demo_world
+from mctltg.tools import build_mcp_server
+
+__all__ = ["OutputSize", "RpcCount", "count_rpcs", "measure_output"]
+
+#: Texts of everyday length, cycled to fill the 60-message chat the output figure reads.
+_TEXTS = (
+    "Morning! Did you get the drawings I sent last night?",
+    "Yes, they look great. One question about the gear ratios on page 3.",
+    "Sure, ask away.",
+    "Why 1:40 and not 1:50? The store would need fewer columns.",
+    "Because the carriage has to anticipate; 1:40 keeps the timing right.",
+    "Makes sense. Tea on Thursday to go through the rest?",
+    "Perfect, 4 pm at the usual place 👍",
+)
+
+
+def _settings(folder: Path, **overrides: str) -> Any:
+    values = {
+        "ADDR": "127.0.0.1:0",
+        "AUTH_MODE": "local-dev",
+        "AUTH_REQUIRED": "false",
+        "TELEGRAM_SANDBOX": "true",
+        "DATABASE_URL": str(folder / "bench.db"),
+        "ENCRYPTION_KEY": secrets.token_hex(32),
+        "TG_DEVICE_NAME": "mctltg bench",
+        **overrides,
+    }
+    return load_settings(environ={}, overrides=values)
+
+
+@dataclass(frozen=True, slots=True)
+class RpcCount:
+    scenario: str
+    first: int
+    again: int
+    requests: tuple[str, ...]
+
+
+async def count_rpcs() -> list[RpcCount]:
+    """RPCs per call of every read tool on the seeded demo world."""
+    world = SandboxWorld()
+    demo = seed_demo_world(world)
+    scenarios: list[tuple[str, str, dict[str, Any]]] = [
+        ("list_dialogs (50)", "list_dialogs", {"limit": 50}),
+        ("get_unread_messages, all chats", "get_unread_messages", {}),
+        ("get_unread_messages, one chat", "get_unread_messages", {"peer": f"chat:{demo.group}"}),
+        ("get_messages (50)", "get_messages", {"peer": f"user:{demo.contacts[0]}", "limit": 50}),
+        ("search_messages, all chats", "search_messages", {"query": "engine"}),
+        ("search_messages, one chat", "search_messages", {"query": "cards", "peer": f"chat:{demo.group}"}),
+        ("mark_read, one chat", "mark_read", {"peer": f"user:{demo.contacts[1]}"}),
+    ]
+    counts: list[RpcCount] = []
+    with tempfile.TemporaryDirectory(prefix="mctltg-bench-") as folder:
+        for label, tool, arguments in scenarios:
+            # A fresh database and account per scenario: "first" is always a cold cache.
+            settings = _settings(Path(tempfile.mkdtemp(dir=folder)), ALLOW_MARK_READ="true")
+            async with open_services(settings, world=world) as services:
+                await provision_sandbox_account(services, telegram_user_id=demo.me)
+                async with Client(build_mcp_server(tool_deps(services))) as client:
+                    runs = []
+                    for _ in range(2):
+                        mark = world.mark()
+                        result = await client.call_tool(tool, arguments)
+                        if result.is_error:
+                            raise RuntimeError(f"{label} failed: {result.structured_content}")
+                        runs.append(world.calls_since(mark, user_id=demo.me))
+            counts.append(
+                RpcCount(scenario=label, first=len(runs[0]), again=len(runs[1]), requests=tuple(runs[0]))
+            )
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSize:
+    messages: int
+    result_bytes: int
+    text_bytes: int
+
+
+async def measure_output() -> OutputSize:
+    """Bytes of one ``get_messages`` page of 50 everyday messages in a private chat."""
+    world = SandboxWorld()
+    me = world.add_user(first_name="Ada", last_name="Lovelace", username="ada_bench")
+    friend = world.add_user(first_name="Charles", last_name="Babbage", username="charles_bench")
+    for index in range(60):
+        sender, peer = (friend, f"user:{me}") if index % 2 else (me, f"user:{friend}")
+        world.send(sender=sender, peer=peer, text=_TEXTS[index % len(_TEXTS)])
+    with tempfile.TemporaryDirectory(prefix="mctltg-bench-") as folder:
+        async with open_services(_settings(Path(folder)), world=world) as services:
+            await provision_sandbox_account(services, telegram_user_id=me)
+            async with Client(build_mcp_server(tool_deps(services))) as client:
+                result = await client.call_tool("get_messages", {"peer": f"user:{friend}", "limit": 50})
+    if result.is_error or result.structured_content is None:
+        raise RuntimeError(f"get_messages failed: {result.structured_content}")
+    wire = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    text = "".join(item.text for item in result.content if item.type == "text")
+    return OutputSize(
+        messages=len(result.structured_content["messages"]),
+        result_bytes=len(json.dumps(wire, ensure_ascii=False, separators=(",", ":")).encode()),
+        text_bytes=len(text.encode()),
+    )

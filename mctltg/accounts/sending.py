@@ -1,0 +1,379 @@
+"""Sending, gated and idempotent: the only path by which mctltg writes to Telegram.
+
+``Sending.send`` runs the whole send in an order chosen so that no retry can send twice:
+
+1. with an idempotency key, the key's record is looked up under a per-key lock, so a
+   repeated or concurrent call with the same key reports the first send instead of
+   sending (a record still ``pending`` here belongs to a send nobody is finishing: it
+   becomes ``unverified``);
+2. the gate (``send_gate.evaluate``) decides; a closed gate is a draft, and Telegram is
+   not called at all;
+3. a ``pending`` record is written *before* the message goes out, in the same
+   transaction that checks the per-peer limit and (without a key) the duplicate window;
+4. Telegram is called once, never retried; its answer completes the record. If the
+   answer never comes (timeout, dropped connection, cancellation, a crash) the record
+   stays or becomes ``unverified`` and the caller hears ``sent_unverified``; if Telegram
+   refused, the record is dropped so the key can be used again.
+
+Only a keyed digest of the text is kept (``text_digest``), enough to say "the same text
+to the same peer" and nothing more.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import trio
+
+from mctltg.accounts.directory import AccountDirectory
+from mctltg.accounts.send_gate import GateDecision, GateFacts, evaluate
+from mctltg.errors import (
+    AccountError,
+    FloodWait,
+    InvalidInput,
+    PeerInvalid,
+    PermissionDenied,
+    ProbableDuplicate,
+    StorageError,
+    TelegramRpcError,
+    TelegramTimeout,
+    TelegramUnavailable,
+)
+from mctltg.storage import AccountRow, SendRecord, Sends
+from mctltg.telegram import PeerRef, ops_writing
+
+__all__ = ["PIN_SCOPE", "SEND_SCOPE", "SendOutcome", "SendPolicy", "Sending", "StatusReport"]
+
+logger = logging.getLogger(__name__)
+
+SEND_SCOPE: Final = "telegram:messages:send"
+PIN_SCOPE: Final = "telegram:messages:pin"
+_CLEANUP_SECONDS: Final = 5.0
+
+#: Errors that prove Telegram did not deliver: the record is dropped, the key is free.
+_REFUSED: Final = (FloodWait, PeerInvalid, TelegramRpcError, AccountError)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendPolicy:
+    """The operator's limits (``SEND_RATE_LIMIT_PER_HOUR``, ``SEND_DUPLICATE_WINDOW``)."""
+
+    limit_per_hour: int = 20
+    duplicate_window: float = 60.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendOutcome:
+    """What a send call came to.
+
+    Attributes:
+        status: ``sent`` (Telegram confirmed), ``draft`` (the gate is closed; nothing was
+            sent) or ``sent_unverified`` (it may have been delivered: never resend).
+        peer: canonical peer when Telegram answered, else the peer as named.
+        replayed: true when this reports an earlier call with the same key.
+    """
+
+    status: Literal["sent", "draft", "sent_unverified"]
+    peer: str
+    message_id: int | None = None
+    date: float | None = None
+    gate: GateDecision | None = None
+    idempotency_key: str | None = None
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusReport:
+    """The gate explained for one identity, without a peer and without sending."""
+
+    decision: GateDecision
+    server_allow_send: bool
+    has_send_scope: bool
+    connected: bool
+    send_enabled: bool
+
+
+class Sending:
+    """Gated, idempotent sends and pins for every identity.
+
+    Args:
+        directory: identities → accounts, and Telegram calls.
+        sends: the send records.
+        policy: the operator's limits.
+        digest_key: secret bytes keying the text digest (derived from ``ENCRYPTION_KEY``).
+    """
+
+    def __init__(
+        self, *, directory: AccountDirectory, sends: Sends, policy: SendPolicy, digest_key: bytes
+    ) -> None:
+        self._directory = directory
+        self._sends = sends
+        self.policy = policy
+        self._digest_key = hmac.new(digest_key, b"mctltg send text digest v1", hashlib.sha256).digest()
+        self._locks: dict[tuple[int, str], tuple[trio.Lock, int]] = {}
+
+    # -- the gate, explained -----------------------------------------------------------------
+    async def _account(self, identity_id: int) -> AccountRow | None:
+        row = await self._directory.accounts.for_identity(identity_id)
+        return row if row is not None and row.status == "active" else None
+
+    async def status(self, *, identity_id: int, has_send_scope: bool, allow_send: bool) -> StatusReport:
+        """The gate for ``send_message`` without a peer (the per-peer limit is not checked)."""
+        account = await self._account(identity_id)
+        facts = GateFacts(
+            authenticated=True,
+            server_allow_send=allow_send,
+            scope=SEND_SCOPE,
+            has_scope=has_send_scope,
+            connected=account is not None,
+            send_enabled=account is not None and account.send_enabled,
+        )
+        return StatusReport(
+            decision=evaluate(facts),
+            server_allow_send=allow_send,
+            has_send_scope=has_send_scope,
+            connected=facts.connected,
+            send_enabled=facts.send_enabled,
+        )
+
+    # -- sending -------------------------------------------------------------------------------
+    def text_digest(self, identity_id: int, peer: str, text: str) -> str:
+        message = f"{identity_id}\x00{peer}\x00{text}".encode()
+        return hmac.new(self._digest_key, message, hashlib.sha256).hexdigest()
+
+    async def send(
+        self,
+        *,
+        identity_id: int | None,
+        has_send_scope: bool,
+        allow_send: bool,
+        ref: PeerRef,
+        text: str,
+        reply_to: int | None = None,
+        key: str | None = None,
+    ) -> SendOutcome:
+        """Send ``text`` to ``ref`` if the gate is open; see the module docstring for the order.
+
+        Raises:
+            InvalidInput: ``key`` was used before for a different peer or text.
+            ProbableDuplicate: without a key, the same text went to the same peer moments ago.
+            FloodWait, PeerInvalid, TelegramRpcError, AccountError: Telegram refused (nothing sent).
+            StorageError: the send could not be recorded (nothing sent).
+        """
+        peer = str(ref)
+        if identity_id is None:
+            facts = GateFacts(
+                authenticated=False,
+                server_allow_send=allow_send,
+                scope=SEND_SCOPE,
+                has_scope=has_send_scope,
+                connected=False,
+                send_enabled=False,
+            )
+            return SendOutcome(status="draft", peer=peer, gate=evaluate(facts), idempotency_key=key)
+        digest = self.text_digest(identity_id, peer, text)
+        if key is None:
+            return await self._send_unlocked(
+                identity_id, has_send_scope, allow_send, ref, text, reply_to, None, digest
+            )
+        async with self._key_lock(identity_id, key):
+            existing = await self._sends.get(identity_id, _stored_key(key))
+            if existing is not None:
+                return await self._replay(existing, peer, digest, key)
+            return await self._send_unlocked(
+                identity_id, has_send_scope, allow_send, ref, text, reply_to, key, digest
+            )
+
+    async def _send_unlocked(
+        self,
+        identity_id: int,
+        has_send_scope: bool,
+        allow_send: bool,
+        ref: PeerRef,
+        text: str,
+        reply_to: int | None,
+        key: str | None,
+        digest: str,
+    ) -> SendOutcome:
+        peer = str(ref)
+        account = await self._account(identity_id)
+        facts = GateFacts(
+            authenticated=True,
+            server_allow_send=allow_send,
+            scope=SEND_SCOPE,
+            has_scope=has_send_scope,
+            connected=account is not None,
+            send_enabled=account is not None and account.send_enabled,
+            limit_per_hour=self.policy.limit_per_hour,
+        )
+        decision = evaluate(facts)
+        if decision.open:
+            # Only now is the limiter worth a read: the earlier conditions are all open.
+            recent = await self._sends.recent_count(identity_id, peer)
+            decision = evaluate(_with_writes(facts, recent))
+        if not decision.open or account is None:
+            return SendOutcome(status="draft", peer=peer, gate=decision, idempotency_key=key)
+        begun = await self._sends.begin(
+            identity_id=identity_id,
+            account_id=account.id,
+            key=_stored_key(key) if key is not None else f"auto:{secrets.token_hex(12)}",
+            explicit_key=key is not None,
+            peer=peer,
+            text_digest=digest,
+            limit_per_hour=self.policy.limit_per_hour,
+            duplicate_window=self.policy.duplicate_window,
+        )
+        if begun.outcome == "rate_limited":
+            decision = evaluate(_with_writes(facts, self.policy.limit_per_hour))
+            return SendOutcome(status="draft", peer=peer, gate=decision, idempotency_key=key)
+        if begun.outcome == "duplicate":
+            raise ProbableDuplicate(peer, self.policy.duplicate_window)
+        assert begun.record is not None
+        if begun.outcome == "existing":
+            return await self._replay(begun.record, peer, digest, key)
+        return await self._deliver(identity_id, begun.record, ref, text, reply_to, key)
+
+    async def _deliver(
+        self,
+        identity_id: int,
+        record: SendRecord,
+        ref: PeerRef,
+        text: str,
+        reply_to: int | None,
+        key: str | None,
+    ) -> SendOutcome:
+        try:
+            sent = await self._directory.call(
+                identity_id,
+                "send_message",
+                ops_writing.send_text,
+                ref,
+                text,
+                reply_to,
+                record.random_id,
+            )
+        except (TelegramTimeout, TelegramUnavailable):
+            await self._settle(self._sends.mark_unverified, record.id)
+            logger.warning("send %d: no answer from Telegram; marked unverified, not retried", record.id)
+            return SendOutcome(status="sent_unverified", peer=str(ref), idempotency_key=key)
+        except _REFUSED:
+            await self._settle(self._sends.discard, record.id)
+            raise
+        except BaseException:
+            # Cancelled, or something unexpected after the request may have left: unknown.
+            await self._settle(self._sends.mark_unverified, record.id)
+            raise
+        try:
+            with trio.CancelScope(shield=True):
+                await self._sends.complete(
+                    record.id, message_id=sent.message_id, sent_date=sent.date, result_peer=sent.peer
+                )
+        except StorageError:
+            logger.warning("send %d: delivered, but recording it failed; it stays unverified", record.id)
+        return SendOutcome(
+            status="sent", peer=sent.peer, message_id=sent.message_id, date=sent.date, idempotency_key=key
+        )
+
+    async def _replay(self, record: SendRecord, peer: str, digest: str, key: str | None) -> SendOutcome:
+        if record.peer != peer or not hmac.compare_digest(record.text_digest, digest):
+            raise InvalidInput(
+                "idempotency_key",
+                "this key was already used for a different peer or text; use a new key for a new message",
+            )
+        if record.state == "sent" and record.message_id is not None:
+            return SendOutcome(
+                status="sent",
+                peer=record.result_peer or record.peer,
+                message_id=record.message_id,
+                date=record.sent_date,
+                idempotency_key=key,
+                replayed=True,
+            )
+        if record.state == "pending":
+            # Under the key's lock nobody in this process is sending it: its sender is gone.
+            await self._settle(self._sends.mark_unverified, record.id)
+        return SendOutcome(status="sent_unverified", peer=record.peer, idempotency_key=key, replayed=True)
+
+    @staticmethod
+    async def _settle(write: Callable[[int], Awaitable[None]], record_id: int) -> None:
+        """Record what became of a send even while being cancelled (bounded)."""
+        with trio.CancelScope(shield=True), trio.move_on_after(_CLEANUP_SECONDS):
+            try:
+                await write(record_id)
+            except StorageError:
+                logger.warning("send %d: could not record its outcome", record_id, exc_info=True)
+
+    @asynccontextmanager
+    async def _key_lock(self, identity_id: int, key: str) -> AsyncIterator[None]:
+        slot = (identity_id, key)
+        lock, users = self._locks.get(slot, (trio.Lock(), 0))
+        self._locks[slot] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[slot]
+            if users <= 1:
+                del self._locks[slot]
+            else:
+                self._locks[slot] = (lock, users - 1)
+
+    async def abandon_pending(self) -> int:
+        """At startup: sends left ``pending`` by a process that died become ``unverified``."""
+        return await self._sends.abandon_pending()
+
+    # -- pinning -------------------------------------------------------------------------------
+    async def pin(
+        self,
+        *,
+        identity_id: int,
+        has_pin_scope: bool,
+        allow_send: bool,
+        ref: PeerRef,
+        message_id: int,
+        unpin: bool,
+        silent: bool,
+    ) -> ops_writing.PinResult:
+        """Pin or unpin behind the same gate; a closed gate is an error (a pin has no preview).
+
+        Raises:
+            PermissionDenied: the gate is closed; the message names the first failing condition.
+            TelegramError: Telegram refused.
+        """
+        account = await self._account(identity_id)
+        decision = evaluate(
+            GateFacts(
+                authenticated=True,
+                server_allow_send=allow_send,
+                scope=PIN_SCOPE,
+                has_scope=has_pin_scope,
+                connected=account is not None,
+                send_enabled=account is not None and account.send_enabled,
+            )
+        )
+        if not decision.open:
+            hint = f" {decision.hint}" if decision.hint else ""
+            raise PermissionDenied(
+                f"Pin blocked: {decision.reason}.{hint}",
+                scope=PIN_SCOPE if decision.code == "scope" else None,
+            )
+        return await self._directory.call(
+            identity_id, "pin_message", ops_writing.pin_message, ref, message_id, unpin, silent
+        )
+
+
+def _stored_key(key: str) -> str:
+    """Callers' keys and the keys made up for keyless sends live in separate namespaces."""
+    return f"key:{key}"
+
+
+def _with_writes(facts: GateFacts, writes: int) -> GateFacts:
+    return dataclasses.replace(facts, writes_last_hour=writes)

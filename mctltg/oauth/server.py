@@ -1,0 +1,519 @@
+"""The authorization server: registration, the authorization request, consent, tokens, revocation.
+
+Framework-free: the web layer (``web/oauth_endpoints.py``) turns HTTP into calls on
+:class:`AuthorizationServer` and its results back into HTTP. Protocol rules live in the
+RFC modules; this module sequences them over the store (``storage/oauth.py``):
+
+- ``begin`` validates an authorization request (RFC 6749 §4.1.1 with OAuth 2.1's
+  mandatory S256 PKCE, RFC 8707 ``resource``) and parks it server-side; the browser
+  gets only an opaque handle (cookie) and the upstream OIDC leg gets its own state.
+- ``approve`` records the person's consent; ``finish`` issues the code (10 minutes,
+  single use, bound to client, redirect URI, challenge and resource) and the redirect
+  back carrying ``code``, ``state`` and ``iss`` (RFC 9207).
+- ``token`` redeems codes and rotates refresh tokens. A refresh token's successor is
+  ``HMAC(key, token)``: a concurrent refresh inside the grace window can recompute and
+  receive the *same* successor without any plaintext token being stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from mctltg.crypto import random_token, sha256_hex
+from mctltg.errors import StorageError
+from mctltg.oauth import rfc7591, rfc7636
+from mctltg.oauth.errors import AuthorizeError, OAuthError
+from mctltg.oauth.rfc8707 import resolve_resource
+from mctltg.oauth.rfc9068 import AccessClaims, AccessTokenCodec
+from mctltg.oauth.scopes import SCOPES, SEND_SCOPES, format_scope, parse_scope
+from mctltg.oauth.tiers import Access, TierPolicy
+from mctltg.storage import (
+    AuthorizationRow,
+    ClientRow,
+    CodeCheck,
+    GrantRow,
+    Identities,
+    IssueTokens,
+    OAuthStore,
+    Outcome,
+)
+
+__all__ = ["AuthorizationServer", "ConsentView", "PendingSignIn", "ServerConfig", "TokenResponse"]
+
+MAX_STATE_BYTES: Final = 4096
+CODE_TTL: Final = 600.0
+AUTHORIZATION_TTL: Final = 900.0
+REFRESH_GRACE: Final = 10.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerConfig:
+    issuer: str
+    resource: str
+    access_token_ttl: float
+    refresh_token_ttl: float
+    allowed_redirect_hosts: frozenset[str] = frozenset()
+    refresh_grace: float = REFRESH_GRACE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PendingSignIn:
+    """A parked authorization request: the browser's handle and the upstream leg's secrets."""
+
+    browser_token: str
+    upstream_state: str
+    upstream_verifier: str
+    upstream_nonce: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsentView:
+    """What the consent screen shows."""
+
+    client_name: str
+    redirect_host: str
+    access: Access
+    read_scopes: tuple[str, ...]
+    send_scopes: tuple[str, ...]
+    csrf: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenResponse:
+    body: dict[str, Any]
+
+
+def _with_query(uri: str, params: Mapping[str, str | None]) -> str:
+    parts = urlsplit(uri)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    query.extend((key, value) for key, value in params.items() if value is not None)
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _single(params: Mapping[str, list[str]], name: str) -> str | None:
+    values = params.get(name) or []
+    if len(values) > 1:
+        raise AuthorizeError("invalid_request", f"The {name} parameter was given more than once.")
+    return values[0] if values else None
+
+
+class AuthorizationServer:
+    """This server as its own OAuth 2.1 issuer (``AUTH_MODE=local-jwt``).
+
+    Args:
+        store: OAuth persistence.
+        identities: the identity repository (subjects ``tg:<id>``).
+        codec: mints and verifies access tokens.
+        policy: the settings' side of access tiers.
+        config: issuer, resource and lifetimes.
+        refresh_key: key for deriving refresh-token successors (the JWT key, domain-separated).
+    """
+
+    def __init__(
+        self,
+        *,
+        store: OAuthStore,
+        identities: Identities,
+        codec: AccessTokenCodec,
+        policy: TierPolicy,
+        config: ServerConfig,
+        refresh_key: bytes,
+    ) -> None:
+        self.store = store
+        self.identities = identities
+        self.codec = codec
+        self.policy = policy
+        self.config = config
+        self._successor_key = hmac.new(refresh_key, b"mctltg/refresh-successor/v1", hashlib.sha256).digest()
+
+    def __repr__(self) -> str:
+        return f"<AuthorizationServer issuer={self.config.issuer!r}>"
+
+    # -- registration (RFC 7591) ------------------------------------------------------
+
+    async def register(self, body: bytes) -> dict[str, Any]:
+        """Register a public client; returns the RFC 7591 §3.2.1 response body.
+
+        Raises:
+            OAuthError: the metadata is invalid or too large.
+        """
+        metadata = rfc7591.parse_registration(body, allowed_hosts=self.config.allowed_redirect_hosts)
+        client = await self.store.add_client(
+            client_id=str(uuid.uuid4()),
+            client_name=metadata.client_name,
+            redirect_uris=metadata.redirect_uris,
+            grant_types=metadata.grant_types,
+            scope=metadata.scope,
+        )
+        response: dict[str, Any] = {
+            "client_id": client.client_id,
+            "client_id_issued_at": int(client.created_at),
+            "redirect_uris": list(client.redirect_uris),
+            "grant_types": list(client.grant_types),
+            "response_types": ["code"],
+            "token_endpoint_auth_method": "none",
+        }
+        if client.client_name:
+            response["client_name"] = client.client_name
+        if client.scope:
+            response["scope"] = client.scope
+        return response
+
+    # -- the authorization request ----------------------------------------------------
+
+    async def client_and_redirect(self, params: Mapping[str, list[str]]) -> tuple[ClientRow, str]:
+        """The client and the verified redirect URI, or an error that must NOT redirect.
+
+        Raises:
+            AuthorizeError: with ``redirect=False``.
+        """
+        try:
+            client_id = _single(params, "client_id")
+            redirect_uri = _single(params, "redirect_uri")
+        except AuthorizeError as exc:
+            raise AuthorizeError(exc.error, exc.description, redirect=False) from None
+        client = await self.store.client(client_id) if client_id else None
+        if client is None:
+            raise AuthorizeError(
+                "invalid_request",
+                "The client_id is missing or unknown to this server; the client must register first.",
+                redirect=False,
+            )
+        if redirect_uri is None:
+            if len(client.redirect_uris) != 1:
+                raise AuthorizeError(
+                    "invalid_request",
+                    "redirect_uri is required: this client registered several.",
+                    redirect=False,
+                )
+            redirect_uri = client.redirect_uris[0]
+        if redirect_uri not in client.redirect_uris:
+            raise AuthorizeError(
+                "invalid_request",
+                "The redirect_uri does not exactly match one this client registered.",
+                redirect=False,
+            )
+        return client, redirect_uri
+
+    async def begin(self, params: Mapping[str, list[str]]) -> PendingSignIn:
+        """Validate an authorization request and park it until sign-in and consent.
+
+        Raises:
+            AuthorizeError: ``redirect=False`` for client/redirect problems (show a page),
+                otherwise send the error to the redirect URI.
+        """
+        client, redirect_uri = await self.client_and_redirect(params)
+        state = _single(params, "state")
+        if state is not None and len(state.encode()) > MAX_STATE_BYTES:
+            raise AuthorizeError("invalid_request", f"state may be at most {MAX_STATE_BYTES} bytes.")
+        if _single(params, "response_type") != "code":
+            raise AuthorizeError("unsupported_response_type", "Only response_type=code is supported.")
+        challenge = rfc7636.check_challenge(
+            _single(params, "code_challenge"), _single(params, "code_challenge_method")
+        )
+        try:
+            scopes = parse_scope(_single(params, "scope"))
+        except ValueError as exc:
+            raise AuthorizeError("invalid_scope", f"The scope parameter is invalid: {exc}.") from None
+        try:
+            resource = resolve_resource(params.get("resource") or [], self.config.resource)
+        except OAuthError as exc:
+            raise AuthorizeError(exc.error, exc.description) from None
+        pending = PendingSignIn(
+            browser_token=random_token(),
+            upstream_state=random_token(),
+            upstream_verifier=random_token(48),
+            upstream_nonce=random_token(),
+        )
+        await self.store.begin_authorization(
+            browser_hash=sha256_hex(pending.browser_token),
+            upstream_state_hash=sha256_hex(pending.upstream_state),
+            client_id=client.client_id,
+            redirect_uri=redirect_uri,
+            state=state,
+            code_challenge=challenge,
+            scope=None if scopes is None else format_scope(scopes),
+            resource=resource,
+            upstream_verifier=pending.upstream_verifier,
+            upstream_nonce=pending.upstream_nonce,
+            csrf=random_token(),
+            lifetime=AUTHORIZATION_TTL,
+        )
+        return pending
+
+    def error_redirect(self, redirect_uri: str, error: AuthorizeError, state: str | None) -> str:
+        """The redirect carrying an authorization error (§4.1.2.1), with ``iss`` (RFC 9207)."""
+        if state is not None and len(state.encode()) > MAX_STATE_BYTES:
+            state = None
+        return _with_query(
+            redirect_uri,
+            {
+                "error": error.error,
+                "error_description": error.description,
+                "state": state,
+                "iss": self.config.issuer,
+            },
+        )
+
+    async def pending(self, browser_token: str | None) -> AuthorizationRow | None:
+        """The authorization the browser holding ``browser_token`` is in, if any."""
+        if not browser_token:
+            return None
+        return await self.store.authorization_by_browser(sha256_hex(browser_token))
+
+    async def by_upstream_state(self, state: str | None) -> AuthorizationRow | None:
+        if not state:
+            return None
+        return await self.store.authorization_by_upstream_state(sha256_hex(state))
+
+    async def signed_in(
+        self, authorization: AuthorizationRow, *, telegram_user_id: int, display_name: str
+    ) -> int:
+        """Record who signed in upstream; returns their identity id (``tg:<id>``)."""
+        identity = await self.identities.ensure(f"tg:{telegram_user_id}", display_name=display_name)
+        if identity.telegram_user_id is None:
+            identity = await self.identities.set_telegram_user(identity.id, telegram_user_id)
+        await self.store.signed_in(authorization.id, identity.id)
+        return identity.id
+
+    # -- consent --------------------------------------------------------------------------
+
+    async def access_of(self, identity_id: int, telegram_user_id: int | None) -> Access:
+        decision = await self.store.access(identity_id)
+        return self.policy.access(
+            telegram_user_id,
+            granted_tier=decision.tier if decision else None,
+            granted_scopes=decision.scopes if decision else None,
+        )
+
+    async def consent_view(self, authorization: AuthorizationRow) -> ConsentView:
+        assert authorization.identity_id is not None
+        identity = await self.identities.get(authorization.identity_id)
+        client = await self.store.client(authorization.client_id)
+        if identity is None or client is None:
+            raise StorageError("the sign-in or the client is gone; start again from the client")
+        access = await self.access_of(identity.id, identity.telegram_user_id)
+        offered = self._requested(authorization) & access.scopes
+        return ConsentView(
+            client_name=client.client_name or "An unnamed client",
+            redirect_host=urlsplit(authorization.redirect_uri).netloc,
+            access=access,
+            read_scopes=tuple(s for s in SCOPES if s in offered - SEND_SCOPES),
+            send_scopes=tuple(s for s in SCOPES if s in offered & SEND_SCOPES),
+            csrf=authorization.csrf,
+        )
+
+    @staticmethod
+    def _requested(authorization: AuthorizationRow) -> frozenset[str]:
+        return parse_scope(authorization.scope) or frozenset(SCOPES)
+
+    async def approve(
+        self, authorization: AuthorizationRow, *, allow_send: bool, resume_path: str | None = None
+    ) -> str:
+        """Record consent (read-only, or read and send); returns the granted scope string.
+
+        The grant is what was requested, narrowed by the person's choice and by their
+        tier right now: the consent screen showed exactly this.
+        """
+        view = await self.consent_view(authorization)
+        granted = set(view.read_scopes) | (set(view.send_scopes) if allow_send else set())
+        scope = format_scope(granted)
+        await self.store.approved(authorization.id, scope, resume_path)
+        return scope
+
+    async def deny(self, authorization: AuthorizationRow) -> str:
+        await self.store.drop_authorization(authorization.id)
+        return self.error_redirect(
+            authorization.redirect_uri,
+            AuthorizeError("access_denied", "The person declined the request."),
+            authorization.state,
+        )
+
+    async def finish(self, authorization: AuthorizationRow) -> str:
+        """Issue the code for an approved authorization; returns the redirect back to the client."""
+        code = random_token()
+        issued = await self.store.issue_code(authorization.id, code_hash=sha256_hex(code), lifetime=CODE_TTL)
+        return _with_query(
+            issued.redirect_uri, {"code": code, "state": issued.state, "iss": self.config.issuer}
+        )
+
+    # -- the token endpoint (RFC 6749 §4.1.3, §6) -------------------------------------
+
+    async def token(self, form: Mapping[str, str]) -> TokenResponse:
+        """Answer a token request.
+
+        Raises:
+            OAuthError: per RFC 6749 §5.2.
+        """
+        client_id = form.get("client_id")
+        client = await self.store.client(client_id) if client_id else None
+        if client is None:
+            raise OAuthError(
+                "invalid_client",
+                "The client_id is missing or unknown; register the client first.",
+                status=401,
+            )
+        grant_type = form.get("grant_type")
+        if grant_type == "authorization_code":
+            return await self._redeem(client, form)
+        if grant_type == "refresh_token":
+            return await self._refresh(client, form)
+        raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token.")
+
+    def _issue(
+        self, issue: IssueTokens, grant: GrantRow, scopes: frozenset[str], refresh_token: str, now: float
+    ) -> TokenResponse:
+        ordered = tuple(s for s in SCOPES if s in scopes)
+        access = self.codec.mint(
+            AccessClaims(
+                issuer=self.config.issuer,
+                subject=grant.subject,
+                audience=grant.resource,
+                client_id=grant.client_id,
+                scopes=ordered,
+                issued_at=int(now),
+                expires_at=int(issue.access_expires_at),
+                jti=issue.jti,
+            )
+        )
+        return TokenResponse(
+            body={
+                "access_token": access,
+                "token_type": "Bearer",
+                "expires_in": int(issue.access_expires_at - now),
+                "refresh_token": refresh_token,
+                "scope": " ".join(ordered),
+            }
+        )
+
+    def _new_issue(self, refresh_token: str) -> tuple[IssueTokens, float]:
+        now = self.store.clock()
+        return IssueTokens(
+            refresh_hash=sha256_hex(refresh_token),
+            jti=random_token(16),
+            access_expires_at=now + self.config.access_token_ttl,
+        ), now
+
+    async def _redeem(self, client: ClientRow, form: Mapping[str, str]) -> TokenResponse:
+        code = form.get("code")
+        if not code:
+            raise OAuthError("invalid_request", "code is required.")
+        resource = form.get("resource")
+        if resource is not None:
+            resource = resolve_resource([resource], self.config.resource)
+        verifier = form.get("code_verifier")
+        code_hash = sha256_hex(code)
+        preview = await self.store.code_identity(code_hash)
+        scopes: frozenset[str] = frozenset()
+        if preview is not None:
+            access = await self.access_of(preview.identity_id, preview.telegram_user_id)
+            scopes = frozenset(preview.scope.split()) & access.scopes
+        refresh_token = random_token()
+        issue, now = self._new_issue(refresh_token)
+        check = CodeCheck(
+            client_id=client.client_id,
+            redirect_uri=form.get("redirect_uri"),
+            challenge_of_verifier=rfc7636.challenge_of(verifier),
+            resource=resource,
+        )
+        result = await self.store.redeem_code(
+            code_hash, check, issue, grant_lifetime=self.config.refresh_token_ttl
+        )
+        if result.outcome is not Outcome.OK or result.grant is None:
+            raise OAuthError("invalid_grant", _CODE_FAILURES.get(result.outcome, "The code is not valid."))
+        return self._issue(issue, result.grant, scopes, refresh_token, now)
+
+    def successor_of(self, refresh_token: str) -> str:
+        digest = hmac.new(self._successor_key, refresh_token.encode(), hashlib.sha256).digest()
+        return digest.hex()
+
+    async def _refresh(self, client: ClientRow, form: Mapping[str, str]) -> TokenResponse:
+        old = form.get("refresh_token")
+        if not old:
+            raise OAuthError("invalid_request", "refresh_token is required.")
+        old_hash = sha256_hex(old)
+        grant = await self.store.grant_of_refresh(old_hash)
+        if grant is None:
+            raise OAuthError("invalid_grant", "The refresh token is not valid.")
+        granted = frozenset(grant.scope.split())
+        try:
+            requested = parse_scope(form.get("scope"))
+        except ValueError as exc:
+            raise OAuthError("invalid_scope", f"The scope parameter is invalid: {exc}.") from None
+        if requested is not None and not requested <= granted:
+            raise OAuthError(
+                "invalid_scope",
+                "A refresh cannot widen the grant; sign in again to grant more: "
+                f"{format_scope(requested - granted)}.",
+            )
+        access = await self.access_of(grant.identity_id, grant.telegram_user_id)
+        scopes = (requested if requested is not None else granted) & access.scopes
+        successor = self.successor_of(old)
+        issue, now = self._new_issue(successor)
+        result = await self.store.rotate_refresh(
+            old_hash,
+            client_id=client.client_id,
+            successor_hash=issue.refresh_hash,
+            issue=issue,
+            grace=self.config.refresh_grace,
+        )
+        if result.outcome is not Outcome.OK or result.grant is None:
+            raise OAuthError(
+                "invalid_grant", _REFRESH_FAILURES.get(result.outcome, "The refresh token is not valid.")
+            )
+        return self._issue(issue, result.grant, scopes, successor, now)
+
+    # -- revocation (RFC 7009) and verification ---------------------------------------
+
+    async def revoke(self, form: Mapping[str, str]) -> None:
+        """Revoke the grant behind a refresh or access token (§2.1); unknown tokens are ignored (§2.2).
+
+        Raises:
+            OAuthError: no token was given, or the client is unknown.
+        """
+        token = form.get("token")
+        if not token:
+            raise OAuthError("invalid_request", "token is required.")
+        client_id = form.get("client_id") or None
+        hint = form.get("token_type_hint")
+        if hint not in (None, "access_token", "refresh_token"):
+            raise OAuthError(
+                "unsupported_token_type", "token_type_hint must be access_token or refresh_token."
+            )
+        claims = self.codec.verify(token, audience=self.config.resource, check_expiry=False)
+        if claims is not None:
+            await self.store.revoke_access(claims.jti, client_id)
+            return
+        await self.store.revoke_refresh(sha256_hex(token), client_id)
+
+    async def verify_access(self, token: str) -> AccessClaims | None:
+        """The claims of a valid, unrevoked access token for this server's resource; else None."""
+        claims = self.codec.verify(token, audience=self.config.resource, now=self.store.clock())
+        if claims is None or not await self.store.access_token_live(claims.jti):
+            return None
+        return claims
+
+
+_CODE_FAILURES: Final = {
+    Outcome.MISSING: "The authorization code is not valid.",
+    Outcome.REPLAYED: "The authorization code was already used; the tokens it issued are revoked.",
+    Outcome.EXPIRED: "The authorization code expired; start the authorization again.",
+    Outcome.WRONG_CLIENT: "The authorization code was issued to another client.",
+    Outcome.WRONG_REDIRECT: "redirect_uri does not match the one in the authorization request.",
+    Outcome.WRONG_VERIFIER: "code_verifier is missing or does not match the code_challenge (PKCE S256).",
+    Outcome.WRONG_RESOURCE: "resource does not match the one in the authorization request.",
+}
+
+_REFRESH_FAILURES: Final = {
+    Outcome.MISSING: "The refresh token is not valid.",
+    Outcome.REPLAYED: "The refresh token was already used; its whole grant is revoked. Sign in again.",
+    Outcome.REVOKED: "The grant was revoked; sign in again.",
+    Outcome.EXPIRED: "The grant expired; sign in again.",
+    Outcome.WRONG_CLIENT: "The refresh token was issued to another client.",
+}

@@ -1,0 +1,87 @@
+"""Access tiers: which scopes a signed-in person may hold at all.
+
+Three tiers, decided at every token issue (authorization code *and* refresh):
+
+- **admin** — Telegram ids in ``TG_LOGIN_ADMINS``: every scope, ``admin:users`` included.
+- **client** — ids in ``TG_LOGIN_CLIENTS``, everyone when ``AUTO_APPROVE_CLIENTS`` is on,
+  or whoever an admin approved with ``set_telegram_access``: every Telegram scope and
+  ``account:manage``.
+- **none** — everyone else: they can sign in, but their tokens carry no scopes and every
+  tool says so in one sentence.
+
+An admin's explicit decision (``set_telegram_access``: a tier or an exact scope list)
+overrides the settings' lists, except that an operator listed in ``TG_LOGIN_ADMINS``
+stays an admin: that is changed in the settings, not through a tool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from mctltg.oauth.scopes import ADMIN_USERS, SCOPES
+
+__all__ = ["CLIENT_SCOPES", "Access", "Tier", "TierPolicy"]
+
+CLIENT_SCOPES: Final = frozenset(SCOPES) - {ADMIN_USERS}
+
+
+class Tier(StrEnum):
+    ADMIN = "admin"
+    CLIENT = "client"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Access:
+    """What an identity may hold: its tier and the scopes that tier allows."""
+
+    tier: Tier
+    scopes: frozenset[str]
+
+    @property
+    def message(self) -> str | None:
+        """A sentence for the person when the tier holds no Telegram scopes."""
+        if self.scopes:
+            return None
+        return (
+            "Your Telegram account is not approved on this server yet; ask its operator to approve you "
+            "(set_telegram_access), then sign in again."
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TierPolicy:
+    """The settings-side inputs of the tier decision."""
+
+    admins: frozenset[int] = frozenset()
+    clients: frozenset[int] = frozenset()
+    auto_approve: bool = False
+
+    def access(
+        self,
+        telegram_user_id: int | None,
+        *,
+        granted_tier: str | None = None,
+        granted_scopes: frozenset[str] | None = None,
+    ) -> Access:
+        """The access of a person with ``telegram_user_id`` and the admin's stored decision, if any.
+
+        Args:
+            telegram_user_id: proven by sign-in; None for identities without one.
+            granted_tier: ``"client"`` or ``"none"`` from ``set_telegram_access``.
+            granted_scopes: an explicit scope list from ``set_telegram_access`` (wins over the tier).
+        """
+        if telegram_user_id is not None and telegram_user_id in self.admins:
+            return Access(tier=Tier.ADMIN, scopes=frozenset(SCOPES))
+        if granted_scopes is not None:
+            scopes = frozenset(s for s in granted_scopes if s in SCOPES)
+            return Access(tier=Tier.CLIENT if scopes else Tier.NONE, scopes=scopes)
+        if granted_tier == Tier.CLIENT:
+            return Access(tier=Tier.CLIENT, scopes=CLIENT_SCOPES)
+        if granted_tier == Tier.NONE:
+            return Access(tier=Tier.NONE, scopes=frozenset())
+        if telegram_user_id is not None and (self.auto_approve or telegram_user_id in self.clients):
+            return Access(tier=Tier.CLIENT, scopes=CLIENT_SCOPES)
+        return Access(tier=Tier.NONE, scopes=frozenset())

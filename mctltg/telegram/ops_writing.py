@@ -1,0 +1,100 @@
+"""Writing operations that run ON the Telethon thread: send a text, pin or unpin.
+
+``send_text`` issues ``messages.sendMessage`` itself rather than through
+``client.send_message``, for two reasons: the ``random_id`` is the one the caller
+recorded before sending (Telegram deduplicates a request re-sent with the same
+``random_id``), and the text goes out exactly as given, with no Markdown parsing.
+A stale access hash is retried once by ``with_peer``; PEER_ID_INVALID guarantees
+Telegram delivered nothing, so that retry cannot send twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telethon.tl import functions, types
+
+from mctltg.telegram.convert import canonical_peer_of, timestamp
+from mctltg.telegram.model import PeerRef
+from mctltg.telegram.resolve import with_peer
+
+__all__ = ["PinResult", "SentMessage", "pin_message", "send_text"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SentMessage:
+    """What Telegram answered to a send."""
+
+    message_id: int
+    date: float
+    peer: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PinResult:
+    peer: str
+    message_id: int
+    unpinned: bool
+
+
+def _canonical(input_peer: Any, ref: PeerRef) -> str:
+    if isinstance(input_peer, types.InputPeerSelf):
+        return "me"
+    try:
+        return canonical_peer_of(input_peer)
+    except TypeError:
+        return str(ref)
+
+
+async def send_text(
+    client: Any, ref: PeerRef, text: str, reply_to: int | None, random_id: int
+) -> SentMessage:
+    """Send ``text`` to ``ref`` with the caller's ``random_id``; Telegram's id and date back."""
+
+    async def send(input_peer: Any) -> SentMessage:
+        request = functions.messages.SendMessageRequest(
+            peer=input_peer,
+            message=text,
+            random_id=random_id,
+            no_webpage=False,
+            reply_to=None if reply_to is None else types.InputReplyToMessage(reply_to_msg_id=reply_to),
+        )
+        result = await client(request)
+        message_id, date = _sent_id_and_date(result, random_id)
+        return SentMessage(message_id=message_id, date=date, peer=_canonical(input_peer, ref))
+
+    return await with_peer(client, ref, send)
+
+
+def _sent_id_and_date(result: Any, random_id: int) -> tuple[int, float]:
+    """Find the new message's id and date in whichever shape Telegram answered."""
+    if isinstance(result, types.UpdateShortSentMessage):
+        return int(result.id), timestamp(result.date) or 0.0
+    updates = list(getattr(result, "updates", ()) or ())
+    message_id: int | None = None
+    for update in updates:
+        if isinstance(update, types.UpdateMessageID) and update.random_id == random_id:
+            message_id = int(update.id)
+    for update in updates:
+        if isinstance(update, (types.UpdateNewMessage, types.UpdateNewChannelMessage)):
+            message = update.message
+            if message_id is None or int(message.id) == message_id:
+                return int(message.id), timestamp(message.date) or 0.0
+    if message_id is not None:
+        return message_id, timestamp(getattr(result, "date", None)) or 0.0
+    raise ValueError(f"Telegram's answer to a send carried no message id ({type(result).__name__})")
+
+
+async def pin_message(client: Any, ref: PeerRef, message_id: int, unpin: bool, silent: bool) -> PinResult:
+    """Pin (or unpin) one message in ``ref``."""
+
+    async def pin(input_peer: Any) -> PinResult:
+        await client(
+            functions.messages.UpdatePinnedMessageRequest(
+                peer=input_peer, id=message_id, unpin=unpin, silent=silent
+            )
+        )
+        return PinResult(peer=_canonical(input_peer, ref), message_id=message_id, unpinned=unpin)
+
+    return await with_peer(client, ref, pin)

@@ -1,0 +1,96 @@
+"""Which tools a caller sees: scopes decide the tool list, and the operator can go read-only.
+
+Installed as an SDK middleware (``MCPServer.middleware``, the 2.x hook that wraps every
+inbound message), so it applies to every tool, whoever registered it:
+
+* ``tools/list`` leaves out each tool whose ``mctltg/scope`` (its ``_meta``) names a
+  scope the caller's token lacks. ``send_message`` is the one exception the operator
+  may choose (``SHOW_SEND_PREVIEW_TOOL``): it is then listed to such tokens too, and
+  answers them with drafts only, because its gate sees the missing scope.
+* ``MCP_TOOL_FILTER=read-only`` makes the server look as if only tools annotated
+  ``readOnlyHint: true`` were registered: the others are neither listed nor callable
+  (a call gets the SDK's own "Unknown tool" answer).
+
+A tool hidden by scope is still callable: its own scope check (``run_tool``) or gate
+refuses or previews the call, so hiding is about not tempting a model, not about access.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.mcpserver import MCPServer
+from mcp_types import CallToolResult, ListToolsResult, TextContent, Tool
+
+from mctltg.errors import PermissionDenied
+from mctltg.tools.context import ToolDeps, current_caller
+
+__all__ = ["READ_ONLY", "ToolVisibility", "install_tool_visibility", "visible"]
+
+READ_ONLY = "read-only"
+
+
+def visible(tool: Tool, scopes: frozenset[str], *, read_only: bool, show_send_preview: bool) -> bool:
+    """Whether ``tool`` is listed to a caller holding ``scopes`` (pure)."""
+    if read_only and not (tool.annotations is not None and tool.annotations.read_only_hint is True):
+        return False
+    meta = tool.meta or {}
+    scope = meta.get("mctltg/scope")
+    if not isinstance(scope, str) or scope in scopes:
+        return True
+    return bool(meta.get("mctltg/preview_without_scope")) and show_send_preview
+
+
+class ToolVisibility:
+    """The middleware; see the module docstring."""
+
+    def __init__(self, server: MCPServer, deps: ToolDeps) -> None:
+        self._server = server
+        self._deps = deps
+
+    @property
+    def _read_only(self) -> bool:
+        return self._deps.tool_filter == READ_ONLY
+
+    async def _scopes(self) -> frozenset[str]:
+        try:
+            return (await current_caller(self._deps)).scopes
+        except PermissionDenied:
+            return frozenset()
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        if ctx.method == "tools/list":
+            result = await call_next(ctx)
+            scopes = await self._scopes()
+
+            def keep(tool: Tool) -> bool:
+                return visible(
+                    tool, scopes, read_only=self._read_only, show_send_preview=self._deps.show_send_preview
+                )
+
+            # The SDK hands middleware the result already serialised (a dict); accept both.
+            if isinstance(result, ListToolsResult):
+                return result.model_copy(update={"tools": [t for t in result.tools if keep(t)]})
+            if isinstance(result, dict) and isinstance(result.get("tools"), list):
+                tools = [t for t in result["tools"] if keep(Tool.model_validate(t))]
+                return {**result, "tools": tools}
+            return result
+        if ctx.method == "tools/call" and self._read_only:
+            name = ctx.params.get("name") if ctx.params else None
+            if isinstance(name, str) and not await self._is_read_only(name):
+                return CallToolResult(
+                    content=[TextContent(type="text", text=f"Unknown tool: {name}")], is_error=True
+                )
+        return await call_next(ctx)
+
+    async def _is_read_only(self, name: str) -> bool:
+        for tool in await self._server.list_tools():
+            if tool.name == name:
+                return tool.annotations is not None and tool.annotations.read_only_hint is True
+        return True  # unknown: let the SDK answer as it always does
+
+
+def install_tool_visibility(server: MCPServer, deps: ToolDeps) -> None:
+    """Append the middleware to ``server`` (innermost: it sees the caller's auth context)."""
+    server.middleware.append(ToolVisibility(server, deps))

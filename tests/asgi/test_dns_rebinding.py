@@ -1,0 +1,78 @@
+"""DNS-rebinding protection is on by default; the allowed Host and Origin come from PUBLIC_BASE_URL.
+
+A web page on an attacker's domain can make a browser reach a server on the user's
+machine or network by rebinding its own name to that address; the browser then sends
+the attacker's name as ``Host`` (and its page as ``Origin``). Refusing every Host and
+Origin that is not this server's own stops that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+import trio
+
+from mctltg.sandbox import SandboxWorld
+from tests.conftest import sandbox_settings
+from tests.e2e.inprocess import InProcessServer, serve_in_process
+
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+async def _initialize(server: InProcessServer, **headers: str) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=10) as http:
+        return await http.post(server.mcp_url, json=INIT, headers={**ACCEPT, **headers})
+
+
+@pytest.fixture
+async def server(tmp_path: Path, world: SandboxWorld) -> InProcessServer:  # type: ignore[misc]
+    settings = sandbox_settings(tmp_path, PUBLIC_BASE_URL="https://mcp.example.com")
+    async with serve_in_process(settings, world) as running:
+        yield running
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "mcp.example.com"},
+        {"Origin": "https://mcp.example.com"},
+        {"Host": "mcp.example.com", "Origin": "https://mcp.example.com"},
+        {},  # the loopback address this server is bound to
+    ],
+)
+async def test_the_servers_own_host_and_origin_are_served(server: InProcessServer, headers: dict[str, str]) -> None:
+    with trio.fail_after(10):
+        response = await _initialize(server, **headers)
+    assert response.status_code == 200
+    assert "mcp-session-id" in response.headers
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["evil.example", "mcp.example.com.evil.example", "evil.example:443", "mcp.example.org", "127.0.0.2:1"],
+)
+async def test_a_foreign_host_is_refused_before_any_session_exists(server: InProcessServer, host: str) -> None:
+    with trio.fail_after(10):
+        response = await _initialize(server, Host=host)
+    assert response.status_code == 421
+    assert response.text == "Invalid Host header"
+    assert "mcp-session-id" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "http://mcp.example.com", "https://mcp.example.com.evil.example", "null"]
+)
+async def test_a_foreign_origin_is_refused(server: InProcessServer, origin: str) -> None:
+    with trio.fail_after(10):
+        response = await _initialize(server, Origin=origin)
+    assert response.status_code == 403
+    assert response.text == "Invalid Origin header"
+    assert "mcp-session-id" not in response.headers

@@ -1,0 +1,115 @@
+"""The upstream id_token check: signature against the JWKS, issuer, audience, nonce, skew, the id claim.
+
+The provider's HTTP side is replaced by ``httpx.MockTransport`` (the true boundary);
+the JOSE work is joserfc's, as in production. The full flow against a real loopback
+provider is in tests/e2e.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+from mctltg.oauth.oidc import OidcClient, OidcConfig, OidcError, telegram_user_id
+
+ISSUER = "https://oauth.example"
+NOW = 1_800_000_000
+
+
+def _provider(keys: list[dict[str, Any]], *, counter: list[int] | None = None) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/.well-known/openid-configuration":
+            return httpx.Response(
+                200,
+                json={
+                    "issuer": ISSUER,
+                    "authorization_endpoint": ISSUER + "/auth",
+                    "token_endpoint": ISSUER + "/token",
+                    "jwks_uri": ISSUER + "/jwks",
+                },
+            )
+        if request.url.path == "/jwks":
+            if counter is not None:
+                counter.append(1)
+            return httpx.Response(200, json={"keys": keys})
+        return httpx.Response(404)
+
+    return httpx.MockTransport(handler)
+
+
+def _client(transport: httpx.MockTransport) -> OidcClient:
+    config = OidcConfig(issuer=ISSUER, client_id="bot-1", client_secret=b"s", redirect_uri="https://me/cb")
+    return OidcClient(config, clock=lambda: NOW, transport=transport)
+
+
+def _token(key: RSAKey, **claims: Any) -> str:
+    payload = {
+        "iss": ISSUER,
+        "aud": "bot-1",
+        "sub": "abc",
+        "id": 42,
+        "nonce": "n1",
+        "iat": NOW,
+        "exp": NOW + 300,
+    }
+    payload.update(claims)
+    return jwt.encode({"alg": "RS256", "kid": key.kid}, payload, key)
+
+
+@pytest.fixture
+def key() -> RSAKey:
+    return RSAKey.generate_key(2048, parameters={"kid": "k1"})
+
+
+def _public(key: RSAKey) -> dict[str, Any]:
+    return dict(key.as_dict(private=False))
+
+
+async def test_a_valid_id_token_passes_and_keys_of_unknown_type_are_skipped(key: RSAKey) -> None:
+    keys = [
+        {"kty": "ML-DSA", "kid": "pq", "pub": "AAAA"},
+        {"kty": "oct", "k": "c2VjcmV0", "use": "enc"},
+        _public(key),
+    ]
+    claims = await _client(_provider(keys)).verify_id_token(_token(key), nonce="n1")
+    assert telegram_user_id(claims) == 42
+
+
+async def test_a_string_id_claim_is_accepted() -> None:
+    assert telegram_user_id({"id": "123456", "sub": "opaque"}) == 123456
+    assert telegram_user_id({"sub": "987"}) == 987
+    assert telegram_user_id({"id": True, "sub": "x"}) is None
+
+
+async def test_two_minutes_of_clock_skew_are_allowed_and_no_more(key: RSAKey) -> None:
+    client = _client(_provider([_public(key)]))
+    await client.verify_id_token(_token(key, exp=NOW - 100, iat=NOW - 400), nonce="n1")
+    await client.verify_id_token(_token(key, iat=NOW + 100), nonce="n1")
+    with pytest.raises(OidcError):
+        await client.verify_id_token(_token(key, exp=NOW - 200, iat=NOW - 500), nonce="n1")
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"), [("nonce", "other"), ("aud", "another-bot"), ("iss", "https://evil")]
+)
+async def test_a_mismatched_claim_is_refused(key: RSAKey, claim: str, value: str) -> None:
+    with pytest.raises(OidcError):
+        await _client(_provider([_public(key)])).verify_id_token(_token(key, **{claim: value}), nonce="n1")
+
+
+async def test_a_token_signed_by_an_unknown_key_refetches_the_jwks_once_then_fails(key: RSAKey) -> None:
+    fetches: list[int] = []
+    other = RSAKey.generate_key(2048, parameters={"kid": "k2"})
+    client = _client(_provider([_public(key)], counter=fetches))
+    with pytest.raises(OidcError, match="signature"):
+        await client.verify_id_token(_token(other), nonce="n1")
+    assert len(fetches) == 2
+
+
+def test_the_clock_used_is_not_the_wall_clock() -> None:
+    assert abs(NOW - time.time()) > 3600  # the tests above would pass by accident otherwise

@@ -1,0 +1,193 @@
+"""``mctltg canary``: a black-box probe that exits 0/1/2 and pushes its metrics."""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, MutableMapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import trio
+from hypercorn.config import Config
+from hypercorn.trio import serve
+from prometheus_client.parser import text_string_to_metric_families
+
+from mctltg.canary import CanaryConfig, CanaryMetrics, probe
+from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
+from tests.e2e.servers import start_demo
+from tests.observability.support import OAUTH_MODE, read_only_token, serve_in_process
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    method: str
+    path: str
+    body: str
+
+
+@asynccontextmanager
+async def fake_pushgateway() -> AsyncIterator[tuple[str, list[Push]]]:
+    """A small HTTP server that records what is pushed to it and answers 200, like a Pushgateway."""
+    pushes: list[Push] = []
+
+    async def app(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                else:
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        pushes.append(Push(method=scope["method"], path=scope["path"], body=body.decode()))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    config = Config()
+    config.bind = ["127.0.0.1:0"]
+    config.accesslog = None
+    stop = trio.Event()
+    async with trio.open_nursery() as nursery:
+        binds = await nursery.start(functools.partial(serve, app, config, shutdown_trigger=stop.wait))
+        yield binds[0], pushes
+        stop.set()
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): float(sample.value)
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def run_canary(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    with trio.fail_after(60):
+        return await trio.run_process(
+            [sys.executable, "-m", "mctltg", "canary", *args],
+            capture_stdout=True,
+            capture_stderr=True,
+            check=False,
+            env=env,
+        )
+
+
+async def test_the_canary_against_the_demo_exits_0_and_pushes_to_a_pushgateway() -> None:
+    async with start_demo() as demo, fake_pushgateway() as (gateway, pushes):
+        finished = await run_canary("--base-url", demo.url, "--no-auth", "--probe-unread", "--pushgateway", gateway)
+    output = finished.stdout.decode()
+    assert finished.returncode == 0, output + finished.stderr.decode()
+    assert "canary as_metadata: skipped" in output
+    assert "--no-auth" in output
+    for step in ("initialize", "list_dialogs", "get_unread_messages"):
+        assert f"canary {step}: ok" in output
+    assert len(pushes) == 1
+    push = pushes[0]
+    assert push.method == "PUT"
+    assert push.path.startswith("/metrics/job/mctltg_canary/instance/")
+    pushed = samples(push.body)
+    assert pushed[("mctl_telegram_canary_success", ())] == 1
+    assert pushed[("mctl_telegram_canary_duration_seconds", ())] > 0
+    assert pushed[("mctl_telegram_canary_step_failure_total", (("step", "list_dialogs"),))] == 0
+
+
+async def test_a_flood_wait_fails_the_canary_and_counts_the_step(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    world.add_fault(Fault.flood_wait(600, request="messages.GetDialogsRequest"))
+    async with serve_in_process(tmp_path, world, demo) as server, fake_pushgateway() as (gateway, pushes):
+        finished = await run_canary("--base-url", server.base_url, "--no-auth", "--pushgateway", gateway)
+    output = finished.stdout.decode()
+    assert finished.returncode == 1, output
+    assert "canary list_dialogs: FAILED" in output
+    assert "(Telegram answered FLOOD_WAIT)" in output
+    pushed = samples(pushes[0].body)
+    assert pushed[("mctl_telegram_canary_success", ())] == 0
+    assert pushed[("mctl_telegram_canary_step_failure_total", (("step", "list_dialogs"),))] == 1
+    assert pushed[("mctl_telegram_canary_step_failure_total", (("step", "initialize"),))] == 0
+
+
+async def test_on_an_oauth_deployment_the_canary_checks_as_metadata_and_reads_with_a_read_only_token(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    settings = {**OAUTH_MODE, "TG_LOGIN_CLIENTS": str(demo.me)}
+    async with serve_in_process(tmp_path, world, demo, **settings) as server, httpx.AsyncClient() as http:
+        issued = await read_only_token(server, http, demo.me)
+        token = issued.access_token
+        token_file = tmp_path / "canary.token"
+        token_file.write_text(token + "\n", encoding="utf-8")
+        good = await run_canary(
+            "--base-url", server.base_url, "--probe-unread", env={**os.environ, "CANARY_BEARER_TOKEN": token}
+        )
+        from_file = await run_canary("--base-url", server.base_url, "--token-file", str(token_file))
+        forged = await run_canary(
+            "--base-url", server.base_url, env={**os.environ, "CANARY_BEARER_TOKEN": "forged-token"}
+        )
+        refresh_file = tmp_path / "canary.refresh"
+        refresh_file.write_text(issued.refresh_token, encoding="utf-8")
+        unattended = [
+            await run_canary(
+                "--base-url", server.base_url, "--refresh-token-file", str(refresh_file), "--client-id", issued.client_id
+            )
+            for _ in range(2)
+        ]
+    assert good.returncode == 0, good.stdout.decode() + good.stderr.decode()
+    for step in ("as_metadata", "initialize", "list_dialogs", "get_unread_messages"):
+        assert f"canary {step}: ok" in good.stdout.decode()
+    assert from_file.returncode == 0, from_file.stdout.decode()
+    assert forged.returncode == 1
+    assert "canary as_metadata: ok" in forged.stdout.decode()
+    assert "canary initialize: FAILED" in forged.stdout.decode()
+    for run in unattended:  # the second run works only if the first stored the rotated token
+        assert run.returncode == 0, run.stdout.decode() + run.stderr.decode()
+        assert "canary token_refresh: ok" in run.stdout.decode()
+    rotated = refresh_file.read_text(encoding="utf-8").strip()
+    assert rotated != issued.refresh_token
+    assert refresh_file.stat().st_mode & 0o777 == 0o600
+    everything = good.stdout + good.stderr + from_file.stdout + forged.stdout + forged.stderr
+    everything += b"".join(run.stdout + run.stderr for run in unattended)
+    assert token.encode() not in everything
+    assert issued.refresh_token.encode() not in everything
+    assert rotated.encode() not in everything
+    assert b"forged-token" not in everything
+
+
+async def test_the_canary_fails_when_the_as_metadata_is_missing_and_stops_there(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    async with serve_in_process(tmp_path, world, demo, provision=False) as server:
+        report = await probe(CanaryConfig(base_url=server.base_url, token="some-token", timeout=20))
+    assert [(step.step, step.ok, step.note) for step in report.steps] == [("as_metadata", False, "HTTP 404")]
+    metrics = CanaryMetrics()
+    metrics.record(report)
+    assert metrics.registry.get_sample_value("mctl_telegram_canary_success") == 0
+    failures = metrics.registry.get_sample_value("mctl_telegram_canary_step_failure_total", {"step": "as_metadata"})
+    assert failures == 1
+
+
+async def test_usage_errors_exit_2_with_one_sentence() -> None:
+    no_url = await run_canary("--no-auth", env={"PATH": "/usr/bin:/bin"})
+    no_token = await run_canary("--base-url", "http://127.0.0.1:9", env={"PATH": "/usr/bin:/bin"})
+    assert no_url.returncode == 2
+    assert no_token.returncode == 2
+    assert b"CANARY_BASE_URL" in no_url.stderr
+    assert b"CANARY_BEARER_TOKEN" in no_token.stderr
+    assert b"Traceback" not in no_url.stderr + no_token.stderr
+
+
+async def test_an_unreachable_deployment_exits_1() -> None:
+    finished = await run_canary("--base-url", "http://127.0.0.1:9", "--no-auth", "--timeout", "5")
+    assert finished.returncode == 1
+    assert b"canary initialize: FAILED" in finished.stdout
