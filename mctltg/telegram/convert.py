@@ -65,7 +65,7 @@ def dialog_from_telethon(dialog: Any, *, now: float | None = None) -> Dialog:
     return Dialog(
         peer=canonical_peer_of(entity),
         kind=_dialog_kind(entity),
-        title=display_name(entity),
+        title="Saved Messages" if getattr(entity, "is_self", False) else display_name(entity),
         username=getattr(entity, "username", None) or None,
         unread_count=int(raw.unread_count or 0),
         unread_mentions_count=int(raw.unread_mentions_count or 0),

@@ -83,3 +83,10 @@ async def test_a_caller_without_an_account_is_told_how_to_connect(services: Serv
     assert result.structured_content is not None
     assert result.structured_content["error"] == "no_account"
     assert "mctltg login" in result.structured_content["message"]
+
+
+async def test_the_accounts_own_chat_is_listed_as_saved_messages(client: Client, demo: DemoWorld) -> None:
+    result = await client.call_tool("list_dialogs", {"limit": 200})
+    assert result.structured_content is not None
+    own = [d for d in result.structured_content["dialogs"] if d["peer"] == f"user:{demo.me}"]
+    assert [d["title"] for d in own] == ["Saved Messages"]
