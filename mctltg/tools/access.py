@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from mctltg.errors import InvalidInput, PermissionDenied
@@ -20,6 +20,7 @@ from mctltg.oauth.scopes import ADMIN_USERS, SCOPES, format_scope
 from mctltg.oauth.tiers import TierPolicy
 from mctltg.storage import IdentityRow, OAuthStore
 from mctltg.tools.context import Caller, ToolDeps
+from mctltg.tools.registry import add_tool
 from mctltg.tools.runner import run_tool, success
 
 __all__ = ["SetTelegramAccessOut", "register_access_tools"]
@@ -95,17 +96,15 @@ def register_access_tools(server: MCPServer, deps: ToolDeps) -> None:
 
         return await run_tool(deps, "set_telegram_access", SCOPE, body)
 
-    server.add_tool(
+    add_tool(
+        server,
         set_telegram_access,
         title="Set a person's Telegram access",
-        annotations=ToolAnnotations(
-            title="Set a person's Telegram access",
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=False,
-        ),
         meta={"mctltg/scope": SCOPE},
+        read_only=False,
+        destructive=False,
+        idempotent=True,
+        open_world=False,
     )
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from mctltg.accounts import delete_account, disconnect_account
 from mctltg.tools.context import Caller, ToolDeps
+from mctltg.tools.registry import add_tool
 from mctltg.tools.runner import run_tool, success
 
 __all__ = ["DeleteOut", "DisconnectOut", "register_account_tools"]
@@ -93,21 +94,23 @@ def register_account_tools(server: MCPServer, deps: ToolDeps) -> None:
 
         return await run_tool(deps, "delete_telegram_account", SCOPE, body)
 
-    server.add_tool(
+    add_tool(
+        server,
         disconnect_telegram_account,
         title="Disconnect my Telegram account",
-        annotations=_annotations("Disconnect my Telegram account"),
         meta={"mctltg/scope": SCOPE},
+        read_only=False,
+        destructive=True,
+        idempotent=True,
+        open_world=False,
     )
-    server.add_tool(
+    add_tool(
+        server,
         delete_telegram_account,
         title="Delete my Telegram account from this server",
-        annotations=_annotations("Delete my Telegram account from this server"),
         meta={"mctltg/scope": SCOPE},
-    )
-
-
-def _annotations(title: str) -> ToolAnnotations:
-    return ToolAnnotations(
-        title=title, read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False
+        read_only=False,
+        destructive=True,
+        idempotent=True,
+        open_world=False,
     )

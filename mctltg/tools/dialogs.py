@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from mctltg.telegram import ops
 from mctltg.tools.context import Caller, ToolDeps
+from mctltg.tools.registry import add_tool
 from mctltg.tools.render import render_dialog
 from mctltg.tools.runner import run_tool, success
 from mctltg.tools.validate import bounded_int, optional_text
@@ -70,15 +71,13 @@ def register_dialog_tools(server: MCPServer, deps: ToolDeps) -> None:
 
         return await run_tool(deps, "list_dialogs", SCOPE, body)
 
-    server.add_tool(
+    add_tool(
+        server,
         list_dialogs,
         title="List Telegram dialogs",
-        annotations=ToolAnnotations(
-            title="List Telegram dialogs",
-            read_only_hint=True,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=True,
-        ),
         meta={"mctltg/scope": SCOPE},
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
     )

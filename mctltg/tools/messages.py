@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Final
 
 from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from mctltg.errors import InvalidInput, PermissionDenied
@@ -22,6 +22,7 @@ from mctltg.telegram.peers import PEER_FORMS, parse_peer
 from mctltg.tools.content import NOTICE, new_nonce, sanitize_name
 from mctltg.tools.context import Caller, ToolDeps
 from mctltg.tools.dates import date_bounds
+from mctltg.tools.registry import add_tool
 from mctltg.tools.render_messages import render_messages
 from mctltg.tools.runner import run_tool, success
 from mctltg.tools.validate import bounded_int
@@ -137,12 +138,6 @@ def _chat(chat: UnreadChat) -> dict[str, Any]:
     if chat.mentioned:
         out["mentioned"] = True
     return out
-
-
-def _annotations(title: str) -> ToolAnnotations:
-    return ToolAnnotations(
-        title=title, read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True
-    )
 
 
 _PEER_HELP: Final = f"The chat, one of {PEER_FORMS}, exactly as list_dialogs returns it"
@@ -285,33 +280,43 @@ def register_message_tools(server: MCPServer, deps: ToolDeps) -> None:
         return await run_tool(deps, "mark_read", SCOPE, body, peer=peer)
 
     meta = {"mctltg/scope": SCOPE}
-    server.add_tool(
+    add_tool(
+        server,
         get_unread_messages,
         title="Get unread Telegram messages",
-        annotations=_annotations("Get unread Telegram messages"),
         meta=meta,
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
     )
-    server.add_tool(
+    add_tool(
+        server,
         get_messages,
         title="Read a Telegram chat's history",
-        annotations=_annotations("Read a Telegram chat's history"),
         meta=meta,
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
     )
-    server.add_tool(
+    add_tool(
+        server,
         search_messages,
         title="Search Telegram messages",
-        annotations=_annotations("Search Telegram messages"),
         meta=meta,
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
     )
-    server.add_tool(
+    add_tool(
+        server,
         mark_read,
         title="Mark a Telegram chat as read",
-        annotations=ToolAnnotations(
-            title="Mark a Telegram chat as read",
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=True,
-        ),
         meta={**meta, "mctltg/setting": "ALLOW_MARK_READ"},
+        read_only=False,
+        destructive=False,
+        idempotent=True,
+        open_world=True,
     )

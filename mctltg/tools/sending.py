@@ -14,7 +14,7 @@ import re
 from typing import Annotated, Any, Final, Literal
 
 from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
 from mctltg.accounts import PIN_SCOPE, SEND_SCOPE, SendOutcome
@@ -22,6 +22,7 @@ from mctltg.errors import InvalidInput, NoAccount
 from mctltg.storage import AuditEntry
 from mctltg.telegram import parse_peer
 from mctltg.tools.context import Caller, ToolDeps
+from mctltg.tools.registry import add_tool
 from mctltg.tools.render import rfc3339
 from mctltg.tools.runner import run_tool, success
 from mctltg.tools.validate import bounded_int
@@ -233,17 +234,15 @@ def _register_send(server: MCPServer, deps: ToolDeps) -> None:
 
         return await run_tool(deps, "send_message", None, body, peer=peer, anonymous=anonymous)
 
-    server.add_tool(
+    add_tool(
+        server,
         send_message,
         title="Send a Telegram message",
-        annotations=ToolAnnotations(
-            title="Send a Telegram message",
-            read_only_hint=False,
-            destructive_hint=True,
-            idempotent_hint=False,
-            open_world_hint=True,
-        ),
         meta={"mctltg/scope": SEND_SCOPE, "mctltg/preview_without_scope": True},
+        read_only=False,
+        destructive=True,
+        idempotent=False,
+        open_world=True,
     )
 
 
@@ -282,17 +281,15 @@ def _register_pin(server: MCPServer, deps: ToolDeps) -> None:
 
         return await run_tool(deps, "pin_message", PIN_SCOPE, body, peer=peer)
 
-    server.add_tool(
+    add_tool(
+        server,
         pin_message,
         title="Pin a Telegram message",
-        annotations=ToolAnnotations(
-            title="Pin a Telegram message",
-            read_only_hint=False,
-            destructive_hint=True,
-            idempotent_hint=True,
-            open_world_hint=True,
-        ),
         meta={"mctltg/scope": PIN_SCOPE},
+        read_only=False,
+        destructive=True,
+        idempotent=True,
+        open_world=True,
     )
 
 
@@ -327,17 +324,15 @@ def _register_status(server: MCPServer, deps: ToolDeps) -> None:
 
         return await run_tool(deps, "get_my_send_status", None, body)
 
-    server.add_tool(
+    add_tool(
+        server,
         get_my_send_status,
         title="Explain the send gate",
-        annotations=ToolAnnotations(
-            title="Explain the send gate",
-            read_only_hint=True,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=False,
-        ),
         meta={},
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=False,
     )
 
 
@@ -361,17 +356,15 @@ def _register_consent(server: MCPServer, deps: ToolDeps) -> None:
 
         return await run_tool(deps, "set_send_consent", CONSENT_SCOPE, body)
 
-    server.add_tool(
+    add_tool(
+        server,
         set_send_consent,
         title="Turn real sends on or off",
-        annotations=ToolAnnotations(
-            title="Turn real sends on or off",
-            read_only_hint=False,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=False,
-        ),
         meta={"mctltg/scope": CONSENT_SCOPE},
+        read_only=False,
+        destructive=False,
+        idempotent=True,
+        open_world=False,
     )
 
 
@@ -409,15 +402,13 @@ def _register_audit_log(server: MCPServer, deps: ToolDeps) -> None:
 
         return await run_tool(deps, "get_my_audit_log", None, body, audited=False)
 
-    server.add_tool(
+    add_tool(
+        server,
         get_my_audit_log,
         title="My audit log",
-        annotations=ToolAnnotations(
-            title="My audit log",
-            read_only_hint=True,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=False,
-        ),
         meta={},
+        read_only=True,
+        destructive=False,
+        idempotent=True,
+        open_world=False,
     )
