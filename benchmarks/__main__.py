@@ -61,7 +61,8 @@ async def run(*, calls: int, seconds: float, sessions: int, accounts: int) -> Re
             goal=">= 500 calls/s",
             met=load.per_second >= 500,
             detail=(
-                f"{load.calls} calls in {load.seconds:.1f} s, p50 {percentile(load.latencies, 0.5) * 1000:.1f} ms,"
+                f"{load.calls} calls in {load.seconds:.1f} s,"
+                f" p50 {percentile(load.latencies, 0.5) * 1000:.1f} ms,"
                 f" p99 {percentile(load.latencies, 0.99) * 1000:.1f} ms;"
                 f" server CPU {server_cpu / load.calls * 1000:.2f} ms per call"
             ),
@@ -82,7 +83,9 @@ async def run(*, calls: int, seconds: float, sessions: int, accounts: int) -> Re
         report.add(
             f"RPCs: {count.scenario}",
             f"{count.first} first, {count.again} again",
-            detail=", ".join(name.removeprefix("messages.").removesuffix("Request") for name in count.requests),
+            detail=", ".join(
+                name.removeprefix("messages.").removesuffix("Request") for name in count.requests
+            ),
         )
     size = await measure_output()
     report.add(

@@ -44,7 +44,9 @@ async def main(count: int) -> dict[str, float]:
             with trio.fail_after(240):
                 for index, person in enumerate(people[1:], start=1):
                     accounts.append(
-                        await provision_sandbox_account(services, telegram_user_id=person, subject=f"p{index}")
+                        await provision_sandbox_account(
+                            services, telegram_user_id=person, subject=f"p{index}"
+                        )
                     )
             await trio.sleep(0.5)
             after = _rss()

@@ -59,7 +59,11 @@ async def main(port: int) -> None:
                 return
 
     async with trio.open_nursery() as nursery:
-        binds = await nursery.start(lambda task_status: serve(build_app(), config, shutdown_trigger=until_signal, task_status=task_status))  # noqa: E501
+        binds = await nursery.start(
+            lambda task_status: serve(
+                build_app(), config, shutdown_trigger=until_signal, task_status=task_status
+            )
+        )
         print(f"MCP endpoint: {binds[0]}/mcp", flush=True)
 
 

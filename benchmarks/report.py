@@ -46,7 +46,9 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     load_at_end: str = ""
 
-    def add(self, figure: str, measured: str, *, goal: str = "", met: bool | None = None, detail: str = "") -> None:
+    def add(
+        self, figure: str, measured: str, *, goal: str = "", met: bool | None = None, detail: str = ""
+    ) -> None:
         self.rows.append(Row(figure, measured, goal, met, detail))
 
     def finish(self) -> None:
@@ -80,7 +82,8 @@ class Report:
 
     def markdown(self) -> str:
         lines = [
-            f"Last run: {self.started:%Y-%m-%d %H:%M} UTC on {self.machine}; load average at end {self.load_at_end}.",
+            f"Last run: {self.started:%Y-%m-%d %H:%M} UTC on {self.machine};"
+            f" load average at end {self.load_at_end}.",
             "",
             "| figure | measured | goal | verdict | detail |",
             "|---|---|---|---|---|",
@@ -94,7 +97,9 @@ class Report:
         lines.append(
             "Every goal was met in this run."
             if not missed
-            else "Goals missed in this run: " + "; ".join(f"{r.figure.strip()} ({r.measured})" for r in missed) + "."
+            else "Goals missed in this run: "
+            + "; ".join(f"{r.figure.strip()} ({r.measured})" for r in missed)
+            + "."
         )
         return "\n".join(lines)
 

@@ -24,7 +24,9 @@ from urllib.parse import urlsplit
 
 import trio
 from mcp.server.auth.settings import AuthSettings
+from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp_types import Tool
 
 from mctltg import __version__
 from mctltg.accounts import (
@@ -68,11 +70,16 @@ from mctltg.telegram import (
     open_asyncio_bridge,
     ops,
 )
-from mctltg.tools import ToolDeps, build_mcp_server
+from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
 from mctltg.tools.context import OPERATOR_SUBJECT
+from mctltg.tools.visibility import READ_ONLY, visible
 from mctltg.web import create_web_app
+from mctltg.web.context import WebDeps
 from mctltg.web.metrics_endpoint import metrics_blueprint, route_namer
-from mctltg.web.oauth_endpoints import CALLBACK_PATH, oauth_blueprint
+from mctltg.web.oauth_endpoints import CALLBACK_PATH, OtherSignIn, oauth_blueprint
+from mctltg.web.session_cookie import SessionCodec
+from mctltg.web.signin import HANDOFF_PATH, WebSignIn
+from mctltg.web.site import site_blueprints
 
 if TYPE_CHECKING:
     from mctltg.sandbox import SandboxWorld
@@ -223,6 +230,7 @@ async def open_services(
                         call_timeout=settings.call_timeout,
                         connect_timeout=settings.connect_timeout,
                         clock=clock,
+                        metrics=metrics,
                     )
                 )
                 lifecycle = None
@@ -325,8 +333,33 @@ class OAuthParts:
     auth_settings: AuthSettings
 
 
-def build_oauth(services: Services, *, clock: Callable[[], float] = time.time) -> OAuthParts:
-    """This server as its own OAuth issuer (``AUTH_MODE=local-jwt``), signing people in with Telegram OIDC."""
+def build_oidc(settings: Settings) -> OidcClient:
+    """The upstream Telegram OIDC sign-in (shared by OAuth and the web pages' own sign-in)."""
+    assert settings.oidc_client_id is not None
+    assert settings.oidc_client_secret is not None
+    return OidcClient(
+        OidcConfig(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            client_secret=settings.oidc_client_secret.value,
+            redirect_uri=settings.public_base_url + CALLBACK_PATH,
+        )
+    )
+
+
+def build_oauth(
+    services: Services,
+    *,
+    clock: Callable[[], float] = time.time,
+    oidc: OidcClient | None = None,
+    connect_path: str | None = None,
+    other_signin: OtherSignIn | None = None,
+) -> OAuthParts:
+    """This server as its own OAuth issuer (``AUTH_MODE=local-jwt``), signing people in with Telegram OIDC.
+
+    ``connect_path`` sends people without a Telegram account through the connect wizard
+    after consent; ``other_signin`` finishes the web pages' own sign-ins at the callback.
+    """
     settings = services.settings
     assert settings.jwt_signing_key is not None
     assert settings.oidc_client_id is not None
@@ -350,14 +383,12 @@ def build_oauth(services: Services, *, clock: Callable[[], float] = time.time) -
         ),
         refresh_key=settings.jwt_signing_key.value,
     )
-    oidc = OidcClient(
-        OidcConfig(
-            issuer=settings.oidc_issuer,
-            client_id=settings.oidc_client_id,
-            client_secret=settings.oidc_client_secret.value,
-            redirect_uri=issuer + CALLBACK_PATH,
-        )
-    )
+    oidc = oidc or build_oidc(settings)
+
+    async def has_account(identity_id: int) -> bool:
+        row = await services.accounts.for_identity(identity_id)
+        return row is not None and row.status == "active"
+
     blueprint = oauth_blueprint(
         server=server,
         oidc=oidc,
@@ -366,6 +397,9 @@ def build_oauth(services: Services, *, clock: Callable[[], float] = time.time) -
             resource=settings.mcp_url, issuer=issuer, resource_name="Telegram (mctltg)"
         ),
         secure_cookies=issuer.startswith("https://"),
+        connect_path=connect_path,
+        has_account=has_account if connect_path else None,
+        other_signin=other_signin,
     )
     auth_settings = AuthSettings(
         issuer_url=issuer,  # type: ignore[arg-type]  # pydantic parses the string
@@ -375,10 +409,33 @@ def build_oauth(services: Services, *, clock: Callable[[], float] = time.time) -
     return OAuthParts(server=server, oidc=oidc, blueprint=blueprint, auth_settings=auth_settings)
 
 
+async def served_tools(mcp: MCPServer, settings: Settings) -> list[Tool]:
+    """The tools this deployment serves, as ``tools/list`` shows them to a caller holding every scope."""
+    tools = await mcp.list_tools()
+    read_only = settings.tool_filter == READ_ONLY
+    return [
+        tool
+        for tool in tools
+        if visible(tool, frozenset(SCOPES), read_only=read_only, show_send_preview=True)
+    ]
+
+
 def build_asgi_app(services: Services) -> Any:
     """The one ASGI app over ``services``."""
     settings = services.settings
-    oauth = None if settings.operator_mode else build_oauth(services)
+    assert settings.encryption_key is not None
+    sessions = SessionCodec(
+        settings.encryption_key.value, secure=settings.public_base_url.startswith("https://")
+    )
+    oidc = None if settings.operator_mode else build_oidc(settings)
+    signin = WebSignIn(
+        sessions=sessions, identities=services.identities, oidc=oidc, operator_subject=OPERATOR_SUBJECT
+    )
+    oauth = (
+        None
+        if settings.operator_mode
+        else build_oauth(services, oidc=oidc, connect_path=HANDOFF_PATH, other_signin=signin.finish)
+    )
     mcp = build_mcp_server(
         tool_deps(services),
         auth=None if oauth is None else oauth.auth_settings,
@@ -406,6 +463,18 @@ def build_asgi_app(services: Services) -> Any:
     blueprints = [metrics_blueprint(services.metrics, allow=settings.metrics_allow_cidr)]
     if oauth is not None:
         blueprints.append(oauth.blueprint)
+    web_deps = WebDeps(
+        settings=settings,
+        identities=services.identities,
+        accounts=services.accounts,
+        directory=services.directory,
+        logins=services.logins,
+        audit=services.audit,
+        sessions=sessions,
+        list_tools=functools.partial(served_tools, mcp, settings),
+        operator_subject=OPERATOR_SUBJECT,
+    )
+    blueprints.extend(site_blueprints(web_deps, signin, oauth=None if oauth is None else oauth.server))
     web = create_web_app(readiness=readiness, blueprints=blueprints)
     app = create_asgi_app(mcp_app=mcp_app, session_manager=mcp.session_manager, web_app=cast("ASGIApp", web))
     app = limit_request_body(app)  # 413 for any body over 4 MiB, on every path, before it is read

@@ -115,7 +115,9 @@ async def _check_as_metadata(http: Any, config: CanaryConfig, found: dict[str, s
         document = response.json()
     except ValueError:
         raise _StepFailed("the answer is not JSON") from None
-    missing = [name for name in ("issuer", "authorization_endpoint", "token_endpoint") if not document.get(name)]
+    missing = [
+        name for name in ("issuer", "authorization_endpoint", "token_endpoint") if not document.get(name)
+    ]
     if missing:
         raise _StepFailed(f"metadata lacks {', '.join(missing)}")
     found["token_endpoint"] = str(document["token_endpoint"])
@@ -156,13 +158,14 @@ def _write_private(path: Path, text: str) -> None:
 
 async def _call_tool(client: Any, name: str, arguments: dict[str, Any]) -> None:
     result = await client.call_tool(name, arguments)
+    if not result.is_error:
+        return  # (message texts in a good result are content: never searched, never printed)
     texts = [getattr(block, "text", "") for block in result.content]
     structured = result.structured_content or {}
     if _flooded(*texts, repr(structured)):
         raise _StepFailed("Telegram answered FLOOD_WAIT")
-    if result.is_error:
-        kind = structured.get("error", "error") if isinstance(structured, dict) else "error"
-        raise _StepFailed(f"tool error {kind}")
+    kind = structured.get("error", "error") if isinstance(structured, dict) else "error"
+    raise _StepFailed(f"tool error {str(kind)[:40]}")
 
 
 async def probe(config: CanaryConfig) -> CanaryReport:
@@ -187,6 +190,8 @@ async def probe(config: CanaryConfig) -> CanaryReport:
             note = f"no answer within {config.timeout:g} s"
         except Exception as exc:  # a broken deployment shows up as any client error; report, go on
             note = _describe(exc)
+        if note is not None and config.token:
+            note = note.replace(config.token, "[redacted]")
         results.append(StepResult(step=name, ok=note is None, seconds=time.perf_counter() - began, note=note))
         return note is None
 
@@ -252,7 +257,7 @@ async def probe(config: CanaryConfig) -> CanaryReport:
 
 
 def _describe(exc: BaseException) -> str:
-    """A one-line description of a client-side failure that cannot carry the token."""
+    """A one-line description of a client-side failure (the caller masks the token)."""
     if isinstance(exc, BaseExceptionGroup):
         return _describe(exc.exceptions[0])
     text = str(exc).splitlines()[0] if str(exc) else ""
@@ -273,10 +278,15 @@ class CanaryMetrics:
             "mctl_telegram_canary_success", "1 if every canary step passed, else 0", registry=self.registry
         )
         self._duration = Gauge(
-            "mctl_telegram_canary_duration_seconds", "Wall-clock time of the canary run", registry=self.registry
+            "mctl_telegram_canary_duration_seconds",
+            "Wall-clock time of the canary run",
+            registry=self.registry,
         )
         self._failures = Counter(
-            "mctl_telegram_canary_step_failure", "Canary step failures, by step", ["step"], registry=self.registry
+            "mctl_telegram_canary_step_failure",
+            "Canary step failures, by step",
+            ["step"],
+            registry=self.registry,
         )
         for name in STEPS:
             self._failures.labels(name)
@@ -288,7 +298,8 @@ class CanaryMetrics:
             if not step.ok:
                 self._failures.labels(step.step).inc()
 
-    async def push(self, gateway: str, *, job: str, instance: str, timeout: float) -> None:
+    async def push(self, gateway: str, *, job: str, instance: str, http_timeout: float) -> None:
+        """PUT the registry to ``gateway`` (urllib in a thread, bounded by ``http_timeout``)."""
         from prometheus_client import push_to_gateway
 
         push = functools.partial(
@@ -297,7 +308,7 @@ class CanaryMetrics:
             job=job,
             registry=self.registry,
             grouping_key={"instance": instance},
-            timeout=timeout,
+            timeout=http_timeout,
         )
         await trio.to_thread.run_sync(push)
 
@@ -320,7 +331,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="file holding a refresh token, traded for an access token each run and rewritten with "
         "the rotated one (env CANARY_REFRESH_TOKEN_FILE; needs --client-id)",
     )
-    parser.add_argument("--client-id", help="the OAuth client the refresh token belongs to (env CANARY_CLIENT_ID)")
+    parser.add_argument(
+        "--client-id", help="the OAuth client the refresh token belongs to (env CANARY_CLIENT_ID)"
+    )
     parser.add_argument(
         "--no-auth",
         action="store_true",
@@ -332,7 +345,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also call get_unread_messages {limit: 1} (env CANARY_PROBE_UNREAD=true)",
     )
     parser.add_argument("--timeout", type=float, help="seconds per step (env CANARY_TIMEOUT, default 30)")
-    parser.add_argument("--pushgateway", help="push the metrics to this Pushgateway URL (env PUSHGATEWAY_URL)")
+    parser.add_argument(
+        "--pushgateway", help="push the metrics to this Pushgateway URL (env PUSHGATEWAY_URL)"
+    )
     parser.add_argument("--job", default=_DEFAULT_JOB, help=f"Pushgateway job name (default {_DEFAULT_JOB})")
     parser.add_argument(
         "--serve",
@@ -355,14 +370,18 @@ def config_from(args: argparse.Namespace, environ: Mapping[str, str]) -> CanaryC
     base_url = (args.base_url or environ.get("CANARY_BASE_URL", "")).strip().rstrip("/")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError("give the deployment's URL with --base-url or CANARY_BASE_URL, e.g. https://tg.example.com")
+        raise UsageError(
+            "give the deployment's URL with --base-url or CANARY_BASE_URL, e.g. https://tg.example.com"
+        )
     token: str | None = None
     refresh_text = args.refresh_token_file or environ.get("CANARY_REFRESH_TOKEN_FILE") or None
     refresh_file = Path(refresh_text) if refresh_text is not None and not args.no_auth else None
     client_id = args.client_id or environ.get("CANARY_CLIENT_ID") or None
     if refresh_file is not None:
         if client_id is None:
-            raise UsageError("--refresh-token-file needs the client it belongs to: --client-id or CANARY_CLIENT_ID")
+            raise UsageError(
+                "--refresh-token-file needs the client it belongs to: --client-id or CANARY_CLIENT_ID"
+            )
         if not refresh_file.is_file():
             raise UsageError(f"--refresh-token-file names no file ({refresh_file})")
     elif not args.no_auth:
@@ -398,7 +417,9 @@ def config_from(args: argparse.Namespace, environ: Mapping[str, str]) -> CanaryC
     )
 
 
-def canary_command(args: argparse.Namespace, *, out: TextIO, err: TextIO, environ: Mapping[str, str] | None = None) -> int:
+def canary_command(
+    args: argparse.Namespace, *, out: TextIO, err: TextIO, environ: Mapping[str, str] | None = None
+) -> int:
     """Run ``mctltg canary``; returns the exit code (0 success, 1 failure, 2 usage)."""
     environ = os.environ if environ is None else environ
     try:
@@ -421,7 +442,7 @@ def canary_command(args: argparse.Namespace, *, out: TextIO, err: TextIO, enviro
         metrics.record(report)
         if gateway is not None:
             try:
-                await metrics.push(gateway, job=args.job, instance=instance, timeout=config.timeout)
+                await metrics.push(gateway, job=args.job, instance=instance, http_timeout=config.timeout)
             except OSError as exc:
                 print(f"mctltg canary: could not push to the Pushgateway: {_describe(exc)}", file=err)
                 return 1
@@ -451,7 +472,6 @@ async def _serve_forever(
     from hypercorn.trio import serve
     from prometheus_client import make_asgi_app
 
-
     hypercorn = Config()
     host, port = bind
     hypercorn.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
@@ -473,6 +493,10 @@ async def _serve_forever(
                 await trio.sleep(interval)
 
         binds = await nursery.start(serve_until_signal)
-        print(f"canary: serving metrics on {binds[0]}/metrics, probing every {interval:g} s", file=out, flush=True)
+        print(
+            f"canary: serving metrics on {binds[0]}/metrics, probing every {interval:g} s",
+            file=out,
+            flush=True,
+        )
         nursery.start_soon(probe_forever)
     return 0

@@ -86,7 +86,9 @@ async def run_canary(*args: str, env: dict[str, str] | None = None) -> subproces
 
 async def test_the_canary_against_the_demo_exits_0_and_pushes_to_a_pushgateway() -> None:
     async with start_demo() as demo, fake_pushgateway() as (gateway, pushes):
-        finished = await run_canary("--base-url", demo.url, "--no-auth", "--probe-unread", "--pushgateway", gateway)
+        finished = await run_canary(
+            "--base-url", demo.url, "--no-auth", "--probe-unread", "--pushgateway", gateway
+        )
     output = finished.stdout.decode()
     assert finished.returncode == 0, output + finished.stderr.decode()
     assert "canary as_metadata: skipped" in output
@@ -139,7 +141,12 @@ async def test_on_an_oauth_deployment_the_canary_checks_as_metadata_and_reads_wi
         refresh_file.write_text(issued.refresh_token, encoding="utf-8")
         unattended = [
             await run_canary(
-                "--base-url", server.base_url, "--refresh-token-file", str(refresh_file), "--client-id", issued.client_id
+                "--base-url",
+                server.base_url,
+                "--refresh-token-file",
+                str(refresh_file),
+                "--client-id",
+                issued.client_id,
             )
             for _ in range(2)
         ]
@@ -173,7 +180,9 @@ async def test_the_canary_fails_when_the_as_metadata_is_missing_and_stops_there(
     metrics = CanaryMetrics()
     metrics.record(report)
     assert metrics.registry.get_sample_value("mctl_telegram_canary_success") == 0
-    failures = metrics.registry.get_sample_value("mctl_telegram_canary_step_failure_total", {"step": "as_metadata"})
+    failures = metrics.registry.get_sample_value(
+        "mctl_telegram_canary_step_failure_total", {"step": "as_metadata"}
+    )
     assert failures == 1
 
 

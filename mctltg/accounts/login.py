@@ -29,7 +29,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import trio
 
@@ -64,6 +64,9 @@ from mctltg.telegram import (
     TelegramConnection,
     login_ops,
 )
+
+if TYPE_CHECKING:
+    from mctltg.observability.metrics import Metrics
 
 __all__ = ["LOGIN_TTL", "MAX_ATTEMPTS", "LoginManager", "open_login_manager"]
 
@@ -113,7 +116,9 @@ class LoginManager:
         ttl: float = LOGIN_TTL,
         max_attempts: int = MAX_ATTEMPTS,
         clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._bridge = bridge
         self._factory = factory
         self._accounts = accounts
@@ -273,6 +278,7 @@ class LoginManager:
                 await self._fail(login, "too_many_attempts")
                 return
             login.last_wrong = sha256_hex(wrong) if wrong is not None else None
+            self._count(progress.reason)
             self._show(login, current.step, reason=progress.reason, attempts_left=left)
             return
         step = NEXT_STEP[progress.next]
@@ -321,6 +327,7 @@ class LoginManager:
             await self._fail(login, reason, log_out=True)
             return
         login.connection = None
+        self._count("success")
         self._show(login, LoginStep.DONE, account=profile)
         logger.info("identity %d: Telegram account connected (account %d)", login.identity_id, row.id)
         if self._pool is not None:
@@ -337,6 +344,7 @@ class LoginManager:
     ) -> None:
         """End the login: one sentence for the person, the client disconnected, nothing stored."""
         message = FAILURES[reason].format(seconds=retry_after_seconds, code=code)
+        self._count(reason)
         step = login.view.step if login.view is not None else LoginStep.NEEDS_CODE
         login.view = LoginView(
             login_id=login.login_id,
@@ -359,6 +367,11 @@ class LoginManager:
                 await connection.log_out()
             else:
                 await connection.disconnect()
+
+    def _count(self, outcome: str) -> None:
+        """One login attempt for ``/metrics``: ``success``, or the reason it was refused or ended."""
+        if self._metrics is not None:
+            self._metrics.login_attempt(outcome)
 
     def _show(self, login: _Login, step: LoginStep, **fields: Any) -> None:
         before = login.view.step if login.view is not None else None

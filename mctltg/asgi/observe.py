@@ -7,7 +7,7 @@
   returns it in the ``X-Request-Id`` response header;
 * counts the request by method, *route template* (never the raw path, which could
   carry ids) and status;
-* counts a refused credential — a 401/403 answer with a ``WWW-Authenticate``
+* counts a refused credential — a 401/403 answer with a ``WWW-Authenticate: Bearer``
   challenge — by the challenge's RFC 6750 ``error`` (``invalid_token``,
   ``insufficient_scope``) or ``no_token`` when the challenge names none (§3.1);
 * writes one access-log line (probes at DEBUG, so a load balancer cannot drown the log).
@@ -68,7 +68,9 @@ def observe_http(app: ASGIApp, *, metrics: Metrics, route_of: RouteNamer) -> ASG
         async def send_observed(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 headers = [
-                    (key, value) for key, value in message.get("headers", []) if key.lower() != b"x-request-id"
+                    (key, value)
+                    for key, value in message.get("headers", [])
+                    if key.lower() != b"x-request-id"
                 ]
                 headers.append((b"x-request-id", raw_id))
                 answered["status"] = message["status"]
@@ -88,7 +90,7 @@ def observe_http(app: ASGIApp, *, metrics: Metrics, route_of: RouteNamer) -> ASG
                 status: int | None = answered.get("status")
                 metrics.http_request(method=method, route=route, status=status)
                 challenge = answered.get("challenge")
-                if challenge is not None:
+                if challenge is not None and challenge[:6].lower() == b"bearer":
                     metrics.auth_failure(auth_failure_reason(challenge))
                 logger.log(
                     logging.DEBUG if route in _PROBES else logging.INFO,

@@ -18,15 +18,16 @@ import base64
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
 
-import httpx
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
-
 from mctltg.oauth.rfc7636 import s256
+
+if TYPE_CHECKING:
+    # httpx and joserfc (with cryptography's x509) cost about 0.07 s of startup; they are
+    # imported when the first person signs in, not when the server starts.
+    import httpx
+    from joserfc.jwk import KeySet
 
 __all__ = ["OidcClient", "OidcConfig", "OidcError", "SignedIn"]
 
@@ -108,6 +109,8 @@ class OidcClient:
         return f"<OidcClient issuer={self.config.issuer!r}>"
 
     async def _http_json(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+        import httpx
+
         try:
             async with httpx.AsyncClient(timeout=self.config.timeout, transport=self._transport) as http:
                 response = await http.request(method, url, **kwargs)
@@ -197,6 +200,9 @@ class OidcClient:
         return SignedIn(telegram_user_id=user_id, display_name=str(name)[:200])
 
     async def _key_set(self, *, refresh: bool) -> KeySet:
+        from joserfc.errors import JoseError
+        from joserfc.jwk import KeySet
+
         if self._keys is not None and not refresh:
             return self._keys
         provider = await self._discover()
@@ -223,6 +229,9 @@ class OidcClient:
         Raises:
             OidcError: any check failed.
         """
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+
         keys = await self._key_set(refresh=False)
         try:
             token = jwt.decode(id_token, keys, algorithms=list(_ALGORITHMS))

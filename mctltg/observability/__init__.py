@@ -1,4 +1,8 @@
-"""Logs, metrics and the request id; redaction lives in a filter, never at call sites."""
+"""Logs, metrics and the request id; redaction lives in a filter, never at call sites.
+
+``Metrics`` is imported from ``mctltg.observability.metrics`` (it pulls in the Prometheus
+client, which commands such as ``keygen`` do not need).
+"""
 
 from mctltg.observability.logs import KeyValueFormatter, configure_logs
 from mctltg.observability.redact import is_secret_field, scrub

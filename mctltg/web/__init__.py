@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from quart import Blueprint
 from quart_trio import QuartTrio
 
+from mctltg.web.headers import apply_security_headers
 from mctltg.web.probes import Readiness, probes_blueprint
 
 __all__ = ["Readiness", "create_web_app"]
@@ -16,6 +17,7 @@ def create_web_app(*, readiness: Readiness, blueprints: Sequence[Blueprint] = ()
     """The Quart-Trio app: probes plus ``blueprints`` (the OAuth endpoints when OAuth is on)."""
     app = QuartTrio(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.after_request(apply_security_headers)
     app.register_blueprint(probes_blueprint(readiness))
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

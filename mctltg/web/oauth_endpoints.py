@@ -61,6 +61,8 @@ _SCOPE_LABELS: Final = {
 
 #: Whether an identity (by id) already has a usable Telegram account.
 HasAccount = Callable[[int], Awaitable[bool]]
+#: Finishes a sign-in callback that is not part of an authorization; None if it is not its own either.
+OtherSignIn = Callable[[], Awaitable[Response | None]]
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:
@@ -132,6 +134,7 @@ def oauth_blueprint(
     secure_cookies: bool,
     connect_path: str | None = None,
     has_account: HasAccount | None = None,
+    other_signin: OtherSignIn | None = None,
 ) -> Blueprint:
     """The OAuth endpoints as a Quart blueprint.
 
@@ -143,6 +146,8 @@ def oauth_blueprint(
         secure_cookies: mark the browser cookie ``Secure`` (https deployments).
         connect_path: the Telegram connect wizard's entry, when it exists.
         has_account: tells whether an identity has a Telegram account (needed with ``connect_path``).
+        other_signin: answers a callback that belongs to no authorization (the web pages'
+            own sign-in, ``web/signin.py``), or returns None.
     """
     blueprint = Blueprint("oauth", __name__, template_folder="templates")
     issuer = server.config.issuer
@@ -230,6 +235,8 @@ def oauth_blueprint(
     async def signed_in() -> Response:
         authorization = await server.by_upstream_state(request.args.get("state"))
         mine = await server.pending(request.cookies.get(COOKIE))
+        if authorization is None and other_signin is not None and (answer := await other_signin()):
+            return answer
         if authorization is None or mine is None or mine.id != authorization.id or mine.stage != "signin":
             return await _error_page(
                 "This sign-in expired",

@@ -35,7 +35,9 @@ async def _exchange(server: InProcessServer, head: bytes, body: bytes = b"") -> 
 
 
 @pytest.mark.parametrize("path", ["/mcp", "/mcp/", "/healthz", "/oauth/token", "/no-such-page"])
-async def test_a_declared_ten_megabyte_body_is_refused_before_it_is_sent(server: InProcessServer, path: str) -> None:
+async def test_a_declared_ten_megabyte_body_is_refused_before_it_is_sent(
+    server: InProcessServer, path: str
+) -> None:
     head = (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nContent-Type: application/json\r\n"
         f"Accept: application/json, text/event-stream\r\nContent-Length: {TEN_MB}\r\n\r\n"
@@ -48,7 +50,9 @@ async def test_a_declared_ten_megabyte_body_is_refused_before_it_is_sent(server:
     assert rest.endswith(REFUSAL.encode())
 
 
-async def test_a_chunked_ten_megabyte_body_is_refused_once_it_passes_the_limit(server: InProcessServer) -> None:
+async def test_a_chunked_ten_megabyte_body_is_refused_once_it_passes_the_limit(
+    server: InProcessServer,
+) -> None:
     head = (
         f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nContent-Type: application/json\r\n"
         "Accept: application/json, text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"

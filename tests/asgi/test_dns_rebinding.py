@@ -8,6 +8,7 @@ Origin that is not this server's own stops that.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -22,7 +23,11 @@ INIT = {
     "jsonrpc": "2.0",
     "id": 1,
     "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    },
 }
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
@@ -33,7 +38,7 @@ async def _initialize(server: InProcessServer, **headers: str) -> httpx.Response
 
 
 @pytest.fixture
-async def server(tmp_path: Path, world: SandboxWorld) -> InProcessServer:  # type: ignore[misc]
+async def server(tmp_path: Path, world: SandboxWorld) -> AsyncIterator[InProcessServer]:
     settings = sandbox_settings(tmp_path, PUBLIC_BASE_URL="https://mcp.example.com")
     async with serve_in_process(settings, world) as running:
         yield running
@@ -48,7 +53,9 @@ async def server(tmp_path: Path, world: SandboxWorld) -> InProcessServer:  # typ
         {},  # the loopback address this server is bound to
     ],
 )
-async def test_the_servers_own_host_and_origin_are_served(server: InProcessServer, headers: dict[str, str]) -> None:
+async def test_the_servers_own_host_and_origin_are_served(
+    server: InProcessServer, headers: dict[str, str]
+) -> None:
     with trio.fail_after(10):
         response = await _initialize(server, **headers)
     assert response.status_code == 200
@@ -59,7 +66,9 @@ async def test_the_servers_own_host_and_origin_are_served(server: InProcessServe
     "host",
     ["evil.example", "mcp.example.com.evil.example", "evil.example:443", "mcp.example.org", "127.0.0.2:1"],
 )
-async def test_a_foreign_host_is_refused_before_any_session_exists(server: InProcessServer, host: str) -> None:
+async def test_a_foreign_host_is_refused_before_any_session_exists(
+    server: InProcessServer, host: str
+) -> None:
     with trio.fail_after(10):
         response = await _initialize(server, Host=host)
     assert response.status_code == 421
@@ -68,7 +77,8 @@ async def test_a_foreign_host_is_refused_before_any_session_exists(server: InPro
 
 
 @pytest.mark.parametrize(
-    "origin", ["https://evil.example", "http://mcp.example.com", "https://mcp.example.com.evil.example", "null"]
+    "origin",
+    ["https://evil.example", "http://mcp.example.com", "https://mcp.example.com.evil.example", "null"],
 )
 async def test_a_foreign_origin_is_refused(server: InProcessServer, origin: str) -> None:
     with trio.fail_after(10):

@@ -16,21 +16,30 @@ import trio
 
 from mctltg.sandbox import SandboxWorld
 from tests.conftest import sandbox_settings
-from tests.e2e.inprocess import InProcessServer, serve_in_process
+from tests.e2e.inprocess import serve_in_process
 
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 INIT = {
     "jsonrpc": "2.0",
     "id": 1,
     "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    },
 }
 TOOLS_LIST = b'{"jsonrpc":"2.0","id":99,"method":"tools/list"}'
 
 
 @pytest.fixture
-async def session(tmp_path: Path, world: SandboxWorld) -> AsyncIterator[tuple[httpx.AsyncClient, str, dict[str, str]]]:
-    async with serve_in_process(sandbox_settings(tmp_path), world) as server, httpx.AsyncClient(timeout=10) as http:
+async def session(
+    tmp_path: Path, world: SandboxWorld
+) -> AsyncIterator[tuple[httpx.AsyncClient, str, dict[str, str]]]:
+    async with (
+        serve_in_process(sandbox_settings(tmp_path), world) as server,
+        httpx.AsyncClient(timeout=10) as http,
+    ):
         opened = await http.post(server.mcp_url, json=INIT, headers=ACCEPT)
         headers = {
             **ACCEPT,
@@ -100,16 +109,22 @@ async def test_a_malformed_message_gets_a_json_rpc_error_and_the_session_survive
         await _still_serves(http, url, headers)
 
 
-async def test_an_unknown_method_is_method_not_found(session: tuple[httpx.AsyncClient, str, dict[str, str]]) -> None:
+async def test_an_unknown_method_is_method_not_found(
+    session: tuple[httpx.AsyncClient, str, dict[str, str]],
+) -> None:
     http, url, headers = session
     with trio.fail_after(10):
-        answer = await http.post(url, content=b'{"jsonrpc":"2.0","id":5,"method":"nope/nope"}', headers=headers)
+        answer = await http.post(
+            url, content=b'{"jsonrpc":"2.0","id":5,"method":"nope/nope"}', headers=headers
+        )
         data = next(line[5:] for line in answer.text.splitlines() if line.startswith("data:"))
         assert json.loads(data)["error"]["code"] == -32601
         await _still_serves(http, url, headers)
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None]
+)
 async def test_a_wrong_content_type_is_refused_plainly(
     session: tuple[httpx.AsyncClient, str, dict[str, str]], content_type: str | None
 ) -> None:
@@ -135,7 +150,9 @@ async def test_a_client_that_accepts_neither_json_nor_sse_is_told_what_to_accept
         await _still_serves(http, url, headers)
 
 
-async def test_an_unknown_session_id_is_not_found(session: tuple[httpx.AsyncClient, str, dict[str, str]]) -> None:
+async def test_an_unknown_session_id_is_not_found(
+    session: tuple[httpx.AsyncClient, str, dict[str, str]],
+) -> None:
     http, url, headers = session
     with trio.fail_after(10):
         answer = await http.post(url, content=TOOLS_LIST, headers={**headers, "Mcp-Session-Id": "f" * 32})

@@ -47,7 +47,11 @@ async def serve_in_process(settings: Settings, world: SandboxWorld) -> AsyncIter
         with trio.fail_after(30):
             binds = await nursery.start(
                 lambda task_status: run(
-                    settings, world=world, shutdown_trigger=stop.wait, on_ready=on_ready, task_status=task_status
+                    settings,
+                    world=world,
+                    shutdown_trigger=stop.wait,
+                    on_ready=on_ready,
+                    task_status=task_status,
                 )
             )
         yield InProcessServer(base_url=binds[0], services=ready[0])

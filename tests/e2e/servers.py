@@ -56,10 +56,16 @@ async def start_demo(*extra: str, command: Sequence[str] | None = None) -> Async
             yield RunningServer(url=url, process=process, output=output)
             nursery.cancel_scope.cancel()
     finally:
+        # SIGTERM first: the onefile executable's bootloader forwards it to the Python process
+        # it unpacked and started, whereas SIGKILL would orphan that process.
         if process.returncode is None:
-            process.kill()
+            process.terminate()
         with trio.move_on_after(10):
             await process.wait()
+        if process.returncode is None:
+            process.kill()
+            with trio.move_on_after(5):
+                await process.wait()
 
 
 async def _drain(stream: trio.abc.ReceiveStream, output: list[str]) -> None:

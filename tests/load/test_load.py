@@ -99,7 +99,8 @@ async def test_a_hundred_sessions_of_fifty_mixed_calls_have_no_errors_and_memory
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     summary = (
         f"{len(latencies)} calls in {elapsed:.1f} s ({len(latencies) / elapsed:.0f}/s), "
-        f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, RSS {start_rss / 2**20:.1f} -> {end_rss / 2**20:.1f} MB"
+        f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
+        f"RSS {start_rss / 2**20:.1f} -> {end_rss / 2**20:.1f} MB"
     )
     record_property("load", summary)
     print(f"\nload: {summary}")

@@ -64,7 +64,11 @@ async def serve_in_process(
         with trio.fail_after(30):
             await nursery.start(
                 lambda task_status: run(
-                    settings, world=world, shutdown_trigger=stop.wait, on_ready=on_ready, task_status=task_status
+                    settings,
+                    world=world,
+                    shutdown_trigger=stop.wait,
+                    on_ready=on_ready,
+                    task_status=task_status,
                 )
             )
             services = ready[0]

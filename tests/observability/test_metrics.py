@@ -17,6 +17,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from prometheus_client.parser import text_string_to_metric_families
 
+from mctltg.accounts import LoginStep
 from mctltg.app import Services, provision_sandbox_account
 from mctltg.cli import main
 from mctltg.observability import configure_logs
@@ -71,7 +72,8 @@ async def test_accounts_and_database_work_are_read_when_scraped(services: Servic
     assert sample(scrape, "mctltg_accounts_connected") == 1
     assert sample(scrape, "mctltg_accounts", state="ready") == 1
     writes = sample(scrape, "mctltg_database_writes_total")
-    assert writes is not None and writes > 0
+    assert writes is not None
+    assert writes > 0
     assert sample(scrape, "mctltg_build_info", version="0.1.0") == 1
 
 
@@ -105,7 +107,9 @@ async def test_tool_calls_and_flood_waits_are_counted_by_tool_and_outcome(
                 assert flooded.is_error
         metrics = server.services.metrics
     assert metrics.value("mctltg_tool_calls_total", {"tool": "list_dialogs", "outcome": "ok"}) == 1
-    assert metrics.value("mctltg_tool_calls_total", {"tool": "list_dialogs", "outcome": "error:flood_wait"}) == 1
+    assert (
+        metrics.value("mctltg_tool_calls_total", {"tool": "list_dialogs", "outcome": "error:flood_wait"}) == 1
+    )
     assert metrics.value("mctltg_tool_call_duration_seconds_count", {"tool": "list_dialogs"}) == 2
     assert metrics.value("mctltg_telegram_flood_wait_events_total", {"tool": "list_dialogs"}) == 1
 
@@ -113,12 +117,17 @@ async def test_tool_calls_and_flood_waits_are_counted_by_tool_and_outcome(
 async def test_every_response_carries_a_request_id_and_a_proxys_plain_id_is_kept(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
-    async with serve_in_process(tmp_path, world, demo, provision=False) as server, httpx.AsyncClient() as http:
+    async with (
+        serve_in_process(tmp_path, world, demo, provision=False) as server,
+        httpx.AsyncClient() as http,
+    ):
         with trio.fail_after(20):
             minted = await http.get(server.base_url + "/healthz")
             kept = await http.get(server.base_url + "/healthz", headers={"X-Request-Id": "edge-0123abcd"})
             odd = await http.get(server.base_url + "/healthz", headers={"X-Request-Id": "a b <c> d e"})
-            phone_like = await http.get(server.base_url + "/healthz", headers={"X-Request-Id": "id-15550100123"})
+            phone_like = await http.get(
+                server.base_url + "/healthz", headers={"X-Request-Id": "id-15550100123"}
+            )
     assert re.fullmatch(r"[a-z]{16}", minted.headers["x-request-id"])
     assert kept.headers["x-request-id"] == "edge-0123abcd"
     assert re.fullmatch(r"[a-z]{16}", odd.headers["x-request-id"])
@@ -206,3 +215,21 @@ async def test_refused_bearer_credentials_are_counted_by_reason(
     assert sample(text, "mctltg_auth_failures_total", reason="no_token") == 1
     assert sample(text, "mctltg_auth_failures_total", reason="invalid_token") == 1
     assert sample(text, "mctltg_http_requests_total", method="POST", route="/mcp", status="401") == 2
+
+
+async def test_login_attempts_are_counted_by_outcome(
+    services: Services, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    identity = await services.identities.ensure("operator")
+    with trio.fail_after(30):
+        view = await services.logins.start_phone(identity.id, demo.second_phone)
+        code = world.last_login_code(demo.second_phone)
+        assert code is not None
+        wrong = "11111" if code != "11111" else "22222"
+        view = await services.logins.submit_code(identity.id, view.login_id, wrong)
+        view = await services.logins.submit_code(identity.id, view.login_id, code)
+        view = await services.logins.submit_password(identity.id, view.login_id, demo.second_password)
+    assert view.step is LoginStep.DONE
+    metrics = services.metrics
+    assert metrics.value("mctltg_login_attempts_total", {"outcome": "wrong_code"}) == 1
+    assert metrics.value("mctltg_login_attempts_total", {"outcome": "success"}) == 1

@@ -192,13 +192,18 @@ async def test_a_whole_scenario_logged_at_debug_leaks_no_text_phone_code_passwor
             leaks.append(f"phone number {phone[:3]}…")
     assert leaks == []
 
-
     # At rest: codes and tokens are kept only as digests, the session only sealed.
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("test.db*"))
     assert stored
     kept = [
         name
-        for name in ("authorization code", "first refresh token", "refresh token", "access token", "pkce verifier")
+        for name in (
+            "authorization code",
+            "first refresh token",
+            "refresh token",
+            "access token",
+            "pkce verifier",
+        )
         if secrets_seen[name].encode() in stored
     ]
     assert kept == []

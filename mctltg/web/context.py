@@ -1,0 +1,91 @@
+"""What the web pages get from the composition root, and the helpers every page uses.
+
+``WebDeps`` is built once by ``app.py`` (the web layer never reaches for globals);
+:func:`signed_in` turns the browser's cookie into a :class:`WebSession` only while
+its identity still exists under the same subject; :func:`page` renders a template
+with the headers a page needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import quote
+
+from quart import Response, render_template, request
+
+from mctltg.accounts import AccountDirectory, LoginManager
+from mctltg.config import Settings
+from mctltg.storage import Accounts, AuditLog, Identities
+from mctltg.web.catalogue import ListTools
+from mctltg.web.headers import NO_STORE
+from mctltg.web.session_cookie import COOKIE, SessionCodec, WebSession
+
+__all__ = [
+    "CONNECT_PATH",
+    "MANAGE_PATH",
+    "SIGNIN_PATH",
+    "WebDeps",
+    "page",
+    "redirect",
+    "signed_in",
+    "signin_redirect",
+]
+
+CONNECT_PATH: Final = "/telegram/connect"
+MANAGE_PATH: Final = "/telegram/connect/manage"
+SIGNIN_PATH: Final = "/telegram/signin"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebDeps:
+    """Everything the pages use.
+
+    Attributes:
+        settings: the server's settings (URLs, modes, limits shown on the pages).
+        sessions: seals and opens the browser's session cookie.
+        list_tools: the live MCP tool registry (``/docs``).
+        operator_subject: the identity a local-development server acts for.
+    """
+
+    settings: Settings
+    identities: Identities
+    accounts: Accounts
+    directory: AccountDirectory
+    logins: LoginManager
+    audit: AuditLog
+    sessions: SessionCodec
+    list_tools: ListTools
+    operator_subject: str
+
+
+async def signed_in(deps: WebDeps, cookies: Mapping[str, str] | None = None) -> WebSession | None:
+    """The request's session, if its cookie is valid and still names a living identity.
+
+    ``cookies``: the WebSocket handshake's cookies (default: the HTTP request's).
+    """
+    jar = request.cookies if cookies is None else cookies
+    session = deps.sessions.read(jar.get(COOKIE))
+    if session is None:
+        return None
+    identity = await deps.identities.get(session.identity_id)
+    if identity is None or identity.subject != session.subject:
+        return None
+    return session
+
+
+def redirect(location: str, status: int = 303) -> Response:
+    return Response("", status=status, headers={"Location": location, "Cache-Control": NO_STORE})
+
+
+def signin_redirect(next_path: str) -> Response:
+    return redirect(f"{SIGNIN_PATH}?next={quote(next_path, safe='/')}")
+
+
+async def page(template: str, *, status: int = 200, cache: str = NO_STORE, **context: Any) -> Response:
+    """Render ``template`` as an HTML response with ``Cache-Control: cache``."""
+    body = await render_template(template, **context)
+    response = Response(body, status=status, content_type="text/html; charset=utf-8")
+    response.headers["Cache-Control"] = cache
+    return response

@@ -1,0 +1,136 @@
+"""``/telegram/connect/manage``: a person's own connection, in their own hands.
+
+It shows the connection (status, the Telegram account, the device name Telegram
+lists under Active sessions, when it was last used), the send switch (the account's
+``send_enabled``, the fourth condition of the send gate), the person's newest audit
+rows, and the two ways out: disconnect (the session ends at Telegram and is erased
+here; the row stays so they can reconnect) and delete (a confirmation page first;
+the row and everything keyed by it go). Both run ``accounts/manage.py``, the same
+code as the ``disconnect_telegram_account`` and ``delete_telegram_account`` tools.
+
+Every change is a POST carrying the session's CSRF token, answered with a redirect
+back here (post/redirect/get) and a fixed sentence chosen by a code in the query
+string, so nothing a request sends is ever echoed. Changes made here leave audit
+rows (``web:send_on``, ``web:send_off``, ``web:disconnect``, ``web:delete``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from quart import Blueprint, Response, request
+
+from mctltg.accounts import delete_account, disconnect_account
+from mctltg.web.context import MANAGE_PATH, WebDeps, page, redirect, signed_in, signin_redirect
+from mctltg.web.pages import site_facts
+from mctltg.web.session_cookie import WebSession
+
+__all__ = ["manage_blueprint"]
+
+logger = logging.getLogger(__name__)
+
+AUDIT_ROWS: Final = 20
+NOTICES: Final = {
+    "send_on": "Real sends are on: your MCP clients may send messages as you, within the send gate.",
+    "send_off": "Real sends are off: send_message only returns drafts now.",
+    "disconnected": "Disconnected: the session ended at Telegram and was erased from this server.",
+    "deleted": "Deleted: your Telegram account and its sealed session are gone from this server.",
+    "nothing": "There was no Telegram account to change.",
+    "expired": "That form expired; nothing changed. Try again.",
+}
+
+
+def manage_blueprint(deps: WebDeps) -> Blueprint:
+    blueprint = Blueprint("manage", __name__)
+    facts = site_facts(deps.settings)
+
+    async def checked() -> tuple[WebSession | None, bool]:
+        session = await signed_in(deps)
+        if session is None:
+            return None, False
+        form = await request.form
+        return session, session.csrf_ok(form.get("csrf"))
+
+    def done(code: str) -> Response:
+        return redirect(f"{MANAGE_PATH}?done={code}")
+
+    @blueprint.get(MANAGE_PATH)
+    async def show() -> Response:
+        session = await signed_in(deps)
+        if session is None:
+            return signin_redirect(MANAGE_PATH)
+        identity = await deps.identities.get(session.identity_id)
+        row = await deps.accounts.for_identity(session.identity_id)
+        audit = await deps.audit.page(session.identity_id, limit=AUDIT_ROWS)
+        return await page(
+            "manage.html",
+            site=facts,
+            session=session,
+            csrf=session.csrf,
+            identity=identity,
+            account=row,
+            audit=audit,
+            notice=NOTICES.get(request.args.get("done", "")),
+            nav="manage",
+        )
+
+    @blueprint.post(MANAGE_PATH + "/send")
+    async def send() -> Response:
+        session, fresh = await checked()
+        if session is None:
+            return signin_redirect(MANAGE_PATH)
+        if not fresh:
+            return done("expired")
+        row = await deps.accounts.for_identity(session.identity_id)
+        if row is None or row.status == "revoked":
+            return done("nothing")
+        enabled = (await request.form).get("enabled") == "on"
+        await deps.accounts.set_send_enabled(row.id, enabled)
+        await deps.audit.append(
+            identity_id=session.identity_id, tool="web:send_on" if enabled else "web:send_off", outcome="ok"
+        )
+        return done("send_on" if enabled else "send_off")
+
+    @blueprint.post(MANAGE_PATH + "/disconnect")
+    async def disconnect() -> Response:
+        session, fresh = await checked()
+        if session is None:
+            return signin_redirect(MANAGE_PATH)
+        if not fresh:
+            return done("expired")
+        outcome = await disconnect_account(deps.directory, session.identity_id)
+        if not outcome.disconnected:
+            return done("nothing")
+        await deps.audit.append(identity_id=session.identity_id, tool="web:disconnect", outcome="ok")
+        return deps.sessions.store(done("disconnected"), _fresh_wizard(session))
+
+    @blueprint.get(MANAGE_PATH + "/delete")
+    async def confirm_delete() -> Response:
+        session = await signed_in(deps)
+        if session is None:
+            return signin_redirect(MANAGE_PATH)
+        row = await deps.accounts.for_identity(session.identity_id)
+        if row is None:
+            return done("nothing")
+        return await page("manage_delete.html", site=facts, csrf=session.csrf, account=row, nav="manage")
+
+    @blueprint.post(MANAGE_PATH + "/delete")
+    async def delete() -> Response:
+        session, fresh = await checked()
+        if session is None:
+            return signin_redirect(MANAGE_PATH)
+        if not fresh or (await request.form).get("confirm") != "delete":
+            return done("expired")
+        outcome = await delete_account(deps.directory, session.identity_id)
+        if not outcome.deleted:
+            return done("nothing")
+        await deps.audit.append(identity_id=session.identity_id, tool="web:delete", outcome="ok")
+        return deps.sessions.store(done("deleted"), _fresh_wizard(session))
+
+    return blueprint
+
+
+def _fresh_wizard(session: WebSession) -> WebSession:
+    """After a disconnect or delete, connecting again starts from the permissions step."""
+    return session.replace(login_id=None, send=None, applied=None)
