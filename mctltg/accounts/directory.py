@@ -8,16 +8,19 @@ revoked account is refused the same way whichever side noticed first.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, Final, ParamSpec, TypeVar
 
 import trio
 
 from mctltg.accounts.pool import AccountPool, AccountState
-from mctltg.errors import AccountRevoked, NoAccount
+from mctltg.errors import AccountRevoked, NoAccount, StorageError
 from mctltg.storage import AccountRow, Accounts, Identities, IdentityRow
 
 __all__ = ["AccountDirectory"]
+
+logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -74,4 +77,9 @@ class AccountDirectory:
         if now - self._touched.get(account_id, -TOUCH_EVERY) < TOUCH_EVERY:
             return
         self._touched[account_id] = now
-        await self.accounts.touch(account_id)
+        try:
+            await self.accounts.touch(account_id)
+        except StorageError:
+            # Idle-expiry bookkeeping must never fail the call it rides on; retry next minute.
+            self._touched.pop(account_id, None)
+            logger.warning("account %d: could not record use; idle expiry may lag", account_id)

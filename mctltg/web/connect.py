@@ -33,7 +33,7 @@ from mctltg.errors import AccountNotReady, InvalidInput
 from mctltg.storage import AccountRow
 from mctltg.web.context import CONNECT_PATH, MANAGE_PATH, WebDeps, page, redirect, signed_in, signin_redirect
 from mctltg.web.oauth_endpoints import CONTINUE_PATH
-from mctltg.web.pages import site_facts
+from mctltg.web.pages import here, site_facts
 from mctltg.web.qr import qr_data_uri
 from mctltg.web.session_cookie import WebSession
 
@@ -115,7 +115,7 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
             error=error,
             csrf=session.csrf,
             session=session,
-            site=facts,
+            site=here(facts),
             qr_image=qr_data_uri(view.qr_url) if view is not None and view.qr_url else None,
             nav="connect",
         )

@@ -23,7 +23,7 @@ from quart import Blueprint, Response, request
 
 from mctltg.accounts import delete_account, disconnect_account
 from mctltg.web.context import MANAGE_PATH, WebDeps, page, redirect, signed_in, signin_redirect
-from mctltg.web.pages import site_facts
+from mctltg.web.pages import here, site_facts
 from mctltg.web.session_cookie import WebSession
 
 __all__ = ["manage_blueprint"]
@@ -65,7 +65,7 @@ def manage_blueprint(deps: WebDeps) -> Blueprint:
         audit = await deps.audit.page(session.identity_id, limit=AUDIT_ROWS)
         return await page(
             "manage.html",
-            site=facts,
+            site=here(facts),
             session=session,
             csrf=session.csrf,
             identity=identity,
@@ -113,7 +113,9 @@ def manage_blueprint(deps: WebDeps) -> Blueprint:
         row = await deps.accounts.for_identity(session.identity_id)
         if row is None:
             return done("nothing")
-        return await page("manage_delete.html", site=facts, csrf=session.csrf, account=row, nav="manage")
+        return await page(
+            "manage_delete.html", site=here(facts), csrf=session.csrf, account=row, nav="manage"
+        )
 
     @blueprint.post(MANAGE_PATH + "/delete")
     async def delete() -> Response:

@@ -9,11 +9,13 @@ they may be cached briefly.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
+from urllib.parse import urlsplit
 
-from quart import Blueprint, Response
+from quart import Blueprint, Response, request
 
 from mctltg.config import Settings
 from mctltg.web.catalogue import tool_docs
@@ -66,6 +68,21 @@ def site_facts(settings: Settings) -> SiteFacts:
     )
 
 
+def here(facts: SiteFacts) -> SiteFacts:
+    """``facts`` for this request: a server bound to port 0 (tests, ``demo --port 0``) has no
+    public URL of its own, so the address the browser used stands in for it."""
+    if urlsplit(facts.base_url).port != 0:
+        return facts
+    base = request.host_url.rstrip("/")
+    return dataclasses.replace(
+        facts,
+        base_url=base,
+        mcp_url=base + "/mcp",
+        connect_url=base + CONNECT_PATH,
+        manage_url=base + MANAGE_PATH,
+    )
+
+
 def timestamp(seconds: float) -> str:
     """Wall-clock seconds as the pages show them: ``2026-01-31 14:05 UTC``."""
     return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -78,19 +95,19 @@ def pages_blueprint(deps: WebDeps) -> Blueprint:
 
     @blueprint.get("/")
     async def index() -> Response:
-        return await page("index.html", cache=PUBLIC_CACHE, site=facts, nav="home")
+        return await page("index.html", cache=PUBLIC_CACHE, site=here(facts), nav="home")
 
     @blueprint.get("/docs")
     async def docs() -> Response:
         tools = tool_docs(await deps.list_tools())
-        return await page("docs.html", cache=PUBLIC_CACHE, site=facts, tools=tools, nav="docs")
+        return await page("docs.html", cache=PUBLIC_CACHE, site=here(facts), tools=tools, nav="docs")
 
     @blueprint.get("/security")
     async def security() -> Response:
-        return await page("security.html", cache=PUBLIC_CACHE, site=facts, nav="security")
+        return await page("security.html", cache=PUBLIC_CACHE, site=here(facts), nav="security")
 
     @blueprint.get("/privacy")
     async def privacy() -> Response:
-        return await page("privacy.html", cache=PUBLIC_CACHE, site=facts, nav="privacy")
+        return await page("privacy.html", cache=PUBLIC_CACHE, site=here(facts), nav="privacy")
 
     return blueprint

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import trio
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, ViewportSize, sync_playwright
 
 ROOT: Final = Path(__file__).resolve().parent.parent.parent
 CHROMIUM: Final = "/usr/bin/chromium"
@@ -38,7 +38,7 @@ ARTIFACTS: Final = ROOT / "test-artifacts" / "browser"
 AXE_SCRIPT: Final = ROOT / "tests" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 #: Milliseconds any one browser action may take (the machine may be busy).
 ACTION_TIMEOUT: Final = 20_000
-PHONE: Final = {"width": 390, "height": 844}
+PHONE: Final[ViewportSize] = {"width": 390, "height": 844}
 _AXE_RUN: Final = """() => axe.run(document, {resultTypes: ["violations"]}).then(
   r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                targets: v.nodes.map(n => n.target.join(" "))})))"""
@@ -63,7 +63,7 @@ class Tab:
         self.shots += 1
         path = ARTIFACTS / f"{self.test}-{self.shots:02d}-{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
-        if ours:
+        if ours and self.javascript:  # axe runs in the page: not with JavaScript off
             self.check_accessibility()
         return path
 
@@ -81,8 +81,10 @@ class Tab:
 
 
 def _record_console(tab: Tab, message: ConsoleMessage) -> None:
-    if message.type == "error":
-        tab.console_errors.append(message.text)
+    where = message.location.get("url", "")
+    # The OIDC provider's page (not ours) has no icon; ours is /static/favicon.svg.
+    if message.type == "error" and not where.endswith("/favicon.ico"):
+        tab.console_errors.append(f"{message.text} ({where})")
 
 
 def run_in_browser(test: str, drive: Callable[[Tab], T], *, javascript: bool = True) -> T:
@@ -116,7 +118,9 @@ def run_in_browser(test: str, drive: Callable[[Tab], T], *, javascript: bool = T
             browser.close()
 
 
-async def in_browser(test: str, drive: Callable[[Tab], T], *, javascript: bool = True, timeout: float = 150) -> T:
+async def in_browser(
+    test: str, drive: Callable[[Tab], T], *, javascript: bool = True, timeout: float = 150
+) -> T:
     """Run ``drive`` in a browser from a Trio test, bounded by ``timeout`` seconds."""
     with trio.fail_after(timeout):
         return await trio.to_thread.run_sync(

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
+from playwright.sync_api import Route
 
-from mctltg.sandbox import DemoWorld, SandboxWorld
+from mctltg.sandbox import DemoWorld, SandboxWorld, seed_demo_world
+from tests.accounts.login_support import code_for
 from tests.browser.support import Tab, from_trio, in_browser, sign_in_at_provider
 from tests.e2e.oauth_support import pkce_pair, query_of, register, start_oauth_server
 
@@ -60,10 +63,12 @@ async def test_an_mcp_clients_sign_in_runs_through_the_qr_wizard_and_returns_to_
         def drive(tab: Tab) -> str:
             page = tab.page
             landed: list[str] = []
-            page.route(
-                re.compile(r"http://127\.0\.0\.1:9/.*"),
-                lambda route: (landed.append(route.request.url), route.fulfill(body="client callback"))[1],
-            )
+
+            def client_callback(route: Route) -> None:
+                landed.append(route.request.url)
+                route.fulfill(body="client callback")
+
+            page.route(re.compile(r"http://127\.0\.0\.1:9/.*"), client_callback)
             page.goto(authorize)
             sign_in_at_provider(tab, demo.me)
             page.wait_for_url(re.compile(r".*/oauth/consent$"))
@@ -126,7 +131,7 @@ async def test_a_phone_login_without_two_step_verification_connects_read_only(
             page.click("text=Send me a code")
             page.wait_for_selector("text=Enter the login code")
             tab.step("code")
-            code = from_trio(lambda: world.last_login_code(demo.me_phone))
+            code = from_trio(lambda: code_for(world, demo.me_phone))
             page.fill("#code", code)
             page.click("button:has-text('Continue')")
             page.wait_for_selector("text=Your Telegram account is connected")
@@ -159,7 +164,7 @@ async def test_a_phone_login_with_two_step_verification_asks_for_the_password(
             page.fill("#phone", demo.second_phone)
             page.click("text=Send me a code")
             page.wait_for_selector("#code")
-            page.fill("#code", from_trio(lambda: world.last_login_code(demo.second_phone)))
+            page.fill("#code", from_trio(lambda: code_for(world, demo.second_phone)))
             page.click("button:has-text('Continue')")
             page.wait_for_selector("text=Enter your two-step verification password")
             tab.step("password")
@@ -195,13 +200,14 @@ async def test_a_wrong_code_is_one_sentence_and_the_right_one_then_connects(
             page.fill("#phone", demo.me_phone)
             page.click("text=Send me a code")
             page.wait_for_selector("#code")
-            right = from_trio(lambda: world.last_login_code(demo.me_phone))
+            right = from_trio(lambda: code_for(world, demo.me_phone))
             page.fill("#code", "11111" if right != "11111" else "22222")
             page.click("button:has-text('Continue')")
             alert = page.wait_for_selector("[role=alert]")
             assert alert is not None
             assert alert.inner_text() == (
-                "That login code is not right; check the code Telegram sent and enter it again. 2 attempts left."
+                "That login code is not right; check the code Telegram sent and enter it again."
+                " 2 attempts left."
             )
             tab.step("wrong-code")
             page.go_back()  # the back button shows where the login really is
@@ -228,9 +234,41 @@ async def test_the_qr_wizard_works_without_javascript_by_plain_form_posts(
             page.click("button:has-text('Continue')")
             page.wait_for_selector("#qr-image")
             tab.step("qr-without-javascript")
-            from_trio(lambda: world.accept_qr_login(qr_token(tab), user_id=demo.me))
+            token = qr_token(tab)
+            from_trio(lambda: world.accept_qr_login(token, user_id=demo.me))
             page.click("text=I scanned it")
             page.wait_for_selector("text=Your Telegram account is connected")
             tab.step("done")
 
         await in_browser("no-js", drive, javascript=False)
+
+
+async def test_the_page_shows_a_renewed_qr_code_without_reloading_and_the_renewed_one_works(
+    tmp_path: Path,
+) -> None:
+    offset = [-29.0]  # Telegram's first token is about to expire when issued
+    world = SandboxWorld(clock=lambda: time.time() + offset[0])
+    demo = seed_demo_world(world)
+    async with start_oauth_server(tmp_path, world) as server:
+
+        def drive(tab: Tab) -> None:
+            page = tab.page
+            page.goto(server.base_url + "/telegram/connect")
+            page.click("a.button:has-text('Sign in with Telegram')")
+            sign_in_at_provider(tab, demo.me)
+            page.click("button:has-text('Continue')")
+            page.wait_for_selector("#qr-image")
+            first = page.get_attribute("#qr-image", "data-login-url")
+            page.evaluate("() => { window.stillTheSamePage = true; }")
+            offset[0] = 2.0  # the token expired: Telegram issues a new one
+            page.wait_for_function(
+                "first => document.getElementById('qr-image').dataset.loginUrl !== first", arg=first
+            )
+            assert page.evaluate("() => window.stillTheSamePage === true")
+            assert page.inner_text("#live-status") == "Telegram renewed the code; scan the new one."
+            tab.step("qr-renewed")
+            token = qr_token(tab)
+            from_trio(lambda: world.accept_qr_login(token, user_id=demo.me))
+            page.wait_for_selector("text=Your Telegram account is connected")
+
+        await in_browser("qr-renewed", drive)

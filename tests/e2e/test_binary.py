@@ -66,6 +66,20 @@ async def test_the_executable_runs_the_demo_answers_readyz_and_a_tool_over_http(
     assert 'mctltg_tool_calls_total{outcome="ok",tool="list_dialogs"}' in scrape
 
 
+async def test_the_executable_serves_the_pages_with_their_templates_and_static_files() -> None:
+    async with start_demo(command=[binary()]) as server, httpx.AsyncClient(base_url=server.url) as http:
+        with trio.fail_after(60):
+            await wait_ready(http, server.url)
+            pages = {path: await http.get(path) for path in ("/", "/docs", "/security", "/privacy")}
+            assets = [await http.get(f"/static/{name}") for name in ("site.css", "connect.js", "favicon.svg")]
+            manage = await http.get("/telegram/connect/manage", follow_redirects=True)
+    assert all(page.status_code == 200 and "/static/site.css" in page.text for page in pages.values())
+    assert f"<code>{server.url}/mcp</code>" in pages["/"].text
+    assert 'data-tool="list_dialogs"' in pages["/docs"].text
+    assert [asset.status_code for asset in assets] == [200, 200, 200]
+    assert "Ada Lovelace" in manage.text  # the demo's operator account, no sign-in in local-dev mode
+
+
 async def test_the_executable_serves_from_settings_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     env = {

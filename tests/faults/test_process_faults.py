@@ -16,11 +16,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 import trio
 
-from benchmarks.wire import WireSession, open_http
+from benchmarks.wire import McpError, WireSession, open_http
 from mctltg.app import open_services
 from mctltg.config import Settings
 from mctltg.crypto import Sealer
@@ -97,7 +96,7 @@ async def test_a_server_killed_during_a_send_neither_loses_nor_repeats_it_after_
         async with open_http(1) as http:
             session = await WireSession(http, url).open()
             peer = f"user:{seed_demo_world(SandboxWorld()).contacts[0]}"
-            with trio.fail_after(30), pytest.raises(httpx.HTTPError):
+            with trio.fail_after(30), pytest.raises(McpError):
                 await session.call_tool("send_message", {"peer": peer, "text": TEXT, "idempotency_key": KEY})
         with trio.fail_after(10):
             output = await _rest_of(process, lines)

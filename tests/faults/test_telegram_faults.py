@@ -199,11 +199,6 @@ async def test_a_database_locked_by_another_writer_is_a_clear_error_and_nothing_
     assert after.rows > before.rows
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AccountDirectory._note_use writes the idle-expiry mark (at most once a minute) inside the "
-    "call and lets its StorageError fail the read; found by this test, reported to the accounts owner",
-)
 async def test_a_read_whose_idle_expiry_mark_is_due_still_succeeds_while_the_database_is_locked(
     two: Two, settings: Any
 ) -> None:

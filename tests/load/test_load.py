@@ -60,10 +60,14 @@ async def test_a_hundred_sessions_of_fifty_mixed_calls_have_no_errors_and_memory
                 warm = [await WireSession(http, url).open() for _ in range(SESSIONS)]
                 dialogs = await warm[0].call_tool("list_dialogs", {"limit": 20})
                 peers = [d["peer"] for d in dialogs["structuredContent"]["dialogs"]]
+
+                async def warm_up(number: int, session: WireSession) -> None:
+                    for index in range(6):
+                        await session.call_tool(*_mix(index, peers[number % len(peers)]))
+
                 async with trio.open_nursery() as nursery:
                     for number, session in enumerate(warm):
-                        for index in range(len(peers)):
-                            nursery.start_soon(session.call_tool, *_mix(index, peers[number % len(peers)]))
+                        nursery.start_soon(warm_up, number, session)
                 for session in warm:
                     await session.close()
             await trio.sleep(0.5)

@@ -1,0 +1,256 @@
+"""The connect wizard over plain HTTP form posts (no JavaScript) and its WebSocket.
+
+Every failure a person can meet is one sentence on the page with a way forward; double
+submits, stale forms and reloads are harmless.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import trio
+from trio_websocket import open_websocket_url
+
+from mctltg.config import Settings
+from mctltg.sandbox import DemoWorld, Fault, SandboxWorld, seed_demo_world
+from tests.accounts.login_support import code_for, wrong_code
+from tests.web.support import Site, alert_of, csrf_of, login_id_of, open_site
+
+FORWARD = ("Try again with a QR code", "Try again with a phone number")
+
+
+async def to_code_step(site: Site, phone: str, *, access: str = "read") -> str:
+    """Sign in, choose permissions, give the phone number; returns the code page."""
+    csrf = await site.csrf()
+    await site.post("/telegram/connect/permissions", csrf=csrf, access=access)
+    return (await site.post("/telegram/connect/phone", csrf=csrf, phone=phone)).text
+
+
+async def test_a_phone_of_another_telegram_account_than_the_signed_in_one_is_one_sentence(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    async with open_site(settings, world) as site:
+        services = site.server.services
+        operator = await services.identities.ensure("operator")
+        await services.identities.set_telegram_user(operator.id, demo.second)  # signed in as "second"
+        html = await to_code_step(site, demo.me_phone)
+        page = await site.post(
+            "/telegram/connect/code",
+            csrf=csrf_of(html),
+            login_id=login_id_of(html),
+            code=code_for(world, demo.me_phone),
+        )
+        assert alert_of(page.text) == (
+            "This is a different Telegram account from the one you signed in with; log in with that account."
+        )
+        assert all(way in page.text for way in FORWARD)
+        assert await services.accounts.for_identity(operator.id) is None
+
+
+async def test_a_flood_wait_says_how_many_seconds_to_wait(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    world.add_fault(Fault.flood_wait(420, request="auth.SendCodeRequest"))
+    async with open_site(settings, world) as site:
+        html = await to_code_step(site, demo.me_phone)
+    assert alert_of(html) == (
+        "Telegram asks to wait 420 s before another login attempt; start again after that."
+    )
+    assert all(way in html for way in FORWARD)
+
+
+async def test_an_expired_code_is_one_sentence_with_a_way_forward(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    world.code_expiry_seconds = 0.0
+    async with open_site(settings, world) as site:
+        html = await to_code_step(site, demo.me_phone)
+        page = await site.post(
+            "/telegram/connect/code",
+            csrf=csrf_of(html),
+            login_id=login_id_of(html),
+            code=code_for(world, demo.me_phone),
+        )
+    assert alert_of(page.text) == "The login code expired; start the login again to get a new code."
+    assert all(way in page.text for way in FORWARD)
+
+
+async def test_a_malformed_phone_number_is_one_sentence_and_starts_nothing(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    async with open_site(settings, world) as site:
+        csrf = await site.csrf()
+        await site.post("/telegram/connect/permissions", csrf=csrf, access="read")
+        mark = world.mark()
+        page = await site.post("/telegram/connect/phone", csrf=csrf, phone="0176 12345")
+    assert page.status_code == 400
+    assert alert_of(page.text) == (
+        "The phone number must be an international number: + and country code, e.g. +14155550123."
+    )
+    assert "auth.SendCodeRequest" not in world.calls_since(mark)
+
+
+async def test_a_code_submitted_twice_at_once_signs_in_once_and_both_pages_say_connected(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    async with open_site(settings, world) as site:
+        html = await to_code_step(site, demo.me_phone)
+        form = {"csrf": csrf_of(html), "login_id": login_id_of(html), "code": code_for(world, demo.me_phone)}
+        mark = world.mark()
+        pages: list[str] = []
+
+        async def submit() -> None:
+            pages.append((await site.post("/telegram/connect/code", **form)).text)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(submit)
+            nursery.start_soon(submit)
+        assert world.calls_since(mark).count("auth.SignInRequest") == 1
+        assert all("Your Telegram account is connected" in page for page in pages)
+        reloaded = await site.page("/telegram/connect")  # a reload after success
+        assert "Your Telegram account is connected" in reloaded.text
+
+
+async def test_a_form_left_from_an_older_login_changes_nothing(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    async with open_site(settings, world) as site:
+        old = await to_code_step(site, demo.me_phone)
+        new = (await site.post("/telegram/connect/phone", csrf=csrf_of(old), phone=demo.me_phone)).text
+        assert login_id_of(new) != login_id_of(old)
+        mark = world.mark()
+        page = await site.post(
+            "/telegram/connect/code",
+            csrf=csrf_of(old),
+            login_id=login_id_of(old),  # the back button's page
+            code=code_for(world, demo.me_phone),
+        )
+        assert "auth.SignInRequest" not in world.calls_since(mark)
+        assert login_id_of(page.text) == login_id_of(new)  # the page shows the current login
+
+
+def _ws_url(site: Site) -> str:
+    return "ws://" + urlsplit(site.server.base_url).netloc + "/telegram/connect/ws"
+
+
+def _cookie_header(site: Site) -> tuple[bytes, bytes]:
+    jar = "; ".join(f"{name}={value}" for name, value in site.http.cookies.items())
+    return (b"Cookie", jar.encode())
+
+
+async def test_the_websocket_tells_the_page_of_the_qr_code_and_of_the_scan(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    async with open_site(settings, world) as site:
+        csrf = await site.csrf()
+        page = (await site.post("/telegram/connect/permissions", csrf=csrf, access="send")).text
+        assert "Scan the QR code" in page
+        headers = [_cookie_header(site), (b"Origin", site.server.base_url.encode())]
+        with trio.fail_after(30):
+            async with open_websocket_url(_ws_url(site), extra_headers=headers) as socket:
+                first = json.loads(await socket.get_message())
+                assert first["step"] == "needs_qr_scan"
+                assert first["qr_image"].startswith("data:image/svg+xml;base64,")
+                assert f'data-login-url="{first["qr_url"]}"' in page
+                text = first["qr_url"].removeprefix("tg://login?token=")
+                world.accept_qr_login(
+                    base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), user_id=demo.me
+                )
+                second = json.loads(await socket.get_message())
+                assert second == {"step": "done"}
+        done = await site.page("/telegram/connect")
+        assert "Connected as <strong>Ada Lovelace</strong>" in done.text
+        assert "Sending: <strong>on</strong>" in done.text  # the permissions choice, applied once
+
+
+async def _handshake(site: Site, *, cookie: bool, origin: str | None) -> int:
+    """A WebSocket opening handshake by hand; the HTTP status it gets (101 = accepted)."""
+    headers = {
+        "Connection": "Upgrade",
+        "Upgrade": "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    }
+    if origin is not None:
+        headers["Origin"] = origin
+    if not cookie:
+        headers["Cookie"] = ""
+    async with httpx.AsyncClient(base_url=site.server.base_url) as raw:
+        if cookie:
+            raw.cookies = site.http.cookies
+        with trio.fail_after(10):
+            async with raw.stream("GET", "/telegram/connect/ws", headers=headers) as response:
+                return response.status_code
+
+
+async def test_the_websocket_refuses_another_sites_page_and_a_missing_session(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    async with open_site(settings, world) as site:
+        await site.csrf()  # signed in
+        assert await _handshake(site, cookie=True, origin="http://evil.example") == 403
+        assert await _handshake(site, cookie=True, origin=None) == 403
+        assert await _handshake(site, cookie=False, origin=site.server.base_url) == 403
+
+
+async def test_a_wrong_code_then_the_right_one_connects_and_counts_down_attempts(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    async with open_site(settings, world) as site:
+        html = await to_code_step(site, demo.me_phone)
+        form = {"csrf": csrf_of(html), "login_id": login_id_of(html)}
+        wrong = await site.post("/telegram/connect/code", **form, code=wrong_code(world, demo.me_phone))
+        assert alert_of(wrong.text) == (
+            "That login code is not right; check the code Telegram sent and enter it again. 2 attempts left."
+        )
+        right = await site.post("/telegram/connect/code", **form, code=code_for(world, demo.me_phone))
+        assert "Your Telegram account is connected" in right.text
+        assert "Sending: <strong>off (read only)</strong>" in right.text
+
+
+async def test_the_websocket_sends_each_new_qr_code_telegram_issues(settings: Settings) -> None:
+    # Telegram's clock runs 29 s behind: its first token is about to expire when issued.
+    offset = [-29.0]
+    world = SandboxWorld(clock=lambda: time.time() + offset[0])
+    seed_demo_world(world)
+    async with open_site(settings, world) as site:
+        csrf = await site.csrf()
+        await site.post("/telegram/connect/permissions", csrf=csrf, access="read")
+        headers = [_cookie_header(site), (b"Origin", site.server.base_url.encode())]
+        with trio.fail_after(30):
+            async with open_websocket_url(_ws_url(site), extra_headers=headers) as socket:
+                first = json.loads(await socket.get_message())
+                offset[0] = 2.0  # ... and now it has expired: Telegram issues another
+                second = json.loads(await socket.get_message())
+    assert first["step"] == second["step"] == "needs_qr_scan"
+    assert first["qr_url"] != second["qr_url"]
+    assert first["qr_image"] != second["qr_image"]
+
+
+async def test_no_phone_number_code_or_password_reaches_a_log_line_a_page_or_the_cookie(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with open_site(settings, world) as site:
+        html = await to_code_step(site, demo.second_phone)
+        code = code_for(world, demo.second_phone)
+        form = {"csrf": csrf_of(html), "login_id": login_id_of(html)}
+        pages = [html, (await site.post("/telegram/connect/code", **form, code=code)).text]
+        pages.append((await site.post("/telegram/connect/password", **form, password="wrong-2fa-pass")).text)
+        pages.append(
+            (await site.post("/telegram/connect/password", **form, password=demo.second_password)).text
+        )
+        cookies = " ".join(site.http.cookies.values())
+    assert "Your Telegram account is connected" in pages[-1]
+    logged = "\n".join(record.getMessage() + " " + str(record.__dict__) for record in caplog.records)
+    digits = demo.second_phone.lstrip("+")
+    for secret in (digits, code, "wrong-2fa-pass", demo.second_password):
+        assert secret not in logged
+        assert secret not in cookies
+        assert all(secret not in page for page in pages[1:])
