@@ -24,9 +24,10 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 import trio
 
-from mctltg.app import Services, run
+from mctltg.app import Services
 from mctltg.sandbox import SandboxWorld
 from tests.conftest import sandbox_settings
+from tests.e2e.inprocess import serve_in_process
 
 NODE_DIR = Path(__file__).resolve().parent.parent / "node"
 NODE = NODE_DIR / "node_modules" / ".bin" / "node"
@@ -116,25 +117,8 @@ async def start_oauth_server(
             TELEGRAM_OIDC_CLIENT_SECRET=OIDC_CLIENT_SECRET,
             **overrides,
         )
-        stop = trio.Event()
-        ready: list[Services] = []
-
-        async def on_ready(services: Services, binds: list[str]) -> None:
-            ready.append(services)
-
-        async with trio.open_nursery() as nursery:
-            with trio.fail_after(30):
-                await nursery.start(
-                    lambda task_status: run(
-                        settings,
-                        world=world,
-                        shutdown_trigger=stop.wait,
-                        on_ready=on_ready,
-                        task_status=task_status,
-                    )
-                )
-            yield OAuthServer(base_url=base_url, services=ready[0])
-            stop.set()
+        async with serve_in_process(settings, world) as server:
+            yield OAuthServer(base_url=base_url, services=server.services)
 
 
 @asynccontextmanager

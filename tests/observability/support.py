@@ -11,10 +11,11 @@ from pathlib import Path
 import httpx
 import trio
 
-from mctltg.app import Services, build_oauth, provision_sandbox_account, run
+from mctltg.app import Services, build_oauth, provision_sandbox_account
 from mctltg.oauth.rfc7636 import s256
 from mctltg.sandbox import DemoWorld, SandboxWorld
 from tests.conftest import sandbox_settings
+from tests.e2e.inprocess import serve_in_process as run_in_process
 from tests.e2e.oauth_support import free_port, query_of
 
 REDIRECT = "http://127.0.0.1:9/callback"
@@ -54,31 +55,15 @@ async def serve_in_process(
     base_url = f"http://127.0.0.1:{port}"
     values = {"ADDR": f"127.0.0.1:{port}", "PUBLIC_BASE_URL": base_url, **overrides}
     settings = sandbox_settings(tmp_path, **values)
-    stop = trio.Event()
-    ready: list[Services] = []
-
-    async def on_ready(services: Services, binds: list[str]) -> None:
-        ready.append(services)
-
-    async with trio.open_nursery() as nursery:
-        with trio.fail_after(30):
-            await nursery.start(
-                lambda task_status: run(
-                    settings,
-                    world=world,
-                    shutdown_trigger=stop.wait,
-                    on_ready=on_ready,
-                    task_status=task_status,
-                )
-            )
-            services = ready[0]
-            if provision:
-                subject = "operator" if settings.operator_mode else f"tg:{demo.me}"
+    async with run_in_process(settings, world) as server:
+        services = server.services
+        if provision:
+            subject = "operator" if settings.operator_mode else f"tg:{demo.me}"
+            with trio.fail_after(30):
                 await provision_sandbox_account(
                     services, telegram_user_id=demo.me, subject=subject, send_enabled=send_enabled
                 )
         yield Served(base_url=base_url, services=services)
-        stop.set()
 
 
 @dataclass(frozen=True, slots=True)
