@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
 import socket
@@ -37,9 +38,22 @@ SIGNING_KEY = "test-signing-key-" + "x" * 32
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free loopback port for a server whose URL must be known before it binds.
+
+    Drawn at random below the kernel's ephemeral range (32768+): a port the kernel hands
+    out for ``bind(0)`` or an outgoing connection in a parallel test can then never
+    collide with it between this check and the server's bind.
+    """
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(20000, 32000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free loopback port between 20000 and 32000")
 
 
 def node_binary() -> str:
