@@ -30,8 +30,11 @@ from mcp_types import Tool
 
 from mctltg import __version__
 from mctltg.accounts import (
+    OPERATOR_SUBJECT,
+    AccessAdmin,
     AccountDirectory,
     AccountPool,
+    AuditTrail,
     ExpiryPolicy,
     LoginManager,
     Sending,
@@ -68,10 +71,8 @@ from mctltg.telegram import (
     build_client,
     build_connect_options,
     open_asyncio_bridge,
-    ops,
 )
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
-from mctltg.tools.context import OPERATOR_SUBJECT
 from mctltg.tools.visibility import READ_ONLY, visible
 from mctltg.web import create_web_app
 from mctltg.web.context import WebDeps
@@ -280,7 +281,7 @@ async def provision_sandbox_account(
     row = await services.accounts.create(identity.id, device_name=services.settings.device_name, sandbox=True)
     await services.accounts.save_session(row.id, session.to_bytes())
     await services.pool.start(row.id)
-    profile = await services.pool.call(row.id, "get_me", ops.fetch_profile)
+    profile = await services.pool.account(row.id).profile()
     if profile is None:
         raise SessionDead("AUTH_KEY_UNREGISTERED")
     await services.accounts.activate(
@@ -314,11 +315,14 @@ def tool_deps(services: Services) -> ToolDeps:
         allow_send=settings.allow_send,
         allow_mark_read=settings.allow_mark_read,
         sending=services.sending,
-        audit=services.audit,
+        audit=AuditTrail(services.audit),
         tool_filter=settings.tool_filter,
         show_send_preview=settings.show_send_preview,
-        access_store=OAuthStore(services.database),
-        login_admins=settings.login_admins,
+        access=AccessAdmin(
+            directory=services.directory,
+            store=OAuthStore(services.database),
+            rules=TierPolicy(admins=settings.login_admins),
+        ),
         metrics=services.metrics,
     )
 

@@ -24,10 +24,9 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 import qrcode
 import trio
 
-from mctltg.accounts import LoginStep, LoginView, normalize_phone
+from mctltg.accounts import OPERATOR_SUBJECT, LoginStep, LoginView, normalize_phone
 from mctltg.app import open_services
 from mctltg.errors import InvalidInput, MctltgError
-from mctltg.tools.context import OPERATOR_SUBJECT
 
 if TYPE_CHECKING:
     from mctltg.accounts import LoginManager

@@ -1,6 +1,6 @@
 """Every exception mctltg raises on purpose, in one place.
 
-Callers catch by meaning, and the tool error catalogue (``tools/catalog.py``) turns
+Callers catch by meaning, and the tool error catalogue (``tools/failures.py``) turns
 each of these into one plain sentence for the model. Messages never carry message
 text, phone numbers, codes, passwords, tokens or key material: they are written to
 logs and shown to clients.

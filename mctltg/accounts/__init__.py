@@ -1,6 +1,14 @@
-"""The account layer: per-identity Telegram access, supervision and policy."""
+"""The account layer: who calls, which Telegram account serves them, and the policy around it.
 
-from mctltg.accounts.directory import AccountDirectory
+Tools get everything they need from here: ``AccountDirectory.account_for`` (a
+``TelegramAccount``), the caller's identity, send consent, gated sends, the audit trail
+and admins' access decisions. Nothing above this layer touches storage.
+"""
+
+from mctltg.accounts.access import AccessAdmin, AccessChange, TierRules
+from mctltg.accounts.audit import AuditEntry, AuditTrail
+from mctltg.accounts.directory import OPERATOR_SUBJECT, AccountDirectory, Identity
+from mctltg.accounts.gated_send import Sending, SendOutcome, SendPolicy, StatusReport
 from mctltg.accounts.lifecycle import ExpiryPolicy, SessionLifecycle, open_session_lifecycle
 from mctltg.accounts.login import LoginManager, open_login_manager
 from mctltg.accounts.login_steps import FAILURES as LOGIN_FAILURES
@@ -9,21 +17,24 @@ from mctltg.accounts.manage import DeleteOutcome, DisconnectOutcome, delete_acco
 from mctltg.accounts.pool import AccountPool, AccountState, PoolStatistics, Timeouts, open_account_pool
 from mctltg.accounts.send_gate import GATE_ORDER, GateDecision, GateFacts
 from mctltg.accounts.send_gate import evaluate as evaluate_gate
-from mctltg.accounts.sending import PIN_SCOPE, SEND_SCOPE, Sending, SendOutcome, SendPolicy, StatusReport
 
 __all__ = [
     "GATE_ORDER",
     "LOGIN_FAILURES",
-    "PIN_SCOPE",
-    "SEND_SCOPE",
+    "OPERATOR_SUBJECT",
+    "AccessAdmin",
+    "AccessChange",
     "AccountDirectory",
     "AccountPool",
     "AccountState",
+    "AuditEntry",
+    "AuditTrail",
     "DeleteOutcome",
     "DisconnectOutcome",
     "ExpiryPolicy",
     "GateDecision",
     "GateFacts",
+    "Identity",
     "LoginManager",
     "LoginStep",
     "LoginView",
@@ -33,6 +44,7 @@ __all__ = [
     "Sending",
     "SessionLifecycle",
     "StatusReport",
+    "TierRules",
     "Timeouts",
     "delete_account",
     "disconnect_account",

@@ -1,75 +1,150 @@
 """Who is calling, and which Telegram account serves them.
 
-The tools layer asks the directory two things: the identity for a signed-in
-subject, and that identity's usable account. Account state lives in the database
-(status) and in the pool (connection); the directory reconciles the two so a
-revoked account is refused the same way whichever side noticed first.
+Tools ask the directory for the caller's identity and for that identity's account
+(``account_for``), and get a ``TelegramAccount`` with one typed method per use case.
+Account state lives in the database (status) and in the pool (connection); the
+directory reconciles the two so a revoked account is refused the same way whichever
+side noticed first.
+
+The hot path reads nothing from SQLite: identities (by subject) and each identity's
+active account are cached here. A cached account is trusted only while the pool runs
+its task: disconnect, delete, expiry and a dead session all end that task, so the next
+call reads the database again; disconnect and delete also drop the entry at once
+(``forget_account``), and a tier change drops the identity's entries
+(``forget_identity``). Absences are never cached: an account connected by another
+process (``mctltg login``) is seen at once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, Concatenate, Final, ParamSpec, TypeVar
+from dataclasses import dataclass
+from typing import Final
 
 import trio
 
 from mctltg.accounts.pool import AccountPool, AccountState
 from mctltg.errors import AccountRevoked, NoAccount, StorageError
 from mctltg.storage import AccountRow, Accounts, Identities, IdentityRow
+from mctltg.telegram import TelegramAccount
 
-__all__ = ["AccountDirectory"]
+__all__ = ["OPERATOR_SUBJECT", "AccountDirectory", "Identity"]
 
 logger = logging.getLogger(__name__)
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
 #: Seconds between two ``last_used_at`` writes for one account (idle expiry is counted in days).
 TOUCH_EVERY: Final = 60.0
+#: The fixed subject of the operator identity (``AUTH_MODE=local-dev``, loopback only).
+OPERATOR_SUBJECT: Final = "operator"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identity:
+    """A signed-in person as tools see them."""
+
+    id: int
+    subject: str
+    telegram_user_id: int | None
+
+
+def _identity(row: IdentityRow) -> Identity:
+    return Identity(id=row.id, subject=row.subject, telegram_user_id=row.telegram_user_id)
 
 
 class AccountDirectory:
-    """Maps identities to accounts and runs Telegram operations for them."""
+    """Maps identities to accounts and hands out ``TelegramAccount``s."""
 
     def __init__(self, *, identities: Identities, accounts: Accounts, pool: AccountPool) -> None:
         self.identities = identities
         self.accounts = accounts
         self.pool = pool
         self._touched: dict[int, float] = {}
+        self._by_subject: dict[str, Identity] = {}
+        self._active: dict[int, AccountRow] = {}
 
+    # -- identities -------------------------------------------------------------------
     async def identity(self, subject: str, *, display_name: str = "") -> IdentityRow:
         """The identity for a signed-in subject, created on first sight."""
         return await self.identities.ensure(subject, display_name=display_name)
 
+    async def operator(self) -> Identity:
+        """The operator identity (created on first use); cached."""
+        cached = self._by_subject.get(OPERATOR_SUBJECT)
+        if cached is None:
+            cached = _identity(await self.identities.ensure(OPERATOR_SUBJECT, display_name="Operator"))
+            self._by_subject[OPERATOR_SUBJECT] = cached
+        return cached
+
+    async def signed_in(self, subject: str) -> Identity | None:
+        """The identity a verified token names, or None if it does not exist; cached."""
+        cached = self._by_subject.get(subject)
+        if cached is None:
+            row = await self.identities.by_subject(subject)
+            if row is None:
+                return None
+            cached = self._by_subject[subject] = _identity(row)
+        return cached
+
+    def forget_identity(self, identity_id: int) -> None:
+        """Drop what is cached for an identity (its access changed, or its tokens were revoked)."""
+        for subject in [s for s, i in self._by_subject.items() if i.id == identity_id]:
+            del self._by_subject[subject]
+        self._active.pop(identity_id, None)
+
+    def forget_account(self, account_id: int) -> None:
+        """Drop a cached account (disconnected, deleted, expired, or its session died)."""
+        for identity_id in [i for i, row in self._active.items() if row.id == account_id]:
+            del self._active[identity_id]
+
+    # -- accounts ---------------------------------------------------------------------
     async def account_of(self, identity_id: int) -> AccountRow:
-        """The identity's active account.
+        """The identity's active account (cached once active).
 
         Raises:
             NoAccount: the identity never connected Telegram (or deleted it).
             AccountRevoked: it was disconnected, or Telegram ended the session.
         """
-        row = await self.accounts.for_identity(identity_id)
-        if row is None or row.status == "pending":
-            raise NoAccount()
-        if row.status == "revoked" or self.pool.state(row.id) is AccountState.REVOKED:
-            raise AccountRevoked()
-        if self.pool.state(row.id) is None:
-            await self.pool.start(row.id)  # resumed lazily, e.g. after a pool restart
+        row = self._active.get(identity_id)
+        if row is not None and self.pool.state(row.id) in (None, AccountState.REVOKED):
+            row = None  # its task ended or is ending: only the database can say what happened
+        if row is None:
+            self._active.pop(identity_id, None)
+            row = await self.accounts.for_identity(identity_id)
+            if row is None or row.status == "pending":
+                raise NoAccount()
+            if row.status == "revoked" or self.pool.state(row.id) is AccountState.REVOKED:
+                raise AccountRevoked()
+            if self.pool.state(row.id) is None:
+                await self.pool.start(row.id)  # resumed lazily, e.g. after a pool restart
+            self._active[identity_id] = row
         return row
 
-    async def call(
-        self,
-        identity_id: int,
-        operation: str,
-        fn: Callable[Concatenate[Any, P], Awaitable[T]],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> T:
-        """Run a Telegram operation as the identity's account (see ``AccountPool.call``)."""
+    async def account_for(self, identity_id: int, account: int | None = None) -> TelegramAccount:
+        """The identity's Telegram account, ready to call; use is recorded for idle expiry.
+
+        ``account`` picks one of the identity's accounts by id (today each identity has at
+        most one; naming another is ``NoAccount``).
+
+        Raises:
+            NoAccount, AccountRevoked: as ``account_of``.
+        """
         row = await self.account_of(identity_id)
+        if account is not None and account != row.id:
+            raise NoAccount()
         await self._note_use(row.id)
-        return await self.pool.call(row.id, operation, fn, *args, **kwargs)
+        return self.pool.account(row.id)
+
+    async def set_send_consent(self, identity_id: int, enabled: bool) -> None:
+        """The owner's own switch for real sends.
+
+        Raises:
+            NoAccount: the identity has no active account.
+        """
+        row = await self.accounts.for_identity(identity_id)
+        if row is None or row.status != "active":
+            raise NoAccount()
+        await self.accounts.set_send_enabled(row.id, enabled)
+        self._active.pop(identity_id, None)
 
     async def _note_use(self, account_id: int) -> None:
         """Record use for idle expiry, at most once a minute per account (a write per call is waste)."""

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -62,7 +62,7 @@ from mctltg.telegram import (
     LoginProgress,
     SealedSession,
     TelegramConnection,
-    login_ops,
+    TelegramLogin,
 )
 
 if TYPE_CHECKING:
@@ -148,9 +148,7 @@ class LoginManager:
             login = await self._begin(identity_id, "phone")
             if login.view is not None:
                 return login.view
-            return await self._step(
-                login, "send_code", login_ops.send_code, login.handle, number, connect=True
-            )
+            return await self._step(login, lambda telegram: telegram.send_code(number), connect=True)
 
     async def start_qr(self, identity_id: int) -> LoginView:
         """Start a QR login: the view carries the ``tg://login`` link to show as a QR code."""
@@ -158,7 +156,7 @@ class LoginManager:
             login = await self._begin(identity_id, "qr")
             if login.view is not None:
                 return login.view
-            return await self._step(login, "qr_login", login_ops.start_qr, login.handle, connect=True)
+            return await self._step(login, lambda telegram: telegram.start_qr(), connect=True)
 
     async def submit_code(self, identity_id: int, login_id: str, code: str) -> LoginView:
         """Enter the login code. Raises ``InvalidInput`` for something that is not a code."""
@@ -168,9 +166,7 @@ class LoginManager:
             view = self._current_view(login)
             if view.step is not LoginStep.NEEDS_CODE or login.last_wrong == sha256_hex(digits):
                 return view
-            return await self._step(
-                login, "sign_in", login_ops.sign_in_code, login.handle, digits, wrong=digits
-            )
+            return await self._step(login, lambda telegram: telegram.sign_in_code(digits), wrong=digits)
 
     async def submit_password(self, identity_id: int, login_id: str, password: str) -> LoginView:
         """Enter the two-step verification password (checked by SRP; never sent in clear)."""
@@ -182,7 +178,7 @@ class LoginManager:
             if view.step is not LoginStep.NEEDS_PASSWORD or login.last_wrong == sha256_hex(password):
                 return view
             return await self._step(
-                login, "check_password", login_ops.sign_in_password, login.handle, password, wrong=password
+                login, lambda telegram: telegram.sign_in_password(password), wrong=password
             )
 
     async def wait_qr(self, identity_id: int, login_id: str, *, timeout: float) -> LoginView:  # noqa: ASYNC109 (how long to wait for a scan, not a call deadline)
@@ -197,7 +193,8 @@ class LoginManager:
             if view.step is not LoginStep.NEEDS_QR_SCAN:
                 return view
             wait = max(0.0, min(timeout, self._call_timeout / 2, login.expires_at - self._clock()))
-            return await self._step(login, "qr_login", login_ops.poll_qr, login.handle, wait, self._clock())
+            now = self._clock()
+            return await self._step(login, lambda telegram: telegram.poll_qr(wait, now))
 
     async def view(self, identity_id: int, login_id: str) -> LoginView:
         """The login's current view (after expiring it if its time is up)."""
@@ -236,9 +233,8 @@ class LoginManager:
     async def _step(
         self,
         login: _Login,
-        operation: str,
-        fn: Any,
-        *args: Any,
+        step: Callable[[TelegramLogin], Awaitable[LoginProgress]],
+        *,
         wrong: str | None = None,
         connect: bool = False,
     ) -> LoginView:
@@ -248,7 +244,7 @@ class LoginManager:
             with trio.fail_after(self._step_timeout):
                 if connect:
                     await connection.connect(timeout=self._connect_timeout)
-                progress: LoginProgress = await connection.run(operation, fn, *args)
+                progress = await step(TelegramLogin(connection, login.handle))
         except FloodWait as exc:
             await self._fail(login, "flood_wait", retry_after_seconds=exc.retry_after_seconds)
             return self._current_view(login)

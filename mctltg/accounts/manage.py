@@ -49,6 +49,7 @@ async def disconnect_account(directory: AccountDirectory, identity_id: int) -> D
         return DisconnectOutcome(disconnected=False, had_active_session=False)
     had_session = row.status == "active" and row.has_session
     await directory.accounts.revoke(row.id)
+    directory.forget_account(row.id)
     await directory.pool.retire(row.id, log_out=True)
     logger.info("account %d: disconnected by its owner", row.id)
     return DisconnectOutcome(disconnected=True, had_active_session=had_session)
@@ -64,6 +65,7 @@ async def delete_account(directory: AccountDirectory, identity_id: int) -> Delet
         return DeleteOutcome(deleted=False, had_active_session=False)
     had_session = row.status == "active" and row.has_session
     await directory.accounts.delete(row.id)
+    directory.forget_account(row.id)
     await directory.pool.retire(row.id, log_out=True)
     logger.info("account %d: deleted by its owner", row.id)
     return DeleteOutcome(deleted=True, had_active_session=had_session)
@@ -72,5 +74,6 @@ async def delete_account(directory: AccountDirectory, identity_id: int) -> Delet
 async def expire_account(directory: AccountDirectory, account_id: int, *, why: str) -> None:
     """Revoke an account whose session outlived its idle or absolute lifetime (the sweeper)."""
     await directory.accounts.revoke(account_id)
+    directory.forget_account(account_id)
     await directory.pool.retire(account_id, log_out=True)
     logger.info("account %d: session expired (%s); the owner must reconnect", account_id, why)

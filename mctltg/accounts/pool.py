@@ -16,29 +16,20 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 
 import trio
 
-from mctltg.errors import (
-    AccountNotReady,
-    AccountRevoked,
-    NoAccount,
-    SealError,
-    SessionDead,
-    TelegramError,
-)
+from mctltg.errors import AccountNotReady, AccountRevoked, NoAccount, SealError, SessionDead, TelegramError
 from mctltg.storage import Accounts
-from mctltg.telegram import AsyncioBridge, ClientFactory, SealedSession, TelegramConnection
+from mctltg.telegram import AsyncioBridge, ClientFactory, SealedSession, TelegramAccount, TelegramConnection
 
 __all__ = ["AccountPool", "AccountState", "PoolStatistics", "Timeouts", "open_account_pool"]
 
 logger = logging.getLogger(__name__)
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 class AccountState(enum.Enum):
@@ -78,6 +69,8 @@ class _Account:
     saved: trio.Event = field(default_factory=trio.Event)
     changed: trio.Event = field(default_factory=trio.Event)
     finished: trio.Event = field(default_factory=trio.Event)
+    #: The newest session bytes a call brought back, waiting for the write-back loop.
+    unsaved: bytes | None = None
 
 
 class AccountPool:
@@ -156,37 +149,16 @@ class AccountPool:
         return PoolStatistics(accounts=len(self._running), ready=by_state.get("ready", 0), by_state=by_state)
 
     # -- calls --------------------------------------------------------------------
-    async def call(
-        self,
-        account_id: int,
-        operation: str,
-        fn: Callable[Concatenate[Any, P], Awaitable[T]],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> T:
-        """Run a Telegram operation for the account, waiting briefly for its connection.
+    def account(self, account_id: int) -> TelegramAccount:
+        """The account's Telegram use cases; each call waits briefly for its connection.
 
         Raises:
             NoAccount: the account has no running task.
-            AccountRevoked: the session is dead; the account was revoked.
-            AccountNotReady: still connecting after ``Timeouts.ready_wait``.
-            TelegramError: translated from Telethon (see ``TelegramConnection.run``).
         """
         account = self._running.get(account_id)
         if account is None:
             raise NoAccount()
-        connection = await self._wait_ready(account)
-        try:
-            return await connection.run(operation, fn, *args, **kwargs)
-        except SessionDead:
-            await self._revoke(account)
-            raise AccountRevoked() from None
-        except TelegramError:
-            if account.state is AccountState.REVOKED:  # retired (disconnected) under the call
-                raise AccountRevoked() from None
-            raise
-        finally:
-            account.changed.set()  # the session may have learnt entities or update state
+        return TelegramAccount(_Lease(self, account))
 
     async def _wait_ready(self, account: _Account) -> TelegramConnection:
         if account.state in (AccountState.REVOKED, AccountState.FAILED, AccountState.STOPPED):
@@ -284,7 +256,18 @@ class AccountPool:
         while True:
             await account.changed.wait()
             account.changed = trio.Event()
-            await self._save(account, connection, only_if_dirty=True)
+            data, account.unsaved = account.unsaved, None
+            if data is not None:
+                await self._store(account, data)
+            else:
+                await self._save(account, connection, only_if_dirty=True)
+
+    async def _store(self, account: _Account, data: bytes) -> None:
+        try:
+            with trio.move_on_after(5):
+                await self._accounts.save_session(account.account_id, data)
+        except Exception:
+            logger.warning("account %d: could not write the session back", account.account_id, exc_info=True)
 
     async def _save(
         self, account: _Account, connection: TelegramConnection, *, only_if_dirty: bool = False
@@ -296,6 +279,29 @@ class AccountPool:
                     await self._accounts.save_session(account.account_id, data)
         except Exception:
             logger.warning("account %d: could not write the session back", account.account_id, exc_info=True)
+
+
+class _Lease:
+    """The pool's side of one account's calls (``telegram.AccountLease``)."""
+
+    __slots__ = ("_account", "_pool")
+
+    def __init__(self, pool: AccountPool, account: _Account) -> None:
+        self._pool = pool
+        self._account = account
+
+    async def ready_connection(self) -> TelegramConnection:
+        return await self._pool._wait_ready(self._account)
+
+    async def session_ended(self) -> None:
+        await self._pool._revoke(self._account)
+
+    def retired(self) -> bool:
+        return self._account.state is AccountState.REVOKED
+
+    def session_changed(self, data: bytes) -> None:
+        self._account.unsaved = data
+        self._account.changed.set()
 
 
 @asynccontextmanager

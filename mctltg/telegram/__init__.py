@@ -1,21 +1,36 @@
 """The Telegram boundary: the only package that imports asyncio or Telethon.
 
-Trio code above it sees ``TelegramConnection`` (calls under deadlines, errors
-translated), the client factory seam, and plain values from ``model``.
+Trio code above it sees ``TelegramAccount`` (one typed method per use case),
+``TelegramLogin`` (one per login step), the connection and client factory the account
+layer supervises, and plain values from ``model``. What runs on the Telethon thread
+lives in ``on_loop/`` and is reached only from here.
 """
 
-from mctltg.telegram import ops, ops_writing
+from mctltg.telegram.account import AccountLease, TelegramAccount
 from mctltg.telegram.bridge import AsyncioBridge, open_asyncio_bridge
 from mctltg.telegram.connect_options import ConnectOptions, DataCenter, build_connect_options
 from mctltg.telegram.connection import ClientFactory, TelegramConnection
-from mctltg.telegram.factory import ClientOptions, TelethonFactory, build_client
-from mctltg.telegram.login_ops import LoginHandle, LoginProgress
-from mctltg.telegram.model import AccountProfile, Dialog, PeerRef
-from mctltg.telegram.peers import PEER_FORMS, parse_peer
+from mctltg.telegram.login import TelegramLogin
+from mctltg.telegram.model import (
+    AccountProfile,
+    Dialog,
+    MediaInfo,
+    Message,
+    MessagePage,
+    PeerRef,
+    PinResult,
+    SentMessage,
+    UnreadChat,
+    UnreadDigest,
+)
+from mctltg.telegram.on_loop.factory import ClientOptions, TelethonFactory, build_client
+from mctltg.telegram.on_loop.login import LoginHandle, LoginProgress
+from mctltg.telegram.peers import PEER_FORMS, canonical_peer, parse_peer
 from mctltg.telegram.session import SealedSession
 
 __all__ = [
     "PEER_FORMS",
+    "AccountLease",
     "AccountProfile",
     "AsyncioBridge",
     "ClientFactory",
@@ -25,15 +40,22 @@ __all__ = [
     "Dialog",
     "LoginHandle",
     "LoginProgress",
+    "MediaInfo",
+    "Message",
+    "MessagePage",
     "PeerRef",
+    "PinResult",
     "SealedSession",
+    "SentMessage",
+    "TelegramAccount",
     "TelegramConnection",
+    "TelegramLogin",
     "TelethonFactory",
+    "UnreadChat",
+    "UnreadDigest",
     "build_client",
     "build_connect_options",
-    "login_ops",
+    "canonical_peer",
     "open_asyncio_bridge",
-    "ops",
-    "ops_writing",
     "parse_peer",
 ]

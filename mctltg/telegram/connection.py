@@ -2,7 +2,7 @@
 
 ``TelegramConnection`` is the only object above the bridge that holds a Telethon
 client. Every call goes through ``run``, which executes an asyncio-side operation
-(``fn(client, *args)``, see ``telegram/ops.py``) on the Telethon thread under
+(``op(client)``, see ``telegram/on_loop/``) on the Telethon thread under
 ``trio.fail_after`` and translates Telethon's errors into ``mctltg.errors``. Telethon's
 own ``connect()`` has no handshake timeout, so ``connect`` is bounded here too.
 """
@@ -12,20 +12,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import trio
 
 from mctltg.errors import SessionDead, TelegramTimeout, TelegramUnavailable
 from mctltg.telegram.bridge import AsyncioBridge
 from mctltg.telegram.error_map import translate
+from mctltg.telegram.model import PeerRef
 from mctltg.telegram.session import SealedSession
 
 __all__ = ["ClientFactory", "TelegramConnection"]
 
 logger = logging.getLogger(__name__)
-P = ParamSpec("P")
 T = TypeVar("T")
+
+#: An operation that runs ON the Telethon thread with the client; it never leaves ``telegram/``.
+Operation = Callable[[Any], Awaitable[T]]
 
 
 class ClientFactory(Protocol):
@@ -85,28 +88,42 @@ class TelegramConnection:
                 raise
             raise mapped from None
 
-    async def run(
-        self,
-        operation: str,
-        fn: Callable[Concatenate[Any, P], Awaitable[T]],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> T:
-        """Run ``fn(client, *args)`` on the Telethon thread under the call deadline.
+    async def run(self, operation: str, op: Operation[T], *, peer: PeerRef | None = None) -> T:
+        """Run ``op(client)`` on the Telethon thread under the call deadline.
 
-        ``peer=`` (keyword) names the peer in error messages and is not passed to ``fn``.
+        ``peer`` names the peer in error messages only.
 
         Raises:
             TelegramTimeout, TelegramUnavailable, FloodWait, SessionDead, PeerInvalid,
             TelegramRpcError: translated from what Telethon raised; any mctltg error
             the operation raises itself passes through unchanged.
         """
-        peer = kwargs.pop("peer", None)
-        if self._client is None:
+        return await self._call(operation, op, peer)
+
+    async def run_and_snapshot(
+        self, operation: str, op: Operation[T], *, peer: PeerRef | None = None
+    ) -> tuple[T, bytes | None]:
+        """``run``, also returning the session's bytes when the call changed them.
+
+        One crossing to the Telethon thread and back does both, so a tool call costs one
+        thread hop; the caller writes the bytes back (``SealedSession.dirty`` is read and
+        cleared on the thread that mutates it).
+        """
+        session = self.session
+
+        async def with_snapshot(client: Any) -> tuple[T, bytes | None]:
+            result = await op(client)
+            return result, _take_dirty(session)
+
+        return await self._call(operation, with_snapshot, peer)
+
+    async def _call(self, operation: str, op: Operation[T], peer: PeerRef | None) -> T:
+        client = self._client
+        if client is None:
             raise TelegramUnavailable(operation)
         try:
             with trio.fail_after(self._call_timeout):
-                return await self._bridge.call(fn, self._client, *args, **kwargs)
+                return await self._bridge.call(op, client)
         except trio.TooSlowError:
             raise TelegramTimeout(operation, self._call_timeout) from None
         except trio.BrokenResourceError:
@@ -168,7 +185,15 @@ async def _wait_disconnected(client: Any) -> None:
 
 
 async def _snapshot(session: SealedSession, force: bool) -> bytes | None:
-    if not (force or session.dirty):
+    if force:
+        session.dirty = False
+        return session.to_bytes()
+    return _take_dirty(session)
+
+
+def _take_dirty(session: SealedSession) -> bytes | None:
+    """The session's bytes if they changed since the last snapshot (ON the Telethon thread)."""
+    if not session.dirty:
         return None
     session.dirty = False
     return session.to_bytes()

@@ -14,6 +14,8 @@ __all__ = [
     "MessagePage",
     "PeerKind",
     "PeerRef",
+    "PinResult",
+    "SentMessage",
     "UnreadChat",
     "UnreadDigest",
 ]
@@ -130,3 +132,19 @@ class UnreadDigest:
 
     messages: tuple[Message, ...]
     chats: tuple[UnreadChat, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SentMessage:
+    """What Telegram answered to a send."""
+
+    message_id: int
+    date: float
+    peer: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PinResult:
+    peer: str
+    message_id: int
+    unpinned: bool

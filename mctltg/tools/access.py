@@ -9,115 +9,52 @@ A person who never signed in can be approved ahead of time by Telegram id.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult
 from pydantic import BaseModel, Field
 
-from mctltg.errors import InvalidInput, PermissionDenied
+from mctltg.errors import InvalidInput
 from mctltg.oauth.scopes import ADMIN_USERS, SCOPES, format_scope
-from mctltg.oauth.tiers import TierPolicy
-from mctltg.storage import IdentityRow, OAuthStore
-from mctltg.tools.context import Caller, ToolDeps
-from mctltg.tools.registry import add_tool
-from mctltg.tools.runner import run_tool, success
+from mctltg.tools.context import ToolContext
+from mctltg.tools.declare import ADMIN, tool
 
-__all__ = ["SetTelegramAccessOut", "register_access_tools"]
-
-SCOPE = ADMIN_USERS
+__all__ = ["SetTelegramAccessOut", "set_telegram_access"]
 
 
 class SetTelegramAccessOut(BaseModel):
-    identity: str = Field(description="The identity's subject, e.g. tg:123456")
-    telegram_id: int | None = Field(description="The Telegram user id, when known")
-    tier: Literal["client", "none"] = Field(description="The tier now in force for this identity")
-    scopes: list[str] = Field(description="Scopes this identity's tokens may carry from its next token issue")
-    effective: str = Field(description="When the change applies")
-    sandbox: bool | None = Field(
-        default=None, description="true when this server serves the sandbox Telegram"
-    )
+    identity: str
+    telegram_id: int | None
+    tier: Literal["client", "none"]
+    scopes: list[str]
+    effective: str
+    sandbox: bool | None = None
 
 
-async def _target(deps: ToolDeps, telegram_id: int | None, identity: str | None) -> IdentityRow:
-    identities = deps.directory.identities
-    if (telegram_id is None) == (identity is None):
-        raise InvalidInput(
-            "telegram_id", "give exactly one of telegram_id (a number) or identity (e.g. tg:123456)"
-        )
-    if telegram_id is not None:
-        if isinstance(telegram_id, bool) or not 0 < telegram_id < 2**53:
-            raise InvalidInput("telegram_id", "must be a positive Telegram user id")
-        row = await identities.ensure(f"tg:{telegram_id}")
-        if row.telegram_user_id is None:
-            row = await identities.set_telegram_user(row.id, telegram_id)
-        return row
-    assert identity is not None
-    text = identity.strip()
-    found = await identities.by_subject(text)
-    if found is None and text.isdigit():
-        found = await identities.get(int(text))
-    if found is None:
-        raise InvalidInput(
-            "identity",
-            f"no identity {text!r} exists; pass telegram_id to approve someone who has not signed in yet",
-        )
-    return found
+@tool(
+    ADMIN_USERS,
+    title="Set a person's Telegram access",
+    hints=ADMIN,
+    output=SetTelegramAccessOut,
+    needs="access",
+)
+async def set_telegram_access(
+    ctx: ToolContext,
+    telegram_id: Annotated[int | None, Field(description="Their Telegram user id")] = None,
+    identity: Annotated[str | None, Field(description="Or their subject (tg:<id>) or row id")] = None,
+    tier: Annotated[
+        Literal["client", "none"] | None,
+        Field(description="client: all Telegram scopes; none: no Telegram scopes"),
+    ] = None,
+    scopes: Annotated[
+        list[str] | None, Field(description="Or exactly these scopes", max_length=len(SCOPES))
+    ] = None,
+) -> dict[str, Any]:
+    """Admins: approve or refuse a person's Telegram access. Give telegram_id or identity, and tier or scopes.
 
-
-def register_access_tools(server: MCPServer, deps: ToolDeps) -> None:
-    store = deps.access_store
-    if store is None:
-        return
-    admins = TierPolicy(admins=deps.login_admins)
-
-    async def set_telegram_access(
-        telegram_id: Annotated[int | None, Field(description="The person's Telegram user id")] = None,
-        identity: Annotated[
-            str | None, Field(description="Or the identity's subject (tg:<id>) or row id")
-        ] = None,
-        tier: Annotated[
-            Literal["client", "none"] | None,
-            Field(description="client: every Telegram scope; none: signs in but gets no Telegram scopes"),
-        ] = None,
-        scopes: Annotated[
-            list[str] | None,
-            Field(description="Instead of a tier, exactly these scopes", max_length=len(SCOPES)),
-        ] = None,
-    ) -> Annotated[CallToolResult, SetTelegramAccessOut]:
-        """Approve or refuse a person's Telegram access on this server (admins only).
-
-        Give telegram_id or identity, and either tier (client or none) or an explicit scopes list.
-        The change applies at that identity's next token issue (sign-in or refresh).
-        """
-
-        async def body(caller: Caller) -> CallToolResult:
-            return await _set(deps, store, admins, caller, telegram_id, identity, tier, scopes)
-
-        return await run_tool(deps, "set_telegram_access", SCOPE, body)
-
-    add_tool(
-        server,
-        set_telegram_access,
-        title="Set a person's Telegram access",
-        meta={"mctltg/scope": SCOPE},
-        read_only=False,
-        destructive=False,
-        idempotent=True,
-        open_world=False,
-    )
-
-
-async def _set(
-    deps: ToolDeps,
-    store: OAuthStore,
-    admins: TierPolicy,
-    caller: Caller,
-    telegram_id: int | None,
-    identity: str | None,
-    tier: str | None,
-    scopes: list[str] | None,
-) -> CallToolResult:
+    Applies at that person's next sign-in or token refresh.
+    """
+    admin = ctx.deps.access
+    assert admin is not None
     if (tier is None) == (scopes is None):
         raise InvalidInput("tier", "give exactly one of tier (client or none) or scopes (a list)")
     chosen: frozenset[str] | None = None
@@ -126,22 +63,13 @@ async def _set(
         if unknown:
             raise InvalidInput("scopes", f"unknown scope {unknown[0]!r}; known scopes: {', '.join(SCOPES)}")
         chosen = frozenset(scopes)
-    target = await _target(deps, telegram_id, identity)
-    if target.telegram_user_id is not None and target.telegram_user_id in admins.admins:
-        raise PermissionDenied(
-            f"{target.subject} is an operator listed in TG_LOGIN_ADMINS; change that setting instead."
-        )
-    decision = await store.set_access(target.id, tier=tier, scopes=chosen, set_by=caller.identity_id)
-    access = admins.access(
-        target.telegram_user_id, granted_tier=decision.tier, granted_scopes=decision.scopes
+    change = await admin.set(
+        set_by=ctx.identity_id, telegram_id=telegram_id, identity=identity, tier=tier, scopes=chosen
     )
-    return success(
-        {
-            "identity": target.subject,
-            "telegram_id": target.telegram_user_id,
-            "tier": "none" if access.tier == "none" else "client",
-            "scopes": format_scope(access.scopes).split(),
-            "effective": "at this identity's next token issue (its next sign-in or token refresh)",
-        },
-        deps,
-    )
+    return {
+        "identity": change.subject,
+        "telegram_id": change.telegram_user_id,
+        "tier": "none" if change.tier == "none" else "client",
+        "scopes": format_scope(change.scopes).split(),
+        "effective": "at this identity's next token issue (its next sign-in or token refresh)",
+    }

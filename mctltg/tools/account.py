@@ -10,107 +10,57 @@ session with its entity cache and all per-account metadata from the database fil
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
-from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from mctltg.accounts import delete_account, disconnect_account
-from mctltg.tools.context import Caller, ToolDeps
-from mctltg.tools.registry import add_tool
-from mctltg.tools.runner import run_tool, success
+from mctltg.oauth.scopes import ACCOUNT_MANAGE
+from mctltg.tools.context import ToolContext
+from mctltg.tools.declare import DESTRUCTIVE, tool
 
-__all__ = ["DeleteOut", "DisconnectOut", "register_account_tools"]
-
-SCOPE = "account:manage"
+__all__ = ["DeleteOut", "DisconnectOut", "delete_telegram_account", "disconnect_telegram_account"]
 
 
 class DisconnectOut(BaseModel):
-    disconnected: bool = Field(description="true if a connected account was disconnected now")
-    had_active_session: bool = Field(description="true if the account had a working session")
+    disconnected: bool
+    had_active_session: bool
     message: str
-    sandbox: bool | None = Field(
-        default=None, description="true when this server serves the sandbox Telegram"
-    )
+    sandbox: bool | None = None
 
 
 class DeleteOut(BaseModel):
-    deleted: bool = Field(description="true if an account (connected or not) was deleted now")
-    had_active_session: bool = Field(description="true if the account had a working session")
+    deleted: bool
+    had_active_session: bool
     message: str
-    sandbox: bool | None = Field(
-        default=None, description="true when this server serves the sandbox Telegram"
+    sandbox: bool | None = None
+
+
+@tool(ACCOUNT_MANAGE, title="Disconnect my Telegram account", hints=DESTRUCTIVE, output=DisconnectOut)
+async def disconnect_telegram_account(ctx: ToolContext) -> dict[str, Any]:
+    """End your Telegram session here and at Telegram. Your record stays, so you can connect again."""
+    outcome = await disconnect_account(ctx.deps.directory, ctx.identity_id)
+    message = (
+        "Your Telegram account is disconnected; its session was ended and erased."
+        if outcome.disconnected
+        else "No Telegram account was connected for you; nothing changed."
     )
+    return {
+        "disconnected": outcome.disconnected,
+        "had_active_session": outcome.had_active_session,
+        "message": message,
+    }
 
 
-def register_account_tools(server: MCPServer, deps: ToolDeps) -> None:
-    async def disconnect_telegram_account() -> Annotated[CallToolResult, DisconnectOut]:
-        """Disconnect your Telegram account from this server: its session ends at Telegram and is erased here.
-
-        Your account record stays, so you can connect again later (`mctltg login` or /telegram/connect).
-        """
-
-        async def body(caller: Caller) -> CallToolResult:
-            outcome = await disconnect_account(deps.directory, caller.identity_id)
-            message = (
-                "Your Telegram account is disconnected; its session was ended and erased."
-                if outcome.disconnected
-                else "No Telegram account was connected for you; nothing changed."
-            )
-            return success(
-                {
-                    "disconnected": outcome.disconnected,
-                    "had_active_session": outcome.had_active_session,
-                    "message": message,
-                },
-                deps,
-            )
-
-        return await run_tool(deps, "disconnect_telegram_account", SCOPE, body)
-
-    async def delete_telegram_account() -> Annotated[CallToolResult, DeleteOut]:
-        """Delete your Telegram account from this server for good.
-
-        Ends the session at Telegram and removes the stored session, its cached peers and every
-        per-account setting from the database. Connecting again starts from nothing.
-        """
-
-        async def body(caller: Caller) -> CallToolResult:
-            outcome = await delete_account(deps.directory, caller.identity_id)
-            message = (
-                "Your Telegram account and everything stored for it were deleted from this server."
-                if outcome.deleted
-                else "No Telegram account was stored for you; nothing changed."
-            )
-            return success(
-                {
-                    "deleted": outcome.deleted,
-                    "had_active_session": outcome.had_active_session,
-                    "message": message,
-                },
-                deps,
-            )
-
-        return await run_tool(deps, "delete_telegram_account", SCOPE, body)
-
-    add_tool(
-        server,
-        disconnect_telegram_account,
-        title="Disconnect my Telegram account",
-        meta={"mctltg/scope": SCOPE},
-        read_only=False,
-        destructive=True,
-        idempotent=True,
-        open_world=False,
+@tool(
+    ACCOUNT_MANAGE, title="Delete my Telegram account from this server", hints=DESTRUCTIVE, output=DeleteOut
+)
+async def delete_telegram_account(ctx: ToolContext) -> dict[str, Any]:
+    """Delete your Telegram account from this server for good: session, cached peers and settings."""
+    outcome = await delete_account(ctx.deps.directory, ctx.identity_id)
+    message = (
+        "Your Telegram account and everything stored for it were deleted from this server."
+        if outcome.deleted
+        else "No Telegram account was stored for you; nothing changed."
     )
-    add_tool(
-        server,
-        delete_telegram_account,
-        title="Delete my Telegram account from this server",
-        meta={"mctltg/scope": SCOPE},
-        read_only=False,
-        destructive=True,
-        idempotent=True,
-        open_world=False,
-    )
+    return {"deleted": outcome.deleted, "had_active_session": outcome.had_active_session, "message": message}

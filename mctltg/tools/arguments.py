@@ -19,7 +19,9 @@ from mcp_types import CallToolResult
 from pydantic import ValidationError
 
 from mctltg.errors import InvalidInput
-from mctltg.tools.catalog import error_result
+from mctltg.tools.context import ToolDeps
+from mctltg.tools.declare import marked
+from mctltg.tools.failures import error_result
 
 __all__ = ["ArgumentErrors", "install_argument_errors", "sentence_for"]
 
@@ -60,8 +62,9 @@ def _shown(value: object) -> str:
 class ArgumentErrors:
     """The middleware; see the module docstring."""
 
-    def __init__(self, server: MCPServer) -> None:
+    def __init__(self, server: MCPServer[Any], deps: ToolDeps) -> None:
         self._server = server
+        self._deps = deps
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         result = await call_next(ctx)
@@ -75,7 +78,7 @@ class ArgumentErrors:
         try:
             tool.fn_metadata.arg_model.model_validate(tool.fn_metadata.pre_parse_json(arguments))
         except ValidationError as error:
-            rewritten = error_result(sentence_for(error, tool.name))
+            rewritten = marked(error_result(sentence_for(error, tool.name)), self._deps)
             if isinstance(result, dict):
                 return rewritten.model_dump(mode="json", by_alias=True, exclude_none=True)
             return rewritten
@@ -90,6 +93,6 @@ def _is_unstructured_error(result: object) -> bool:
     return False
 
 
-def install_argument_errors(server: MCPServer) -> None:
+def install_argument_errors(server: MCPServer[Any], deps: ToolDeps) -> None:
     """Append the middleware to ``server``."""
-    server.middleware.append(ArgumentErrors(server))
+    server.middleware.append(ArgumentErrors(server, deps))

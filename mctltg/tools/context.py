@@ -1,29 +1,32 @@
 """Per-call context: who the caller is, and what the tools may use.
 
-The caller comes from the SDK's auth context (a verified access token) or, in
-operator mode (``AUTH_MODE=local-dev`` / ``AUTH_REQUIRED=false``, loopback only),
-is the fixed operator identity. Tools receive ``ToolDeps`` by closure from
-``build_mcp_server``: there is no module-level state.
+``ToolDeps`` is built once by the composition root and reaches each call through the
+SDK's typed lifespan (``MCPServer(lifespan=...)``, read from the SDK ``Context``); the
+``@tool`` decorator turns it and the caller into the ``ToolContext`` a tool receives.
+The caller comes from the SDK's auth context (a verified access token) or, in operator
+mode (``AUTH_MODE=local-dev`` / ``AUTH_REQUIRED=false``, loopback only), is the fixed
+operator identity. Identities are cached by the directory, so a warm call reads nothing
+from the database; scopes are never cached (they come from the token of each call).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp_types import CallToolResult, TextContent
 
-from mctltg.accounts import AccountDirectory, Sending
+from mctltg.accounts import OPERATOR_SUBJECT, AccessAdmin, AccountDirectory, AuditTrail, Sending
 from mctltg.errors import PermissionDenied
 from mctltg.oauth.scopes import SCOPES
-from mctltg.storage import AuditLog, OAuthStore
+from mctltg.telegram import TelegramAccount
 
 if TYPE_CHECKING:
     from mctltg.observability.metrics import Metrics
 
-__all__ = ["OPERATOR_SUBJECT", "SCOPES", "Caller", "ToolDeps", "current_caller"]
-
-OPERATOR_SUBJECT: Final = "operator"
+__all__ = ["OPERATOR_SUBJECT", "SCOPES", "Caller", "ToolContext", "ToolDeps", "current_caller", "success"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,15 +41,13 @@ class ToolDeps:
     #: Gated, idempotent sends and pins; the sending tools register only when present.
     sending: Sending | None = None
     #: Where every tool call leaves its audit row; None writes none (unit tests of other tools).
-    audit: AuditLog | None = None
+    audit: AuditTrail | None = None
     #: ``MCP_TOOL_FILTER``: "all", or "read-only" (only tools with readOnlyHint=true exist).
     tool_filter: str = "all"
     #: ``SHOW_SEND_PREVIEW_TOOL``: list send_message (as a draft-only tool) to tokens without the send scope.
     show_send_preview: bool = False
     #: Admin decisions about Telegram access (``set_telegram_access``); the tool registers only when present.
-    access_store: OAuthStore | None = None
-    #: ``TG_LOGIN_ADMINS``: operators whose access ``set_telegram_access`` may not change.
-    login_admins: frozenset[int] = frozenset()
+    access: AccessAdmin | None = None
     #: Where tool calls are counted and timed (``/metrics``); None counts nothing (unit tests).
     metrics: Metrics | None = None
 
@@ -76,15 +77,49 @@ class Caller:
 
 
 async def current_caller(deps: ToolDeps) -> Caller:
-    """The caller of the tool call being served."""
+    """The caller of the tool call being served (cached identity; scopes from this call's token)."""
     token = get_access_token()
     if token is None:
         if not deps.operator_mode:
             raise PermissionDenied("This call carries no access token; sign in again.")
-        identity = await deps.directory.identity(OPERATOR_SUBJECT, display_name="Operator")
-        return Caller(identity_id=identity.id, subject=OPERATOR_SUBJECT, scopes=frozenset(SCOPES))
+        operator = await deps.directory.operator()
+        return Caller(identity_id=operator.id, subject=OPERATOR_SUBJECT, scopes=frozenset(SCOPES))
     subject = token.subject or token.client_id
-    signed_in = await deps.directory.identities.by_subject(subject)
+    signed_in = await deps.directory.signed_in(subject)
     if signed_in is None:
         raise PermissionDenied("The identity this access token names no longer exists; sign in again.")
     return Caller(identity_id=signed_in.id, subject=subject, scopes=frozenset(token.scopes))
+
+
+def success(payload: dict[str, Any], deps: ToolDeps) -> CallToolResult:
+    """A successful result: the same JSON as text and as ``structuredContent``."""
+    if deps.sandbox:
+        payload = {**payload, "sandbox": True}
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=payload)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolContext:
+    """What one tool call gets: the services and, unless the call is anonymous, its caller."""
+
+    deps: ToolDeps
+    caller: Caller | None
+
+    @property
+    def identity_id(self) -> int:
+        """The caller's identity (tools that allow anonymous calls check ``caller`` first)."""
+        assert self.caller is not None, "an anonymous call has no identity"
+        return self.caller.identity_id
+
+    def holds(self, scope: str) -> bool:
+        """Whether the caller's token carries ``scope``."""
+        return self.caller is not None and scope in self.caller.scopes
+
+    async def account(self, account: int | None = None) -> TelegramAccount:
+        """The caller's Telegram account, ready to call.
+
+        Raises:
+            NoAccount, AccountRevoked: the caller has no usable account.
+        """
+        return await self.deps.directory.account_for(self.identity_id, account)

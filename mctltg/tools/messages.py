@@ -3,28 +3,25 @@
 These are the tools a model uses most, so their results are compact (empty fields
 left out, names once in a legend when that is smaller) and safe (every text and name
 sanitized, texts wrapped in a per-result nonce tag, a ``notice`` on every result).
-The Telegram work runs on the Telethon thread (``telegram/ops_messages.py``,
-``telegram/unread.py``); this module checks arguments and renders.
+The Telegram work is ``TelegramAccount``'s (``history``, ``search``, ``unread``,
+``mark_read``); this module checks arguments and renders.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from mctltg.errors import InvalidInput, PermissionDenied
-from mctltg.telegram import ops_messages, unread
+from mctltg.oauth.scopes import MESSAGES_READ
 from mctltg.telegram.model import PeerRef, UnreadChat
-from mctltg.telegram.peers import PEER_FORMS, parse_peer
+from mctltg.telegram.peers import parse_peer
 from mctltg.tools.content import NOTICE, new_nonce, sanitize_name
-from mctltg.tools.context import Caller, ToolDeps
+from mctltg.tools.context import ToolContext
 from mctltg.tools.dates import date_bounds
-from mctltg.tools.registry import add_tool
+from mctltg.tools.declare import READ_ONLY, WRITE, tool
 from mctltg.tools.render_messages import render_messages
-from mctltg.tools.runner import run_tool, success
 from mctltg.tools.validate import bounded_int
 
 __all__ = [
@@ -33,10 +30,12 @@ __all__ = [
     "MessageOut",
     "SearchMessagesOut",
     "UnreadOut",
-    "register_message_tools",
+    "get_messages",
+    "get_unread_messages",
+    "mark_read",
+    "search_messages",
 ]
 
-SCOPE: Final = "telegram:messages:read"
 QUERY_MAX: Final = 256
 MAX_MESSAGE_ID: Final = 2**31 - 1
 
@@ -140,183 +139,110 @@ def _chat(chat: UnreadChat) -> dict[str, Any]:
     return out
 
 
-_PEER_HELP: Final = f"The chat, one of {PEER_FORMS}, exactly as list_dialogs returns it"
-_LIMIT = {"minimum": 1, "maximum": 200}
+_PEER_HELP: Final = "Chat id as list_dialogs gives it"
+_LIMIT: Final = {"minimum": 1, "maximum": 200}
+_ID: Final = {"minimum": 1}
 
 
-def register_message_tools(server: MCPServer, deps: ToolDeps) -> None:
-    async def get_unread_messages(
-        peer: Annotated[str | None, Field(description=_PEER_HELP + "; absent: across all chats")] = None,
-        limit: Annotated[
-            int, Field(description="How many messages at most (1-200)", json_schema_extra=_LIMIT)
-        ] = 50,
-    ) -> Annotated[CallToolResult, UnreadOut]:
-        """Unread incoming messages, across chats or in one chat, oldest first within each chat.
+@tool(MESSAGES_READ, title="Get unread Telegram messages", hints=READ_ONLY, output=UnreadOut)
+async def get_unread_messages(
+    ctx: ToolContext,
+    peer: Annotated[str | None, Field(description=_PEER_HELP + "; omit for all chats")] = None,
+    limit: Annotated[int, Field(description="1-200", json_schema_extra=_LIMIT)] = 50,
+) -> dict[str, Any]:
+    """Unread incoming messages, oldest first per chat; does not mark them read.
 
-        When the limit bites, direct messages and groups that mention or reply to you come
-        first, then other groups, then broadcast channels; muted chats after unmuted ones.
-        `chats` lists every chat with unread messages and how many of them were returned.
-        Reading does not mark anything read.
-        """
+    When limited, direct chats and mentions come first, channels and muted chats last.
+    `chats` lists every unread chat with how many were returned.
+    """
+    ref = _peer(peer)
+    count = bounded_int("limit", limit, 1, 200)
+    account = await ctx.account()
+    digest = await account.unread(ref, limit=count)
+    payload = _read_payload(digest.messages)
+    payload["chats"] = [_chat(c) for c in digest.chats]
+    return payload
 
-        async def body(caller: Caller) -> CallToolResult:
-            ref = _peer(peer)
-            count = bounded_int("limit", limit, 1, 200)
-            digest = await deps.directory.call(
-                caller.identity_id, "get_unread_messages", unread.fetch_unread, ref, count
-            )
-            payload = _read_payload(digest.messages)
-            payload["chats"] = [_chat(c) for c in digest.chats]
-            return success(payload, deps)
 
-        return await run_tool(deps, "get_unread_messages", SCOPE, body, peer=peer)
+@tool(MESSAGES_READ, title="Read a Telegram chat's history", hints=READ_ONLY, output=GetMessagesOut)
+async def get_messages(
+    ctx: ToolContext,
+    peer: Annotated[str, Field(description=_PEER_HELP)],
+    limit: Annotated[int, Field(description="1-200", json_schema_extra=_LIMIT)] = 50,
+    before_id: Annotated[int | None, Field(description="Older than this id", json_schema_extra=_ID)] = None,
+    after_id: Annotated[int | None, Field(description="Newer than this id", json_schema_extra=_ID)] = None,
+) -> dict[str, Any]:
+    """A page of a chat's history, newest first.
 
-    async def get_messages(
-        peer: Annotated[str, Field(description=_PEER_HELP)],
-        limit: Annotated[
-            int, Field(description="How many messages per page (1-200)", json_schema_extra=_LIMIT)
-        ] = 50,
-        before_id: Annotated[
-            int | None, Field(description="Cursor: only messages older than this id (next_before_id)")
-        ] = None,
-        after_id: Annotated[int | None, Field(description="Only messages newer than this id")] = None,
-    ) -> Annotated[CallToolResult, GetMessagesOut]:
-        """A page of a chat's history, newest first.
+    For older messages pass next_before_id as before_id. A page may be short or empty
+    while next_before_id is present; only its absence ends the history.
+    """
+    ref = parse_peer(peer)
+    count = bounded_int("limit", limit, 1, 200)
+    before = _message_id("before_id", before_id)
+    after = _message_id("after_id", after_id)
+    if before is not None and after is not None and after >= before - 1:
+        raise InvalidInput("after_id", "must be smaller than before_id - 1, or nothing lies between")
+    account = await ctx.account()
+    page = await account.history(ref, limit=count, before=before, after=after)
+    payload = _read_payload(page.messages)
+    if page.next_before_id is not None:
+        payload["next_before_id"] = page.next_before_id
+    return payload
 
-        To read further back, call again with before_id = next_before_id. A page may hold
-        fewer messages than the limit (service messages such as joins and pins are left
-        out) or even none while next_before_id is still present: keep paging. The absence
-        of next_before_id is the only sign that the history has ended.
-        """
 
-        async def body(caller: Caller) -> CallToolResult:
-            ref = parse_peer(peer)
-            count = bounded_int("limit", limit, 1, 200)
-            before = _message_id("before_id", before_id)
-            after = _message_id("after_id", after_id)
-            if before is not None and after is not None and after >= before - 1:
-                raise InvalidInput("after_id", "must be smaller than before_id - 1, or nothing lies between")
-            page = await deps.directory.call(
-                caller.identity_id, "get_messages", ops_messages.fetch_history, ref, count, before, after
-            )
-            payload = _read_payload(page.messages)
-            if page.next_before_id is not None:
-                payload["next_before_id"] = page.next_before_id
-            return success(payload, deps)
+@tool(MESSAGES_READ, title="Search Telegram messages", hints=READ_ONLY, output=SearchMessagesOut)
+async def search_messages(
+    ctx: ToolContext,
+    query: Annotated[str, Field(description="Words to find")],
+    peer: Annotated[str | None, Field(description=_PEER_HELP + "; omit for all chats")] = None,
+    limit: Annotated[int, Field(description="1-100", json_schema_extra={"minimum": 1, "maximum": 100})] = 20,
+    min_date: Annotated[str | None, Field(description="From, inclusive: YYYY-MM-DD or RFC 3339")] = None,
+    max_date: Annotated[str | None, Field(description="To, inclusive")] = None,
+) -> dict[str, Any]:
+    """Search messages by text in one chat or all, newest first.
 
-        return await run_tool(deps, "get_messages", SCOPE, body, peer=peer)
+    Dates are UTC; take today's date from the conversation.
+    """
+    text = query.strip() if isinstance(query, str) else ""
+    if not text:
+        raise InvalidInput("query", "must not be empty; give some words to search for")
+    if len(text) > QUERY_MAX:
+        raise InvalidInput("query", f"must be at most {QUERY_MAX} characters; got {len(text)}")
+    ref = _peer(peer)
+    count = bounded_int("limit", limit, 1, 100)
+    low, high = date_bounds(min_date, max_date)
+    account = await ctx.account()
+    found = await account.search(text, peer=ref, limit=count, min_date=low, max_date=high)
+    payload = _read_payload(found)
+    payload["query"] = sanitize_name(text)
+    return payload
 
-    async def search_messages(
-        query: Annotated[str, Field(description="Text to look for (Telegram matches words, no stemming)")],
-        peer: Annotated[str | None, Field(description=_PEER_HELP + "; absent: search all chats")] = None,
-        limit: Annotated[
-            int,
-            Field(description="How many matches (1-100)", json_schema_extra={"minimum": 1, "maximum": 100}),
-        ] = 20,
-        min_date: Annotated[
-            str | None, Field(description="Earliest date, inclusive: RFC 3339 or YYYY-MM-DD (UTC)")
-        ] = None,
-        max_date: Annotated[
-            str | None, Field(description="Latest date, inclusive: RFC 3339 or YYYY-MM-DD (UTC)")
-        ] = None,
-    ) -> Annotated[CallToolResult, SearchMessagesOut]:
-        """Search messages by text in one chat or across all chats, newest first.
 
-        Dates are UTC and inclusive; a plain date covers that whole day. Take today's date
-        from the conversation rather than guessing it.
-        """
-
-        async def body(caller: Caller) -> CallToolResult:
-            text = query.strip() if isinstance(query, str) else ""
-            if not text:
-                raise InvalidInput("query", "must not be empty; give some words to search for")
-            if len(text) > QUERY_MAX:
-                raise InvalidInput("query", f"must be at most {QUERY_MAX} characters; got {len(text)}")
-            ref = _peer(peer)
-            count = bounded_int("limit", limit, 1, 100)
-            low, high = date_bounds(min_date, max_date)
-            found = await deps.directory.call(
-                caller.identity_id,
-                "search_messages",
-                ops_messages.search_messages,
-                ref,
-                text,
-                count,
-                low,
-                high,
-            )
-            payload = _read_payload(found)
-            payload["query"] = sanitize_name(text)
-            return success(payload, deps)
-
-        return await run_tool(deps, "search_messages", SCOPE, body, peer=peer)
-
-    async def mark_read(
-        peer: Annotated[str, Field(description=_PEER_HELP)],
-        max_id: Annotated[
-            int | None, Field(description="Mark read up to this message id; absent: everything")
-        ] = None,
-    ) -> Annotated[CallToolResult, MarkReadOut]:
-        """Mark a chat as read (up to max_id), as opening it on the phone would.
-
-        This changes what the user sees in their Telegram apps; only call it when the user
-        asked for it. The server operator must enable it (ALLOW_MARK_READ).
-        """
-
-        async def body(caller: Caller) -> CallToolResult:
-            if not deps.allow_mark_read:
-                raise PermissionDenied(
-                    "mark_read is turned off on this server; the operator can enable it with "
-                    "ALLOW_MARK_READ=true."
-                )
-            ref = parse_peer(peer)
-            top = _message_id("max_id", max_id)
-            await deps.directory.call(caller.identity_id, "mark_read", ops_messages.mark_read, ref, top)
-            payload: dict[str, Any] = {"peer": str(ref), "marked_read": True}
-            if top is not None:
-                payload["max_id"] = top
-            return success(payload, deps)
-
-        return await run_tool(deps, "mark_read", SCOPE, body, peer=peer)
-
-    meta = {"mctltg/scope": SCOPE}
-    add_tool(
-        server,
-        get_unread_messages,
-        title="Get unread Telegram messages",
-        meta=meta,
-        read_only=True,
-        destructive=False,
-        idempotent=True,
-        open_world=True,
-    )
-    add_tool(
-        server,
-        get_messages,
-        title="Read a Telegram chat's history",
-        meta=meta,
-        read_only=True,
-        destructive=False,
-        idempotent=True,
-        open_world=True,
-    )
-    add_tool(
-        server,
-        search_messages,
-        title="Search Telegram messages",
-        meta=meta,
-        read_only=True,
-        destructive=False,
-        idempotent=True,
-        open_world=True,
-    )
-    add_tool(
-        server,
-        mark_read,
-        title="Mark a Telegram chat as read",
-        meta={**meta, "mctltg/setting": "ALLOW_MARK_READ"},
-        read_only=False,
-        destructive=False,
-        idempotent=True,
-        open_world=True,
-    )
+@tool(
+    MESSAGES_READ,
+    title="Mark a Telegram chat as read",
+    hints=WRITE,
+    output=MarkReadOut,
+    meta={"mctltg/setting": "ALLOW_MARK_READ"},
+)
+async def mark_read(
+    ctx: ToolContext,
+    peer: Annotated[str, Field(description=_PEER_HELP)],
+    max_id: Annotated[
+        int | None, Field(description="Up to this id; omit for all", json_schema_extra=_ID)
+    ] = None,
+) -> dict[str, Any]:
+    """Mark a chat read, as opening it on the phone would. Only when the user asks; needs ALLOW_MARK_READ."""
+    if not ctx.deps.allow_mark_read:
+        raise PermissionDenied(
+            "mark_read is turned off on this server; the operator can enable it with ALLOW_MARK_READ=true."
+        )
+    ref = parse_peer(peer)
+    top = _message_id("max_id", max_id)
+    account = await ctx.account()
+    await account.mark_read(ref, top)
+    payload: dict[str, Any] = {"peer": str(ref), "marked_read": True}
+    if top is not None:
+        payload["max_id"] = top
+    return payload

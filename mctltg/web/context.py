@@ -18,9 +18,9 @@ from quart import Response, render_template, request
 from mctltg.accounts import AccountDirectory, LoginManager
 from mctltg.config import Settings
 from mctltg.storage import Accounts, AuditLog, Identities
-from mctltg.web.catalogue import ListTools
 from mctltg.web.headers import NO_STORE
 from mctltg.web.session_cookie import COOKIE, SessionCodec, WebSession
+from mctltg.web.tool_docs import ListTools
 
 __all__ = [
     "CONNECT_PATH",

@@ -37,7 +37,15 @@ from mctltg.oauth import AuthorizationServer, AuthorizeError, OAuthError, OidcCl
 from mctltg.oauth.rfc7591 import MAX_BODY_BYTES
 from mctltg.oauth.rfc8414 import AUTHORIZE_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, server_metadata
 from mctltg.oauth.rfc8414 import WELL_KNOWN as AS_WELL_KNOWN
-from mctltg.oauth.scopes import SEND_SCOPES
+from mctltg.oauth.scopes import (
+    ACCOUNT_MANAGE,
+    ADMIN_USERS,
+    DIALOGS_READ,
+    MESSAGES_PIN,
+    MESSAGES_READ,
+    MESSAGES_SEND,
+    SEND_SCOPES,
+)
 
 __all__ = ["CALLBACK_PATH", "CONSENT_PATH", "CONTINUE_PATH", "oauth_blueprint", "pending_continuation"]
 
@@ -51,12 +59,12 @@ COOKIE: Final = "mctltg_authorization"
 _JSON_HEADERS: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _CORS_PATHS: Final = (TOKEN_PATH, REGISTER_PATH, REVOKE_PATH, "/.well-known/")
 _SCOPE_LABELS: Final = {
-    "telegram:dialogs:read": "see your chats, groups and channels",
-    "telegram:messages:read": "read messages in them",
-    "telegram:messages:send": "send messages as you",
-    "telegram:messages:pin": "pin and unpin messages",
-    "account:manage": "manage the Telegram connection (status, disconnect)",
-    "admin:users": "approve or refuse other people on this server",
+    DIALOGS_READ: "see your chats, groups and channels",
+    MESSAGES_READ: "read messages in them",
+    MESSAGES_SEND: "send messages as you",
+    MESSAGES_PIN: "pin and unpin messages",
+    ACCOUNT_MANAGE: "manage the Telegram connection (status, disconnect)",
+    ADMIN_USERS: "approve or refuse other people on this server",
 }
 
 #: Whether an identity (by id) already has a usable Telegram account.

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 from quart import Blueprint, Response, request
 
 from mctltg.config import Settings
-from mctltg.web.catalogue import tool_docs
 from mctltg.web.context import CONNECT_PATH, MANAGE_PATH, WebDeps, page
 from mctltg.web.headers import PUBLIC_CACHE
+from mctltg.web.tool_docs import tool_docs
 
 __all__ = ["SiteFacts", "pages_blueprint", "site_facts"]
 

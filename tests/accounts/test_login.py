@@ -14,7 +14,7 @@ from mctltg.app import SandboxFactory, Services
 from mctltg.errors import InvalidInput
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
 from mctltg.sandbox.testing import ManualClock
-from mctltg.telegram import ClientOptions, ops
+from mctltg.telegram import ClientOptions
 from tests.accounts.login_support import code_for, identity_id, qr_token, wrong_code
 
 
@@ -30,7 +30,7 @@ async def test_a_phone_login_without_a_password_connects_the_account_and_it_serv
         assert view.step is LoginStep.DONE
         assert view.account is not None
         assert view.account.user_id == demo.me
-        dialogs = await services.directory.call(me, "list_dialogs", ops.fetch_dialogs, 5)
+        dialogs = await (await services.directory.account_for(me)).dialogs(5)
     assert dialogs
     row = await services.accounts.for_identity(me)
     assert row is not None

@@ -8,7 +8,6 @@ import trio
 from mctltg.app import Services, provision_sandbox_account
 from mctltg.errors import AccountRevoked, TelegramTimeout, TelegramUnavailable
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
-from mctltg.telegram import ops
 
 
 async def _two_accounts(services: Services, demo: DemoWorld) -> tuple[int, int]:
@@ -30,12 +29,12 @@ async def test_a_stalled_call_times_out_while_another_account_keeps_serving(
 
     async def stalled() -> None:
         with pytest.raises(TelegramTimeout) as caught:
-            await services.directory.call(alice, "list_dialogs", ops.fetch_dialogs, 10)
+            await (await services.directory.account_for(alice)).dialogs(10)
         assert "did not answer list_dialogs within 2 s" in str(caught.value)
         events.append("alice timed out")
 
     async def healthy() -> None:
-        dialogs = await services.directory.call(bob, "list_dialogs", ops.fetch_dialogs, 10)
+        dialogs = await (await services.directory.account_for(bob)).dialogs(10)
         assert dialogs
         events.append("bob served")
 
@@ -54,10 +53,10 @@ async def test_a_dropped_connection_is_a_clear_error_and_the_account_reconnects(
     world.add_fault(Fault.drop(request="messages.GetDialogsRequest", user_id=demo.me))
     with trio.fail_after(10):
         with pytest.raises(TelegramUnavailable, match="connection to Telegram dropped"):
-            await services.directory.call(alice, "list_dialogs", ops.fetch_dialogs, 10)
-        assert await services.directory.call(bob, "list_dialogs", ops.fetch_dialogs, 10)
+            await (await services.directory.account_for(alice)).dialogs(10)
+        assert await (await services.directory.account_for(bob)).dialogs(10)
         # the supervisor reconnects with backoff; the next call waits for it and succeeds
-        assert await services.directory.call(alice, "list_dialogs", ops.fetch_dialogs, 10)
+        assert await (await services.directory.account_for(alice)).dialogs(10)
 
 
 async def test_a_session_telegram_killed_revokes_the_account(
@@ -67,10 +66,10 @@ async def test_a_session_telegram_killed_revokes_the_account(
     world.revoke_authorizations(demo.me)
     with trio.fail_after(10):
         with pytest.raises(AccountRevoked, match="reconnect your Telegram account"):
-            await services.directory.call(alice, "list_dialogs", ops.fetch_dialogs, 10)
+            await (await services.directory.account_for(alice)).dialogs(10)
         with pytest.raises(AccountRevoked):
-            await services.directory.call(alice, "list_dialogs", ops.fetch_dialogs, 10)
-        assert await services.directory.call(bob, "list_dialogs", ops.fetch_dialogs, 10)
+            await (await services.directory.account_for(alice)).dialogs(10)
+        assert await (await services.directory.account_for(bob)).dialogs(10)
     row = await services.accounts.for_identity(alice)
     assert row is not None
     assert row.status == "revoked"

@@ -6,8 +6,6 @@ world is Telegram, which does not restart when our server does.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import trio
 from mcp import Client
@@ -16,8 +14,7 @@ from mctltg.accounts import AccountState
 from mctltg.app import Services, open_services, provision_sandbox_account, tool_deps
 from mctltg.config import Settings
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
-from mctltg.telegram import PeerRef, ops
-from mctltg.telegram.resolve import resolve_input_peer
+from mctltg.telegram import PeerRef
 from mctltg.tools import build_mcp_server
 from tests.accounts.login_support import code_for, identity_id
 
@@ -28,14 +25,8 @@ UPDATE_MACHINERY = {
     "updates.GetChannelDifferenceRequest",
 }
 
-
-async def _nothing(client: Any) -> None:
-    """An operation without an RPC: returns once the account's connection is ready."""
-
-
-async def _resolve(client: Any, ref: PeerRef) -> tuple[str, int]:
-    peer = await resolve_input_peer(client, ref)
-    return type(peer).__name__, int(getattr(peer, "access_hash", 0))
+#: The one RPC a one-message history page costs when its peer needs no resolution.
+HISTORY = "messages.GetHistoryRequest"
 
 
 async def _log_in(services: Services, world: SandboxWorld, phone: str) -> int:
@@ -52,11 +43,11 @@ async def test_an_account_resumes_after_a_restart_without_logging_in_again(
     with trio.fail_after(30):
         async with open_services(settings, world=world) as first:
             me = await _log_in(first, world, demo.me_phone)
-            before = await first.directory.call(me, "list_dialogs", ops.fetch_dialogs, 50)
+            before = await (await first.directory.account_for(me)).dialogs(50)
         mark = world.mark()
         async with open_services(settings, world=world) as second:
             assert second.pool.statistics().accounts == 1  # resumed at start, not on first use
-            after = await second.directory.call(me, "list_dialogs", ops.fetch_dialogs, 50)
+            after = await (await second.directory.account_for(me)).dialogs(50)
     assert [d.peer for d in after] == [d.peer for d in before]
     assert not [name for name in world.calls_since(mark) if name.startswith("auth.")]
     assert len(world.authorizations(demo.me)) == 1  # the same auth key, no second login
@@ -69,18 +60,18 @@ async def test_a_peer_seen_before_a_restart_resolves_afterwards_with_zero_rpcs(
     with trio.fail_after(30):
         async with open_services(settings, world=world) as first:
             me = await _log_in(first, world, demo.me_phone)
-            await first.directory.call(me, "list_dialogs", ops.fetch_dialogs, 50)  # sees every peer
+            await (await first.directory.account_for(me)).dialogs(50)  # sees every peer
         async with open_services(settings, world=world) as second:
-            await second.directory.call(me, "connect", _nothing)
+            account = await second.directory.account_for(me)
+            await account.profile()  # connected
             mark = world.mark()
-            user = await second.directory.call(me, "resolve", _resolve, PeerRef(kind="user", id=friend))
-            channel = await second.directory.call(
-                me, "resolve", _resolve, PeerRef(kind="channel", id=demo.channel)
-            )
+            # A stale or missing access hash would cost a dialog scan or a resolve call here.
+            user = await account.history(PeerRef(kind="user", id=friend), limit=1)
+            channel = await account.history(PeerRef(kind="channel", id=demo.channel), limit=1)
             calls = [name for name in world.calls_since(mark) if name not in UPDATE_MACHINERY]
-    assert calls == []
-    assert user == ("InputPeerUser", world.access_hash(viewer=demo.me, peer=f"user:{friend}"))
-    assert channel == ("InputPeerChannel", world.access_hash(viewer=demo.me, peer=f"channel:{demo.channel}"))
+    assert calls == [HISTORY, HISTORY]
+    assert user.peer == f"user:{friend}"
+    assert channel.peer == f"channel:{demo.channel}"
 
 
 async def test_a_stale_access_hash_is_evicted_re_resolved_once_and_then_explained(
@@ -175,7 +166,7 @@ async def test_a_finished_login_hands_the_key_to_exactly_one_owner(
 ) -> None:
     with trio.fail_after(20):
         me = await _log_in(services, world, demo.me_phone)
-        await services.directory.call(me, "list_dialogs", ops.fetch_dialogs, 5)
+        await (await services.directory.account_for(me)).dialogs(5)
     assert world.connections(demo.me) == 1  # the login's own client let go before the pool took over
 
 
@@ -191,6 +182,10 @@ async def test_many_tasks_starting_one_account_at_once_give_it_one_owner(
         me = await identity_id(services)
         async with trio.open_nursery() as nursery:
             for _ in range(5):
-                nursery.start_soon(services.directory.call, me, "list_dialogs", ops.fetch_dialogs, 5)
+                nursery.start_soon(_list_dialogs, services, me)
     assert services.pool.statistics().accounts == 1
     assert world.connections(demo.me) == 1
+
+
+async def _list_dialogs(services: Services, identity: int) -> None:
+    await (await services.directory.account_for(identity)).dialogs(5)

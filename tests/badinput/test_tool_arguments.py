@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from mctltg.errors import InvalidInput
 from mctltg.telegram import parse_peer
-from mctltg.tools.catalog import ERROR_KINDS
+from mctltg.tools.failures import ERROR_KINDS
 from tests.badinput.tool_host import ToolHost, host_tools
 
 #: Every tool the server registers, minus the two that take no arguments and end the account.
@@ -64,7 +64,10 @@ SETTINGS = settings(
 def _typed(schema: dict[str, Any], name: str) -> st.SearchStrategy[Any]:
     """Values of the declared type, near and past the published bounds."""
     options = schema.get("anyOf", [schema])
-    types = {option.get("type") for option in options}
+    types: set[Any] = set()
+    for option in options:  # "type" is one name, or a list such as ["integer", "null"]
+        kind = option.get("type")
+        types.update(kind if isinstance(kind, list) else [kind])
     strategies: list[st.SearchStrategy[Any]] = [JSON]
     if "integer" in types:
         low, high = schema.get("minimum", 1), schema.get("maximum", 2**31)

@@ -21,7 +21,6 @@ from mctltg.cli_login import run_login
 from mctltg.config import Settings
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld, seed_demo_world
 from mctltg.sandbox.testing import ManualClock
-from mctltg.telegram import ops
 from tests.accounts.login_support import wrong_code
 
 Answer = str | Callable[[], str]
@@ -68,7 +67,7 @@ async def _stored_account_serves(settings: Settings, world: SandboxWorld, subjec
     """Open the server over the same database and world: the stored session answers a call."""
     async with open_services(settings, world=world) as services:
         identity = await services.identities.ensure(subject)
-        dialogs = await services.directory.call(identity.id, "list_dialogs", ops.fetch_dialogs, 5)
+        dialogs = await (await services.directory.account_for(identity.id)).dialogs(5)
         row = await services.accounts.for_identity(identity.id)
     assert dialogs
     assert row is not None

@@ -25,7 +25,7 @@ from mctltg.config import Settings
 from mctltg.crypto import Sealer
 from mctltg.sandbox import SandboxWorld, seed_demo_world
 from mctltg.storage import Accounts, open_database
-from mctltg.telegram import SealedSession, ops
+from mctltg.telegram import SealedSession
 from tests.e2e.inprocess import serve_in_process
 
 pytestmark = pytest.mark.slow
@@ -148,7 +148,7 @@ async def test_sigterm_during_a_login_stops_cleanly_and_leaves_other_accounts_an
             operator = await services.identities.by_subject("operator")
             assert grace is not None
             assert operator is not None
-            dialogs = await services.directory.call(grace.id, "list_dialogs", ops.fetch_dialogs, 5)
+            dialogs = await (await services.directory.account_for(grace.id)).dialogs(5)
             half = await services.accounts.for_identity(operator.id)
             fresh = await services.logins.start_phone(operator.id, demo.me_phone)
     assert dialogs  # Grace's account was untouched by the interrupted login

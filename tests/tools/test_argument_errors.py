@@ -38,4 +38,5 @@ async def test_a_wrongly_typed_argument_is_one_sentence_naming_it(
 ) -> None:
     async with tools_for(services, demo.me) as client:
         error = await error_of(client, tool, arguments)
-    assert error == {"error": "invalid_input", "field": message.split(":")[0], "message": message}
+    field = message.split(":")[0]
+    assert error == {"error": "invalid_input", "field": field, "message": message, "sandbox": True}

@@ -10,32 +10,15 @@ Telegram delivered nothing, so that retry cannot send twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from telethon.tl import functions, types
 
-from mctltg.telegram.convert import canonical_peer_of, timestamp
-from mctltg.telegram.model import PeerRef
-from mctltg.telegram.resolve import with_peer
+from mctltg.telegram.model import PeerRef, PinResult, SentMessage
+from mctltg.telegram.on_loop.convert import canonical_peer_of, timestamp
+from mctltg.telegram.on_loop.resolve import with_peer
 
-__all__ = ["PinResult", "SentMessage", "pin_message", "send_text"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SentMessage:
-    """What Telegram answered to a send."""
-
-    message_id: int
-    date: float
-    peer: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PinResult:
-    peer: str
-    message_id: int
-    unpinned: bool
+__all__ = ["pin_message", "send_text"]
 
 
 def _canonical(input_peer: Any, ref: PeerRef) -> str:

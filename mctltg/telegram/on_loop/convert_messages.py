@@ -13,8 +13,8 @@ from typing import Any, Final
 
 from telethon.tl import types
 
-from mctltg.telegram.convert import canonical_peer_of, display_name, timestamp
 from mctltg.telegram.model import DialogKind, MediaInfo, Message
+from mctltg.telegram.on_loop.convert import canonical_peer_of, display_name, timestamp
 
 __all__ = ["OFFICIAL_USER_ID", "Entities", "entity_kind", "is_muted", "media_info", "message_from_tl"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mctltg.telegram.unread import next_batch, plan_batched, span_size
+from mctltg.telegram.on_loop.unread import next_batch, plan_batched, span_size
 
 
 def test_dense_recent_ranges_are_all_batched() -> None:

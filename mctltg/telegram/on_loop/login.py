@@ -25,8 +25,8 @@ from telethon import errors as tl_errors
 from telethon import events
 from telethon.tl import functions, types
 
-from mctltg.telegram.convert import profile_from_user
 from mctltg.telegram.model import AccountProfile
+from mctltg.telegram.on_loop.convert import profile_from_user
 
 __all__ = [
     "QR_REFRESH_MARGIN",

@@ -14,9 +14,9 @@ from typing import Any, Final
 
 from telethon.tl import functions, types
 
-from mctltg.telegram.convert_messages import Entities, message_from_tl
 from mctltg.telegram.model import Message, MessagePage, PeerRef
-from mctltg.telegram.resolve import with_peer
+from mctltg.telegram.on_loop.convert_messages import Entities, message_from_tl
+from mctltg.telegram.on_loop.resolve import with_peer
 
 __all__ = ["HISTORY_CHUNK", "fetch_history", "mark_read", "search_messages"]
 

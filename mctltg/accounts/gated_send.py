@@ -47,15 +47,14 @@ from mctltg.errors import (
     TelegramTimeout,
     TelegramUnavailable,
 )
+from mctltg.oauth.scopes import MESSAGES_PIN, MESSAGES_SEND
 from mctltg.storage import AccountRow, SendRecord, Sends
-from mctltg.telegram import PeerRef, ops_writing
+from mctltg.telegram import PeerRef, PinResult
 
-__all__ = ["PIN_SCOPE", "SEND_SCOPE", "SendOutcome", "SendPolicy", "Sending", "StatusReport"]
+__all__ = ["SendOutcome", "SendPolicy", "Sending", "StatusReport"]
 
 logger = logging.getLogger(__name__)
 
-SEND_SCOPE: Final = "telegram:messages:send"
-PIN_SCOPE: Final = "telegram:messages:pin"
 _CLEANUP_SECONDS: Final = 5.0
 
 #: Errors that prove Telegram did not deliver: the record is dropped, the key is free.
@@ -131,7 +130,7 @@ class Sending:
         facts = GateFacts(
             authenticated=True,
             server_allow_send=allow_send,
-            scope=SEND_SCOPE,
+            scope=MESSAGES_SEND,
             has_scope=has_send_scope,
             connected=account is not None,
             send_enabled=account is not None and account.send_enabled,
@@ -173,7 +172,7 @@ class Sending:
             facts = GateFacts(
                 authenticated=False,
                 server_allow_send=allow_send,
-                scope=SEND_SCOPE,
+                scope=MESSAGES_SEND,
                 has_scope=has_send_scope,
                 connected=False,
                 send_enabled=False,
@@ -208,7 +207,7 @@ class Sending:
         facts = GateFacts(
             authenticated=True,
             server_allow_send=allow_send,
-            scope=SEND_SCOPE,
+            scope=MESSAGES_SEND,
             has_scope=has_send_scope,
             connected=account is not None,
             send_enabled=account is not None and account.send_enabled,
@@ -251,15 +250,8 @@ class Sending:
         key: str | None,
     ) -> SendOutcome:
         try:
-            sent = await self._directory.call(
-                identity_id,
-                "send_message",
-                ops_writing.send_text,
-                ref,
-                text,
-                reply_to,
-                record.random_id,
-            )
+            account = await self._directory.account_for(identity_id)
+            sent = await account.send_text(ref, text, reply_to=reply_to, random_id=record.random_id)
         except (TelegramTimeout, TelegramUnavailable):
             await self._settle(self._sends.mark_unverified, record.id)
             logger.warning("send %d: no answer from Telegram; marked unverified, not retried", record.id)
@@ -341,7 +333,7 @@ class Sending:
         message_id: int,
         unpin: bool,
         silent: bool,
-    ) -> ops_writing.PinResult:
+    ) -> PinResult:
         """Pin or unpin behind the same gate; a closed gate is an error (a pin has no preview).
 
         Raises:
@@ -353,7 +345,7 @@ class Sending:
             GateFacts(
                 authenticated=True,
                 server_allow_send=allow_send,
-                scope=PIN_SCOPE,
+                scope=MESSAGES_PIN,
                 has_scope=has_pin_scope,
                 connected=account is not None,
                 send_enabled=account is not None and account.send_enabled,
@@ -363,11 +355,10 @@ class Sending:
             hint = f" {decision.hint}" if decision.hint else ""
             raise PermissionDenied(
                 f"Pin blocked: {decision.reason}.{hint}",
-                scope=PIN_SCOPE if decision.code == "scope" else None,
+                scope=MESSAGES_PIN if decision.code == "scope" else None,
             )
-        return await self._directory.call(
-            identity_id, "pin_message", ops_writing.pin_message, ref, message_id, unpin, silent
-        )
+        telegram = await self._directory.account_for(identity_id)
+        return await telegram.pin(ref, message_id, unpin=unpin, silent=silent)
 
 
 def _stored_key(key: str) -> str:

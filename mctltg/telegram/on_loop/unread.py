@@ -31,10 +31,10 @@ from typing import Any, Final
 from telethon import utils
 from telethon.tl import functions, types
 
-from mctltg.telegram.convert import canonical_peer_of, display_name
-from mctltg.telegram.convert_messages import Entities, entity_kind, is_muted, message_from_tl
 from mctltg.telegram.model import DialogKind, Message, PeerRef, UnreadChat, UnreadDigest
-from mctltg.telegram.resolve import with_peer
+from mctltg.telegram.on_loop.convert import canonical_peer_of, display_name
+from mctltg.telegram.on_loop.convert_messages import Entities, entity_kind, is_muted, message_from_tl
+from mctltg.telegram.on_loop.resolve import with_peer
 
 __all__ = [
     "BATCH_SIZE",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mctltg.telegram.convert import dialog_from_telethon, profile_from_user
 from mctltg.telegram.model import AccountProfile, Dialog
+from mctltg.telegram.on_loop.convert import dialog_from_telethon, profile_from_user
 
 __all__ = ["fetch_dialogs", "fetch_profile"]
 

@@ -1,0 +1,141 @@
+"""A connected Telegram account as Trio code sees it: one typed method per use case.
+
+Adding a Telegram use case means one method here plus its operation in
+``on_loop/``; tools call the method and never see a callable, a client or ``Any``.
+Each method crosses to the Telethon thread once (``TelegramConnection.run_and_snapshot``
+also returns the session's bytes when the call taught it something), under the call
+deadline, with Telethon's errors translated.
+
+What the account layer adds around every call (waiting for the connection to be
+ready, recording use, revoking an account whose session Telegram ended, writing the
+session back) comes in through ``AccountLease``, so ``telegram/`` stays free of
+policy and storage.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+
+from mctltg.errors import AccountRevoked, SessionDead, TelegramError
+from mctltg.telegram.connection import Operation, TelegramConnection
+from mctltg.telegram.model import (
+    AccountProfile,
+    Dialog,
+    Message,
+    MessagePage,
+    PeerRef,
+    PinResult,
+    SentMessage,
+    UnreadDigest,
+)
+from mctltg.telegram.on_loop import dialogs, messages, unread, writing
+
+__all__ = ["AccountLease", "TelegramAccount"]
+
+T = TypeVar("T")
+
+
+class AccountLease(Protocol):
+    """The account layer's side of one account's calls (implemented in ``accounts/pool.py``)."""
+
+    async def ready_connection(self) -> TelegramConnection:
+        """The live connection, after waiting briefly for it.
+
+        Raises:
+            NoAccount, AccountRevoked, AccountNotReady: no usable connection.
+        """
+        ...
+
+    async def session_ended(self) -> None:
+        """Telegram said the session is dead: revoke the account."""
+        ...
+
+    def retired(self) -> bool:
+        """True once the account was disconnected or deleted (a call racing it is told so)."""
+        ...
+
+    def session_changed(self, data: bytes) -> None:
+        """The session learnt something (entities, update state): write ``data`` back."""
+        ...
+
+
+class TelegramAccount:
+    """One account's Telegram use cases; obtained from ``accounts.AccountDirectory.account_for``."""
+
+    def __init__(self, lease: AccountLease) -> None:
+        self._lease = lease
+
+    async def _run(self, operation: str, op: Operation[T], peer: PeerRef | None = None) -> T:
+        connection = await self._lease.ready_connection()
+        try:
+            result, snapshot = await connection.run_and_snapshot(operation, op, peer=peer)
+        except SessionDead:
+            await self._lease.session_ended()
+            raise AccountRevoked() from None
+        except TelegramError:
+            if self._lease.retired():  # disconnected or deleted under the call
+                raise AccountRevoked() from None
+            raise
+        if snapshot is not None:
+            self._lease.session_changed(snapshot)
+        return result
+
+    async def profile(self) -> AccountProfile | None:
+        """Who is logged in, or None when the session is not authorized."""
+        return await self._run("get_me", dialogs.fetch_profile)
+
+    async def dialogs(self, limit: int, query: str | None = None) -> list[Dialog]:
+        """The newest ``limit`` dialogs, optionally only those whose title or @username contains ``query``."""
+        return await self._run("list_dialogs", lambda client: dialogs.fetch_dialogs(client, limit, query))
+
+    async def history(
+        self, peer: PeerRef, *, limit: int, before: int | None = None, after: int | None = None
+    ) -> MessagePage:
+        """A page of ``peer``'s history, newest first: older than ``before``, newer than ``after``."""
+        return await self._run(
+            "get_messages", lambda client: messages.fetch_history(client, peer, limit, before, after), peer
+        )
+
+    async def search(
+        self,
+        query: str,
+        *,
+        peer: PeerRef | None,
+        limit: int,
+        min_date: float | None = None,
+        max_date: float | None = None,
+    ) -> list[Message]:
+        """Messages containing ``query`` in ``peer`` (or in every chat), newest first; dates inclusive."""
+        return await self._run(
+            "search_messages",
+            lambda client: messages.search_messages(client, peer, query, limit, min_date, max_date),
+            peer,
+        )
+
+    async def unread(self, peer: PeerRef | None, *, limit: int) -> UnreadDigest:
+        """Unread incoming messages in ``peer`` (or across chats), in priority order."""
+        return await self._run(
+            "get_unread_messages", lambda client: unread.fetch_unread(client, peer, limit), peer
+        )
+
+    async def mark_read(self, peer: PeerRef, max_id: int | None = None) -> None:
+        """Mark ``peer`` read up to ``max_id`` (None: everything)."""
+        await self._run("mark_read", lambda client: messages.mark_read(client, peer, max_id), peer)
+
+    async def send_text(
+        self, peer: PeerRef, text: str, *, reply_to: int | None, random_id: int
+    ) -> SentMessage:
+        """Send ``text`` exactly as given with the caller's ``random_id`` (Telegram deduplicates on it)."""
+        return await self._run(
+            "send_message",
+            lambda client: writing.send_text(client, peer, text, reply_to, random_id),
+            peer,
+        )
+
+    async def pin(
+        self, peer: PeerRef, message_id: int, *, unpin: bool = False, silent: bool = False
+    ) -> PinResult:
+        """Pin (or unpin) one message in ``peer``."""
+        return await self._run(
+            "pin_message", lambda client: writing.pin_message(client, peer, message_id, unpin, silent), peer
+        )

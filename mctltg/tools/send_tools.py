@@ -1,0 +1,287 @@
+"""Write tools behind the send gate, and the tools that explain and record it.
+
+``send_message`` previews by default: unless every gate condition holds it returns a
+successful draft (``mode: "draft"``) naming the first condition that failed, and no
+Telegram call is made. There is no argument that forces a real send. ``pin_message``
+has no preview, so a closed gate is an error there. ``get_my_send_status`` explains the
+gate with the very same function; ``set_send_consent`` is the owner's own switch;
+``get_my_audit_log`` shows a person their own audit rows (and is itself not audited).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, Field
+
+from mctltg.accounts import AuditEntry, SendOutcome
+from mctltg.errors import InvalidInput
+from mctltg.oauth.scopes import ACCOUNT_MANAGE, MESSAGES_PIN, MESSAGES_SEND
+from mctltg.telegram.peers import parse_peer
+from mctltg.tools.context import ToolContext
+from mctltg.tools.declare import LOCAL_WRITE, READ_LOCAL, Hints, tool
+from mctltg.tools.render import rfc3339
+from mctltg.tools.validate import bounded_int
+
+__all__ = [
+    "get_my_audit_log",
+    "get_my_send_status",
+    "pin_message",
+    "render_audit_entry",
+    "render_send",
+    "send_message",
+    "set_send_consent",
+]
+
+TEXT_MAX: Final = 4096
+KEY_MAX: Final = 128
+_KEY = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+_CURSOR = re.compile(r"[1-9][0-9]{0,18}")
+_ID: Final = {"minimum": 1}
+#: A real send cannot be taken back, and repeating one sends again.
+SEND: Final = Hints(read_only=False, destructive=True, idempotent=False, open_world=True)
+#: A pin is visible to every member, but pinning twice is pinning once.
+PIN: Final = Hints(read_only=False, destructive=True, idempotent=True, open_world=True)
+DRAFT_NOTICE: Final = "Draft preview: this message was NOT sent."
+UNVERIFIED_NOTICE: Final = (
+    "Telegram may have delivered this message, but its answer never arrived. It was NOT retried "
+    "and will not be: look at the chat before sending anything again."
+)
+
+
+class SendOut(BaseModel):
+    sent: bool | None = Field(description="true: delivered; false: not sent (draft); null: unknown")
+    mode: Literal["send", "draft"]
+    status: Literal["sent", "draft", "sent_unverified"]
+    peer: str
+    text: str | None = Field(default=None, description="the previewed text (drafts only)")
+    message_id: int | None = None
+    date: str | None = Field(default=None, description="RFC 3339, UTC, as Telegram dated the message")
+    dry_reason: str | None = Field(default=None, description="why this is only a draft")
+    dry_reason_code: (
+        Literal["identity", "server_allow_send", "scope", "send_enabled", "rate_limit"] | None
+    ) = None
+    hint: str | None = None
+    notice: str | None = None
+    idempotency_key: str | None = None
+    replayed: bool | None = Field(
+        default=None, description="true: this reports an earlier call with the same key"
+    )
+    sandbox: bool | None = None
+
+
+class PinOut(BaseModel):
+    status: Literal["pinned", "unpinned"]
+    peer: str
+    message_id: int
+    sandbox: bool | None = None
+
+
+class SendStatusOut(BaseModel):
+    can_send: bool
+    reason: str | None = Field(default=None, description="the first condition that blocks real sends")
+    hint: str | None = None
+    server_allow_send: bool
+    has_send_scope: bool
+    send_enabled: bool
+    connected: bool
+    sandbox: bool | None = None
+
+
+class ConsentOut(BaseModel):
+    send_enabled: bool
+    ok: bool
+    sandbox: bool | None = None
+
+
+class AuditEntryOut(BaseModel):
+    time: str = Field(description="RFC 3339, UTC")
+    tool: str
+    peer: str | None = Field(default=None, description="peer type and id only (usernames are not kept)")
+    outcome: str = Field(description="ok, draft, rate_limited or error:<kind>")
+
+
+class AuditLogOut(BaseModel):
+    entries: list[AuditEntryOut]
+    count: int
+    next_before: str | None = Field(default=None, description="pass as `before` for older entries")
+    sandbox: bool | None = None
+
+
+def _text(value: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput("text", "must be a string")
+    text = value.strip()
+    if not text:
+        raise InvalidInput("text", "is empty; give the message to send (1-4096 characters)")
+    if len(text) > TEXT_MAX:
+        raise InvalidInput("text", f"must be at most {TEXT_MAX} characters after trimming; got {len(text)}")
+    return text
+
+
+def _key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _KEY.fullmatch(value):
+        raise InvalidInput(
+            "idempotency_key", f"must be 1-{KEY_MAX} characters of letters, digits, '.', '_', ':' or '-'"
+        )
+    return value
+
+
+def _message_id(field: str, value: int | None) -> int | None:
+    if value is None:
+        return None
+    return bounded_int(field, value, 1, 2**31 - 1)
+
+
+def render_send(outcome: SendOutcome, text: str) -> dict[str, Any]:
+    """The ``send_message`` result for an outcome (pure)."""
+    out: dict[str, Any] = {"peer": outcome.peer, "status": outcome.status}
+    if outcome.status == "draft":
+        gate = outcome.gate
+        assert gate is not None
+        out |= {"sent": False, "mode": "draft", "text": text, "notice": DRAFT_NOTICE}
+        out |= {"dry_reason": gate.reason, "dry_reason_code": gate.code}
+        if gate.hint:
+            out["hint"] = gate.hint
+    elif outcome.status == "sent":
+        out |= {"sent": True, "mode": "send", "message_id": outcome.message_id, "date": rfc3339(outcome.date)}
+    else:
+        out |= {"sent": None, "mode": "send", "notice": UNVERIFIED_NOTICE}
+    if outcome.idempotency_key is not None:
+        out["idempotency_key"] = outcome.idempotency_key
+    if outcome.replayed:
+        out["replayed"] = True
+    return out
+
+
+def render_audit_entry(entry: AuditEntry) -> dict[str, Any]:
+    out: dict[str, Any] = {"time": rfc3339(entry.ts), "tool": entry.tool, "outcome": entry.outcome}
+    if entry.peer_type is not None:
+        out["peer"] = entry.peer_type if entry.peer_id is None else f"{entry.peer_type}:{entry.peer_id}"
+    return out
+
+
+@tool(
+    MESSAGES_SEND,
+    title="Send a Telegram message",
+    hints=SEND,
+    output=SendOut,
+    enforce_scope=False,
+    anonymous=True,
+    needs="sending",
+    meta={"mctltg/preview_without_scope": True},
+)
+async def send_message(
+    ctx: ToolContext,
+    peer: Annotated[str, Field(description="Chat id as list_dialogs gives it, @username or me")],
+    text: Annotated[str, Field(description="Plain text, 1-4096 characters")],
+    reply_to: Annotated[
+        int | None, Field(description="Message id to reply to", json_schema_extra=_ID)
+    ] = None,
+    idempotency_key: Annotated[
+        str | None, Field(description="Your id for this message; a repeat with it never sends twice")
+    ] = None,
+) -> dict[str, Any]:
+    """Send a text message as the user, or a draft (`mode: "draft"`) whose `dry_reason` says what blocks it.
+
+    Real sends need ALLOW_SEND, the telegram:messages:send scope, the owner's consent
+    (set_send_consent) and the per-peer limit. On `sent_unverified` do NOT send again.
+    """
+    sending = ctx.deps.sending
+    assert sending is not None
+    ref, clean = parse_peer(peer), _text(text)
+    reply, key = _message_id("reply_to", reply_to), _key(idempotency_key)
+    outcome = await sending.send(
+        identity_id=None if ctx.caller is None else ctx.caller.identity_id,
+        has_send_scope=ctx.holds(MESSAGES_SEND),
+        allow_send=ctx.deps.allow_send,
+        ref=ref,
+        text=clean,
+        reply_to=reply,
+        key=key,
+    )
+    return render_send(outcome, clean)
+
+
+@tool(MESSAGES_PIN, title="Pin a Telegram message", hints=PIN, output=PinOut, needs="sending")
+async def pin_message(
+    ctx: ToolContext,
+    peer: Annotated[str, Field(description="Chat id as list_dialogs gives it")],
+    message_id: Annotated[int, Field(description="The message", json_schema_extra=_ID)],
+    unpin: Annotated[bool, Field(description="true unpins")] = False,
+    silent: Annotated[bool | None, Field(description="true: no notification")] = None,
+) -> dict[str, Any]:
+    """Pin or unpin a message. Needs ALLOW_SEND and the owner's consent (set_send_consent)."""
+    sending = ctx.deps.sending
+    assert sending is not None
+    ref = parse_peer(peer)
+    target = bounded_int("message_id", message_id, 1, 2**31 - 1)
+    result = await sending.pin(
+        identity_id=ctx.identity_id,
+        has_pin_scope=ctx.holds(MESSAGES_PIN),
+        allow_send=ctx.deps.allow_send,
+        ref=ref,
+        message_id=target,
+        unpin=bool(unpin),
+        silent=bool(silent),
+    )
+    status = "unpinned" if result.unpinned else "pinned"
+    return {"status": status, "peer": result.peer, "message_id": result.message_id}
+
+
+@tool(None, title="Explain the send gate", hints=READ_LOCAL, output=SendStatusOut, needs="sending")
+async def get_my_send_status(ctx: ToolContext) -> dict[str, Any]:
+    """Whether send_message would really send for you, and if not why (the per-peer limit aside)."""
+    sending = ctx.deps.sending
+    assert sending is not None
+    report = await sending.status(
+        identity_id=ctx.identity_id, has_send_scope=ctx.holds(MESSAGES_SEND), allow_send=ctx.deps.allow_send
+    )
+    out: dict[str, Any] = {
+        "can_send": report.decision.open,
+        "server_allow_send": report.server_allow_send,
+        "has_send_scope": report.has_send_scope,
+        "send_enabled": report.send_enabled,
+        "connected": report.connected,
+    }
+    if report.decision.reason:
+        out["reason"] = report.decision.reason
+    if report.decision.hint:
+        out["hint"] = report.decision.hint
+    return out
+
+
+@tool(
+    ACCOUNT_MANAGE, title="Turn real sends on or off", hints=LOCAL_WRITE, output=ConsentOut, needs="sending"
+)
+async def set_send_consent(
+    ctx: ToolContext, enabled: Annotated[bool, Field(description="true allows real sends")]
+) -> dict[str, Any]:
+    """Your consent to real sends from your account (new accounts start off; off means drafts only)."""
+    await ctx.deps.directory.set_send_consent(ctx.identity_id, bool(enabled))
+    return {"send_enabled": bool(enabled), "ok": True}
+
+
+@tool(None, title="My audit log", hints=READ_LOCAL, output=AuditLogOut, audited=False, needs="audit")
+async def get_my_audit_log(
+    ctx: ToolContext,
+    limit: Annotated[int, Field(description="1-500", json_schema_extra={"minimum": 1, "maximum": 500})] = 50,
+    before: Annotated[str | None, Field(description="next_before of the previous page")] = None,
+) -> dict[str, Any]:
+    """Your own audit log: every tool call made as you, newest first (never message text)."""
+    audit = ctx.deps.audit
+    assert audit is not None
+    count = bounded_int("limit", limit, 1, 500)
+    cursor: int | None = None
+    if before is not None:
+        if not isinstance(before, str) or not _CURSOR.fullmatch(before.strip()):
+            raise InvalidInput("before", "must be the next_before value of a previous page")
+        cursor = int(before.strip())
+    entries = await audit.page(ctx.identity_id, limit=count, before=cursor)
+    out: dict[str, Any] = {"entries": [render_audit_entry(e) for e in entries], "count": len(entries)}
+    if len(entries) == count:
+        out["next_before"] = str(entries[-1].id)
+    return out
