@@ -17,6 +17,7 @@ from mctltg.accounts.manage import DeleteOutcome, DisconnectOutcome, delete_acco
 from mctltg.accounts.pool import AccountPool, AccountState, PoolStatistics, Timeouts, open_account_pool
 from mctltg.accounts.send_gate import GATE_ORDER, GateDecision, GateFacts
 from mctltg.accounts.send_gate import evaluate as evaluate_gate
+from mctltg.telegram import TelegramAccount
 
 __all__ = [
     "GATE_ORDER",
@@ -44,6 +45,7 @@ __all__ = [
     "Sending",
     "SessionLifecycle",
     "StatusReport",
+    "TelegramAccount",
     "TierRules",
     "Timeouts",
     "delete_account",

@@ -27,7 +27,6 @@ class SetTelegramAccessOut(BaseModel):
     tier: Literal["client", "none"]
     scopes: list[str]
     effective: str
-    sandbox: bool | None = None
 
 
 @tool(
@@ -39,20 +38,17 @@ class SetTelegramAccessOut(BaseModel):
 )
 async def set_telegram_access(
     ctx: ToolContext,
-    telegram_id: Annotated[int | None, Field(description="Their Telegram user id")] = None,
-    identity: Annotated[str | None, Field(description="Or their subject (tg:<id>) or row id")] = None,
+    telegram_id: Annotated[int | None, Field(description="Telegram user id")] = None,
+    identity: Annotated[str | None, Field(description="Or subject (tg:<id>)")] = None,
     tier: Annotated[
         Literal["client", "none"] | None,
-        Field(description="client: all Telegram scopes; none: no Telegram scopes"),
+        Field(description="client: all scopes; none: none"),
     ] = None,
     scopes: Annotated[
         list[str] | None, Field(description="Or exactly these scopes", max_length=len(SCOPES))
     ] = None,
 ) -> dict[str, Any]:
-    """Admins: approve or refuse a person's Telegram access. Give telegram_id or identity, and tier or scopes.
-
-    Applies at that person's next sign-in or token refresh.
-    """
+    """Admins: set someone's Telegram access (give telegram_id or identity, and tier or scopes)."""
     admin = ctx.deps.access
     assert admin is not None
     if (tier is None) == (scopes is None):

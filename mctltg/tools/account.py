@@ -26,14 +26,12 @@ class DisconnectOut(BaseModel):
     disconnected: bool
     had_active_session: bool
     message: str
-    sandbox: bool | None = None
 
 
 class DeleteOut(BaseModel):
     deleted: bool
     had_active_session: bool
     message: str
-    sandbox: bool | None = None
 
 
 @tool(ACCOUNT_MANAGE, title="Disconnect my Telegram account", hints=DESTRUCTIVE, output=DisconnectOut)

@@ -18,10 +18,16 @@ from typing import TYPE_CHECKING, Any
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp_types import CallToolResult, TextContent
 
-from mctltg.accounts import OPERATOR_SUBJECT, AccessAdmin, AccountDirectory, AuditTrail, Sending
+from mctltg.accounts import (
+    OPERATOR_SUBJECT,
+    AccessAdmin,
+    AccountDirectory,
+    AuditTrail,
+    Sending,
+    TelegramAccount,
+)
 from mctltg.errors import PermissionDenied
 from mctltg.oauth.scopes import SCOPES
-from mctltg.telegram import TelegramAccount
 
 if TYPE_CHECKING:
     from mctltg.observability.metrics import Metrics

@@ -192,12 +192,7 @@ def register(server: MCPServer[Any], declared: DeclaredTool) -> None:
         name=declared.name,
         title=declared.title,
         description=declared.description,
-        annotations=ToolAnnotations(
-            read_only_hint=hints.read_only,
-            destructive_hint=hints.destructive,
-            idempotent_hint=hints.idempotent,
-            open_world_hint=hints.open_world,
-        ),
+        annotations=_annotations(hints),
         meta=declared.meta,
     )
     registered = server._tool_manager.get_tool(declared.name)
@@ -207,6 +202,18 @@ def register(server: MCPServer[Any], declared: DeclaredTool) -> None:
     # Published, not re-validated on every call: the payloads are built by our own render code.
     metadata.output_schema = lean_output_schema(declared.output)
     metadata.output_model = None
+
+
+def _annotations(hints: Hints) -> ToolAnnotations:
+    """The MCP hints; a read-only tool leaves out the two that MCP defines only for tools that write."""
+    if hints.read_only:
+        return ToolAnnotations(read_only_hint=True, open_world_hint=hints.open_world)
+    return ToolAnnotations(
+        read_only_hint=False,
+        destructive_hint=hints.destructive,
+        idempotent_hint=hints.idempotent,
+        open_world_hint=hints.open_world,
+    )
 
 
 async def run(declared: DeclaredTool, deps: ToolDeps, arguments: dict[str, Any]) -> CallToolResult:

@@ -32,7 +32,6 @@ class DialogOut(BaseModel):
 
 class ListDialogsOut(BaseModel):
     dialogs: list[DialogOut]
-    sandbox: bool | None = None
 
 
 @tool(DIALOGS_READ, title="List Telegram dialogs", hints=READ_ONLY, output=ListDialogsOut)
@@ -41,10 +40,7 @@ async def list_dialogs(
     limit: Annotated[int, Field(description="1-200", json_schema_extra={"minimum": 1, "maximum": 200})] = 50,
     query: Annotated[str | None, Field(description="Title or @username contains this")] = None,
 ) -> dict[str, Any]:
-    """List chats, groups and channels, newest first, with unread counts.
-
-    Pass each `peer` to other tools exactly as returned.
-    """
+    """List chats, newest first, with unread counts. Pass each `peer` to other tools as is."""
     count = bounded_int("limit", limit, 1, 200)
     needle = optional_text("query", query, max_length=100)
     account = await ctx.account()

@@ -76,7 +76,6 @@ class ReadOut(BaseModel):
     names: dict[str, str] | None = Field(
         default=None, description="Legend: display name of each `peer` and `from` reference, given once"
     )
-    sandbox: bool | None = None
 
 
 class GetMessagesOut(ReadOut):
@@ -107,7 +106,6 @@ class MarkReadOut(BaseModel):
     peer: str
     marked_read: bool
     max_id: int | None = Field(default=None, description="Read up to this id; absent means everything")
-    sandbox: bool | None = None
 
 
 def _peer(value: str | None) -> PeerRef | None:
@@ -150,10 +148,9 @@ async def get_unread_messages(
     peer: Annotated[str | None, Field(description=_PEER_HELP + "; omit for all chats")] = None,
     limit: Annotated[int, Field(description="1-200", json_schema_extra=_LIMIT)] = 50,
 ) -> dict[str, Any]:
-    """Unread incoming messages, oldest first per chat; does not mark them read.
+    """Unread incoming messages, oldest first per chat, without marking them read.
 
-    When limited, direct chats and mentions come first, channels and muted chats last.
-    `chats` lists every unread chat with how many were returned.
+    Direct chats and mentions come first, channels and muted chats last.
     """
     ref = _peer(peer)
     count = bounded_int("limit", limit, 1, 200)
@@ -174,8 +171,7 @@ async def get_messages(
 ) -> dict[str, Any]:
     """A page of a chat's history, newest first.
 
-    For older messages pass next_before_id as before_id. A page may be short or empty
-    while next_before_id is present; only its absence ends the history.
+    For older messages pass next_before_id as before_id; only its absence ends the history.
     """
     ref = parse_peer(peer)
     count = bounded_int("limit", limit, 1, 200)
@@ -197,13 +193,10 @@ async def search_messages(
     query: Annotated[str, Field(description="Words to find")],
     peer: Annotated[str | None, Field(description=_PEER_HELP + "; omit for all chats")] = None,
     limit: Annotated[int, Field(description="1-100", json_schema_extra={"minimum": 1, "maximum": 100})] = 20,
-    min_date: Annotated[str | None, Field(description="From, inclusive: YYYY-MM-DD or RFC 3339")] = None,
+    min_date: Annotated[str | None, Field(description="YYYY-MM-DD or RFC 3339, inclusive")] = None,
     max_date: Annotated[str | None, Field(description="To, inclusive")] = None,
 ) -> dict[str, Any]:
-    """Search messages by text in one chat or all, newest first.
-
-    Dates are UTC; take today's date from the conversation.
-    """
+    """Search messages by text, newest first. Dates are UTC; take today's from the conversation."""
     text = query.strip() if isinstance(query, str) else ""
     if not text:
         raise InvalidInput("query", "must not be empty; give some words to search for")
@@ -229,9 +222,7 @@ async def search_messages(
 async def mark_read(
     ctx: ToolContext,
     peer: Annotated[str, Field(description=_PEER_HELP)],
-    max_id: Annotated[
-        int | None, Field(description="Up to this id; omit for all", json_schema_extra=_ID)
-    ] = None,
+    max_id: Annotated[int | None, Field(description="Up to this id", json_schema_extra=_ID)] = None,
 ) -> dict[str, Any]:
     """Mark a chat read, as opening it on the phone would. Only when the user asks; needs ALLOW_MARK_READ."""
     if not ctx.deps.allow_mark_read:

@@ -24,8 +24,62 @@ def lean_input_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def lean_output_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """``model``'s serialisation schema (field aliases as emitted), lean."""
-    return lean_schema(model.model_json_schema(by_alias=True, mode="serialization"))
+    """``model``'s serialisation schema (field aliases as emitted), lean.
+
+    Results leave an absent value out rather than writing ``null`` (``tools/render*.py``),
+    so an optional field's schema is its type alone; a required field keeps ``null``
+    when it may be null (``send_message``'s ``sent`` when delivery is unknown). Field
+    descriptions stay in the code: what a model needs to read a result is in the tool's
+    description and the result's own ``notice``, so the published output schema carries
+    types, enums and required fields only.
+    """
+    schema = lean_schema(model.model_json_schema(by_alias=True, mode="serialization"))
+    lean: dict[str, Any] = _absent_not_null(_without_descriptions(schema))
+    return lean
+
+
+def _without_descriptions(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_without_descriptions(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: _without_descriptions(body) for name, body in value.items()}
+        elif key != "description":
+            out[key] = _without_descriptions(value)
+    return out
+
+
+def _absent_not_null(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_absent_not_null(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _absent_not_null(value) for key, value in node.items()}
+    properties = out.get("properties")
+    if isinstance(properties, dict):
+        required = set(out.get("required", ()))
+        out["properties"] = {
+            name: body if name in required else _without_null(body) for name, body in properties.items()
+        }
+    return out
+
+
+def _without_null(body: dict[str, Any]) -> dict[str, Any]:
+    kind = body.get("type")
+    if isinstance(kind, list) and "null" in kind:
+        rest = [k for k in kind if k != "null"]
+        return {**body, "type": rest[0] if len(rest) == 1 else rest}
+    branches = body.get("anyOf")
+    if isinstance(branches, list) and {"type": "null"} in branches:
+        rest_branches = [b for b in branches if b != {"type": "null"}]
+        if len(rest_branches) == 1:
+            others = {k: v for k, v in body.items() if k != "anyOf"}
+            return {**rest_branches[0], **others}
+        return {**body, "anyOf": rest_branches}
+    return body
 
 
 def lean_schema(schema: dict[str, Any]) -> dict[str, Any]:

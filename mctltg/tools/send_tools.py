@@ -68,14 +68,12 @@ class SendOut(BaseModel):
     replayed: bool | None = Field(
         default=None, description="true: this reports an earlier call with the same key"
     )
-    sandbox: bool | None = None
 
 
 class PinOut(BaseModel):
     status: Literal["pinned", "unpinned"]
     peer: str
     message_id: int
-    sandbox: bool | None = None
 
 
 class SendStatusOut(BaseModel):
@@ -86,13 +84,11 @@ class SendStatusOut(BaseModel):
     has_send_scope: bool
     send_enabled: bool
     connected: bool
-    sandbox: bool | None = None
 
 
 class ConsentOut(BaseModel):
     send_enabled: bool
     ok: bool
-    sandbox: bool | None = None
 
 
 class AuditEntryOut(BaseModel):
@@ -106,7 +102,6 @@ class AuditLogOut(BaseModel):
     entries: list[AuditEntryOut]
     count: int
     next_before: str | None = Field(default=None, description="pass as `before` for older entries")
-    sandbox: bool | None = None
 
 
 def _text(value: str) -> str:
@@ -176,19 +171,16 @@ def render_audit_entry(entry: AuditEntry) -> dict[str, Any]:
 )
 async def send_message(
     ctx: ToolContext,
-    peer: Annotated[str, Field(description="Chat id as list_dialogs gives it, @username or me")],
-    text: Annotated[str, Field(description="Plain text, 1-4096 characters")],
-    reply_to: Annotated[
-        int | None, Field(description="Message id to reply to", json_schema_extra=_ID)
-    ] = None,
+    peer: Annotated[str, Field(description="Chat id, @username or me")],
+    text: Annotated[str, Field(description="1-4096 characters")],
+    reply_to: Annotated[int | None, Field(json_schema_extra=_ID)] = None,
     idempotency_key: Annotated[
-        str | None, Field(description="Your id for this message; a repeat with it never sends twice")
+        str | None, Field(description="Repeat with the same key never sends twice")
     ] = None,
 ) -> dict[str, Any]:
-    """Send a text message as the user, or a draft (`mode: "draft"`) whose `dry_reason` says what blocks it.
+    """Send a text as the user; if not allowed, returns a draft whose `dry_reason` says why.
 
-    Real sends need ALLOW_SEND, the telegram:messages:send scope, the owner's consent
-    (set_send_consent) and the per-peer limit. On `sent_unverified` do NOT send again.
+    On `sent_unverified` do NOT send again.
     """
     sending = ctx.deps.sending
     assert sending is not None
@@ -210,11 +202,11 @@ async def send_message(
 async def pin_message(
     ctx: ToolContext,
     peer: Annotated[str, Field(description="Chat id as list_dialogs gives it")],
-    message_id: Annotated[int, Field(description="The message", json_schema_extra=_ID)],
+    message_id: Annotated[int, Field(json_schema_extra=_ID)],
     unpin: Annotated[bool, Field(description="true unpins")] = False,
-    silent: Annotated[bool | None, Field(description="true: no notification")] = None,
+    silent: Annotated[bool | None, Field(description="No notification")] = None,
 ) -> dict[str, Any]:
-    """Pin or unpin a message. Needs ALLOW_SEND and the owner's consent (set_send_consent)."""
+    """Pin or unpin a message (needs ALLOW_SEND and set_send_consent)."""
     sending = ctx.deps.sending
     assert sending is not None
     ref = parse_peer(peer)
