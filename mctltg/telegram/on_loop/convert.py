@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from typing import Any, Final
 
 from telethon.tl import types
 
 from mctltg.telegram.model import AccountProfile, Dialog, DialogKind
 
-__all__ = ["canonical_peer_of", "dialog_from_telethon", "display_name", "profile_from_user", "timestamp"]
+__all__ = [
+    "SAVED_MESSAGES",
+    "canonical_peer_of",
+    "chat_title",
+    "dialog_from_telethon",
+    "display_name",
+    "profile_from_user",
+    "timestamp",
+]
+
+#: The account's chat with itself, named as Telegram's own apps name it, in every result.
+SAVED_MESSAGES: Final = "Saved Messages"
 
 
 def timestamp(value: Any) -> float | None:
@@ -47,6 +58,13 @@ def display_name(entity: Any) -> str:
     return str(getattr(entity, "title", "") or "")
 
 
+def chat_title(entity: Any) -> str:
+    """The name of a chat: ``display_name``, except the account's own chat is "Saved Messages"."""
+    if isinstance(entity, types.User) and entity.is_self:
+        return SAVED_MESSAGES
+    return display_name(entity)
+
+
 def _dialog_kind(entity: Any) -> DialogKind:
     if isinstance(entity, types.User):
         return "bot" if entity.bot else "user"
@@ -65,7 +83,7 @@ def dialog_from_telethon(dialog: Any, *, now: float | None = None) -> Dialog:
     return Dialog(
         peer=canonical_peer_of(entity),
         kind=_dialog_kind(entity),
-        title="Saved Messages" if getattr(entity, "is_self", False) else display_name(entity),
+        title=chat_title(entity),
         username=getattr(entity, "username", None) or None,
         unread_count=int(raw.unread_count or 0),
         unread_mentions_count=int(raw.unread_mentions_count or 0),

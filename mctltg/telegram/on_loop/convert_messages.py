@@ -14,7 +14,7 @@ from typing import Any, Final
 from telethon.tl import types
 
 from mctltg.telegram.model import DialogKind, MediaInfo, Message
-from mctltg.telegram.on_loop.convert import canonical_peer_of, display_name, timestamp
+from mctltg.telegram.on_loop.convert import canonical_peer_of, chat_title, display_name, timestamp
 
 __all__ = ["OFFICIAL_USER_ID", "Entities", "entity_kind", "is_muted", "media_info", "message_from_tl"]
 
@@ -38,7 +38,7 @@ class Entities:
 
     def title(self, peer: str) -> str:
         entity = self._by_peer.get(peer)
-        return display_name(entity) if entity is not None else ""
+        return chat_title(entity) if entity is not None else ""
 
 
 def entity_kind(entity: Any) -> DialogKind:
@@ -171,7 +171,7 @@ def message_from_tl(message: Any, entities: Entities) -> Message | None:
     return Message(
         id=int(message.id),
         peer=peer,
-        peer_title=display_name(peer_entity) if peer_entity is not None else "",
+        peer_title=chat_title(peer_entity) if peer_entity is not None else "",
         sender=sender,
         sender_name=sender_name,
         date=date if date is not None else 0.0,

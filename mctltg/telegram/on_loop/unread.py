@@ -32,7 +32,7 @@ from telethon import utils
 from telethon.tl import functions, types
 
 from mctltg.telegram.model import DialogKind, Message, PeerRef, UnreadChat, UnreadDigest
-from mctltg.telegram.on_loop.convert import canonical_peer_of, display_name
+from mctltg.telegram.on_loop.convert import canonical_peer_of, chat_title
 from mctltg.telegram.on_loop.convert_messages import Entities, entity_kind, is_muted, message_from_tl
 from mctltg.telegram.on_loop.resolve import with_peer
 
@@ -167,7 +167,7 @@ def _dialog(
     return UnreadDialog(
         peer=peer,
         kind=entity_kind(entity),
-        title=display_name(entity),
+        title=chat_title(entity),
         entity=entity,
         unread_count=int(raw.unread_count or 0),
         mentions=int(raw.unread_mentions_count or 0),
