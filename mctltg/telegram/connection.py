@@ -34,7 +34,7 @@ Operation = Callable[[Any], Awaitable[T]]
 class ClientFactory(Protocol):
     """Builds a Telethon client for a session; runs ON the Telethon loop thread.
 
-    The composition root picks the implementation: real Telegram (``telegram/factory.py``)
+    The composition root picks the implementation: real Telegram (``telegram/on_loop/factory.py``)
     or the sandbox world, which swaps the client's MTProto sender after construction.
     """
 
@@ -49,6 +49,14 @@ class TelegramConnection:
         factory: builds the client on that thread.
         session: the account's session; mutated only on the Telethon thread.
         call_timeout: the deadline of every ``run``.
+
+    Telegram pushes updates to every client, and Telethon's update loop handles them. What
+    uses them: a login's QR step (it waits for ``updateLoginToken``), and every client's
+    session, which learns access hashes and its update state from them. They stay on
+    because Telethon's only switch (``receive_updates=False``) wraps each request in
+    ``invokeWithoutUpdates``, and Telethon then remembers a flood wait under that wrapper
+    instead of the method: a second call inside a flood wait would reach Telegram again
+    (``tests/tools/test_call_discipline.py`` shows it).
     """
 
     def __init__(

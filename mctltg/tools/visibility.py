@@ -11,7 +11,7 @@ inbound message), so it applies to every tool, whoever registered it:
   ``readOnlyHint: true`` were registered: the others are neither listed nor callable
   (a call gets the SDK's own "Unknown tool" answer).
 
-A tool hidden by scope is still callable: its own scope check (``run_tool``) or gate
+A tool hidden by scope is still callable: its own scope check (``tools/declare.py``) or gate
 refuses or previews the call, so hiding is about not tempting a model, not about access.
 """
 

@@ -182,7 +182,7 @@ async def test_a_database_locked_by_another_writer_is_a_clear_error_and_nothing_
     error = _error(result)
     assert error["error"] == "storage_error", error
     # SQLite's busy_timeout (5 s) for the refused write, then up to 5 s more for its audit row
-    # (run_tool bounds that write too): the answer comes, late but bounded.
+    # (the tool decorator bounds that write too): the answer comes, late but bounded.
     assert took < 5.0 + 5.0 + 1.5
     _fine(reading)  # reads go on while the write lock is held
     row = await services.accounts.get(two.ada_id)
