@@ -59,6 +59,7 @@ async def test_out_of_range_input_is_a_clear_tool_error() -> None:
                     "error": "invalid_input",
                     "field": "limit",
                     "message": "limit: must be from 1 to 200; got 500",
+                    "sandbox": True,
                 }
 
 
