@@ -1,7 +1,8 @@
 """The audit trail as tools see it: one row per tool call, and a person's own rows.
 
-This is the one place that calls ``AuditLog.append``: the tool decorator records every
-call through ``AuditTrail.record`` (shielded and bounded, so a cancelled call is still
+Tool calls reach ``AuditLog.append`` only from here (the web pages' own actions are
+audited by ``web/manage.py``): the tool decorator records every call through
+``AuditTrail.record`` (shielded and bounded, so a cancelled call is still
 audited and a slow disk cannot hang it), and ``get_my_audit_log`` reads through
 ``AuditTrail.page``. Rows hold the peer's type and numeric id only, never text.
 """
