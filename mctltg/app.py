@@ -73,7 +73,7 @@ from mctltg.telegram import (
     open_asyncio_bridge,
 )
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
-from mctltg.tools.visibility import READ_ONLY, visible
+from mctltg.tools.visibility import READ_ONLY_FILTER, visible
 from mctltg.web import create_web_app
 from mctltg.web.context import WebDeps
 from mctltg.web.metrics_endpoint import metrics_blueprint, route_namer
@@ -416,7 +416,7 @@ def build_oauth(
 async def served_tools(mcp: MCPServer, settings: Settings) -> list[Tool]:
     """The tools this deployment serves, as ``tools/list`` shows them to a caller holding every scope."""
     tools = await mcp.list_tools()
-    read_only = settings.tool_filter == READ_ONLY
+    read_only = settings.tool_filter == READ_ONLY_FILTER
     return [
         tool
         for tool in tools

@@ -32,7 +32,7 @@ from mctltg.oauth.scopes import SCOPES
 if TYPE_CHECKING:
     from mctltg.observability.metrics import Metrics
 
-__all__ = ["OPERATOR_SUBJECT", "SCOPES", "Caller", "ToolContext", "ToolDeps", "current_caller", "success"]
+__all__ = ["Caller", "ToolContext", "ToolDeps", "current_caller", "success"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

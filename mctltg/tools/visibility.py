@@ -26,9 +26,10 @@ from mcp_types import CallToolResult, ListToolsResult, TextContent, Tool
 from mctltg.errors import PermissionDenied
 from mctltg.tools.context import ToolDeps, current_caller
 
-__all__ = ["READ_ONLY", "ToolVisibility", "install_tool_visibility", "visible"]
+__all__ = ["READ_ONLY_FILTER", "ToolVisibility", "install_tool_visibility", "visible"]
 
-READ_ONLY = "read-only"
+#: ``MCP_TOOL_FILTER`` value that serves only tools annotated ``readOnlyHint: true``.
+READ_ONLY_FILTER = "read-only"
 
 
 def visible(tool: Tool, scopes: frozenset[str], *, read_only: bool, show_send_preview: bool) -> bool:
@@ -51,7 +52,7 @@ class ToolVisibility:
 
     @property
     def _read_only(self) -> bool:
-        return self._deps.tool_filter == READ_ONLY
+        return self._deps.tool_filter == READ_ONLY_FILTER
 
     async def _scopes(self) -> frozenset[str]:
         try:
