@@ -36,7 +36,7 @@ class DeleteOut(BaseModel):
 
 @tool(ACCOUNT_MANAGE, title="Disconnect my Telegram account", hints=DESTRUCTIVE, output=DisconnectOut)
 async def disconnect_telegram_account(ctx: ToolContext) -> dict[str, Any]:
-    """End your Telegram session here and at Telegram. Your record stays, so you can connect again."""
+    """End your Telegram session here and at Telegram; you can connect again later."""
     outcome = await disconnect_account(ctx.deps.directory, ctx.identity_id)
     message = (
         "Your Telegram account is disconnected; its session was ended and erased."
@@ -54,7 +54,7 @@ async def disconnect_telegram_account(ctx: ToolContext) -> dict[str, Any]:
     ACCOUNT_MANAGE, title="Delete my Telegram account from this server", hints=DESTRUCTIVE, output=DeleteOut
 )
 async def delete_telegram_account(ctx: ToolContext) -> dict[str, Any]:
-    """Delete your Telegram account from this server for good: session, cached peers and settings."""
+    """Delete your Telegram account from this server for good, with its session and settings."""
     outcome = await delete_account(ctx.deps.directory, ctx.identity_id)
     message = (
         "Your Telegram account and everything stored for it were deleted from this server."

@@ -224,7 +224,7 @@ async def mark_read(
     peer: Annotated[str, Field(description=_PEER_HELP)],
     max_id: Annotated[int | None, Field(description="Up to this id", json_schema_extra=_ID)] = None,
 ) -> dict[str, Any]:
-    """Mark a chat read, as opening it on the phone would. Only when the user asks; needs ALLOW_MARK_READ."""
+    """Mark a chat read, as opening it would. Only when the user asks."""
     if not ctx.deps.allow_mark_read:
         raise PermissionDenied(
             "mark_read is turned off on this server; the operator can enable it with ALLOW_MARK_READ=true."

@@ -226,7 +226,7 @@ async def pin_message(
 
 @tool(None, title="Explain the send gate", hints=READ_LOCAL, output=SendStatusOut, needs="sending")
 async def get_my_send_status(ctx: ToolContext) -> dict[str, Any]:
-    """Whether send_message would really send for you, and if not why (the per-peer limit aside)."""
+    """Whether send_message would really send for you, and why not (per-peer limit aside)."""
     sending = ctx.deps.sending
     assert sending is not None
     report = await sending.status(
@@ -252,7 +252,7 @@ async def get_my_send_status(ctx: ToolContext) -> dict[str, Any]:
 async def set_send_consent(
     ctx: ToolContext, enabled: Annotated[bool, Field(description="true allows real sends")]
 ) -> dict[str, Any]:
-    """Your consent to real sends from your account (new accounts start off; off means drafts only)."""
+    """Turn real sends from your account on or off (off: drafts only; new accounts start off)."""
     await ctx.deps.directory.set_send_consent(ctx.identity_id, bool(enabled))
     return {"send_enabled": bool(enabled), "ok": True}
 
@@ -263,7 +263,7 @@ async def get_my_audit_log(
     limit: Annotated[int, Field(description="1-500", json_schema_extra={"minimum": 1, "maximum": 500})] = 50,
     before: Annotated[str | None, Field(description="next_before of the previous page")] = None,
 ) -> dict[str, Any]:
-    """Your own audit log: every tool call made as you, newest first (never message text)."""
+    """Your audit log: tool calls made as you, newest first (never message text)."""
     audit = ctx.deps.audit
     assert audit is not None
     count = bounded_int("limit", limit, 1, 500)
