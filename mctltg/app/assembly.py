@@ -1,14 +1,8 @@
-"""The composition root: build every service from ``Settings`` and run them in one tree.
+"""HTTP assembly: the one ASGI app over ``Services`` (MCP, OAuth, web pages, metrics) and ``run``.
 
-This is the only module that chooses between real Telegram and the sandbox world,
-and the only one that knows every layer. The nursery tree, outermost first:
-
-    database (writer thread) → asyncio bridge (Telethon thread) → account pool
-    → Hypercorn (MCP session manager + Quart-Trio app in its lifespan)
-
-Shutdown runs in reverse: Hypercorn drains for ``SHUTDOWN_GRACE``, the MCP manager
-stops, account tasks save their sessions and disconnect (shielded), the Telethon
-thread joins, the database closes.
+``run`` is the whole server: services open first, then Hypercorn serves the app (the MCP
+session manager and the Quart-Trio app run in its lifespan). Shutdown runs in reverse:
+Hypercorn drains for ``SHUTDOWN_GRACE``, the MCP manager stops, then the services close.
 """
 
 from __future__ import annotations
@@ -16,8 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
@@ -28,24 +21,9 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import Tool
 
-from mctltg import __version__
-from mctltg.accounts import (
-    AccountDirectory,
-    AccountPool,
-    ExpiryPolicy,
-    LoginManager,
-    Sending,
-    SendPolicy,
-    SessionLifecycle,
-    Timeouts,
-    open_account_pool,
-    open_login_manager,
-    open_session_lifecycle,
-)
+from mctltg.app.services import Services, open_services
 from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_http, serve, wait_for_signal
 from mctltg.config import Settings
-from mctltg.crypto import Sealer
-from mctltg.errors import SessionDead
 from mctltg.oauth import (
     AccessTokenCodec,
     AccessTokenVerifier,
@@ -57,19 +35,7 @@ from mctltg.oauth import (
     require_bearer,
     rfc9728,
 )
-from mctltg.observability.metrics import Metrics
-from mctltg.storage import Accounts, AuditLog, Database, Identities, OAuthStore, Sends, open_database
-from mctltg.telegram import (
-    AsyncioBridge,
-    ClientFactory,
-    ClientOptions,
-    SealedSession,
-    TelethonFactory,
-    build_client,
-    build_connect_options,
-    open_asyncio_bridge,
-    ops,
-)
+from mctltg.storage import OAuthStore
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
 from mctltg.tools.context import OPERATOR_SUBJECT
 from mctltg.tools.visibility import READ_ONLY, visible
@@ -84,211 +50,9 @@ from mctltg.web.site import site_blueprints
 if TYPE_CHECKING:
     from mctltg.sandbox import SandboxWorld
 
-__all__ = ["Services", "open_services", "provision_sandbox_account", "run", "tool_deps"]
+__all__ = ["OAuthParts", "build_asgi_app", "build_oauth", "build_oidc", "run", "served_tools", "tool_deps"]
 
 logger = logging.getLogger(__name__)
-
-SANDBOX_API_ID = 1
-SANDBOX_API_HASH = "sandbox"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Services:
-    """Everything a running server holds; handed explicitly to each layer."""
-
-    settings: Settings
-    database: Database
-    identities: Identities
-    accounts: Accounts
-    bridge: AsyncioBridge
-    pool: AccountPool
-    directory: AccountDirectory
-    world: SandboxWorld | None
-    sends: Sends
-    audit: AuditLog
-    sending: Sending
-    logins: LoginManager
-    lifecycle: SessionLifecycle | None
-    #: This server's Prometheus metrics (``/metrics``); pool and database are read at scrape time.
-    metrics: Metrics
-
-
-class SandboxFactory:
-    """A ``ClientFactory`` whose clients talk to the in-process sandbox world."""
-
-    def __init__(self, world: SandboxWorld, options: ClientOptions) -> None:
-        self._world = world
-        self._options = options
-
-    def __call__(self, session: SealedSession) -> Any:
-        client = build_client(session, self._options)
-        self._world.attach(client)
-        return client
-
-
-def _client_options(settings: Settings) -> ClientOptions:
-    if settings.telegram_sandbox:
-        return ClientOptions(
-            api_id=SANDBOX_API_ID,
-            api_hash=SANDBOX_API_HASH,
-            device_name=settings.device_name,
-            app_version=f"mctltg {__version__}",
-            flood_sleep_threshold=_flood_threshold(settings),
-        )
-    assert settings.tg_api_id is not None
-    assert settings.tg_api_hash is not None
-    return ClientOptions(
-        api_id=settings.tg_api_id,
-        api_hash=settings.tg_api_hash.value.decode(),
-        device_name=settings.device_name,
-        app_version=f"mctltg {__version__}",
-        flood_sleep_threshold=_flood_threshold(settings),
-        connect=build_connect_options(
-            test_servers=settings.tg_test_servers,
-            dc_addr=settings.tg_dc_addr,
-            dc_id=settings.tg_dc_id,
-            rsa_key_file=settings.tg_dc_rsa_key_file,
-            proxy_url=settings.tg_proxy.value.decode() if settings.tg_proxy else None,
-        ),
-    )
-
-
-def _flood_threshold(settings: Settings) -> float:
-    """Flood waits this short are slept inside the call; capped so the sleep fits the call's deadline."""
-    return min(settings.flood_wait_threshold, settings.call_timeout / 2)
-
-
-@asynccontextmanager
-async def open_services(
-    settings: Settings,
-    *,
-    world: SandboxWorld | None = None,
-    resume_accounts: bool = True,
-    clock: Callable[[], float] = time.time,
-) -> AsyncIterator[Services]:
-    """Open the database, the Telethon thread and the account pool; resume accounts.
-
-    With ``TELEGRAM_SANDBOX`` and no ``world`` given, a fresh demo world is seeded.
-    Entering blocks until active accounts have been started (not connected).
-    ``resume_accounts=False`` (``mctltg login``) starts no account and runs no expiry
-    sweeper: a server process may own those sessions, and two owners of one auth key
-    get it killed by Telegram. ``clock`` (wall time) drives login and session expiry.
-    """
-    assert settings.encryption_key is not None
-    previous = [settings.encryption_key_previous.value] if settings.encryption_key_previous else []
-    sealer = Sealer(settings.encryption_key.value, previous_keys=previous)
-    factory: ClientFactory
-    if settings.telegram_sandbox:
-        from mctltg.sandbox import SandboxWorld, seed_demo_world
-
-        if world is None:
-            world = SandboxWorld()
-            seed_demo_world(world)
-        factory = SandboxFactory(world, _client_options(settings))
-    else:
-        factory = TelethonFactory(_client_options(settings))
-    timeouts = Timeouts(
-        connect=settings.connect_timeout,
-        call=settings.call_timeout,
-        ready_wait=min(10.0, settings.call_timeout),
-    )
-    async with open_database(settings.database_url) as database:
-        identities = Identities(database)
-        accounts = Accounts(database, sealer)
-        async with (
-            open_asyncio_bridge() as bridge,
-            open_account_pool(bridge=bridge, factory=factory, accounts=accounts, timeouts=timeouts) as pool,
-        ):
-            directory = AccountDirectory(identities=identities, accounts=accounts, pool=pool)
-            metrics = Metrics(pool=pool.statistics, database=database.statistics, version=__version__)
-            sends = Sends(database)
-            sending = Sending(
-                directory=directory,
-                sends=sends,
-                policy=SendPolicy(
-                    limit_per_hour=settings.send_rate_limit_per_hour,
-                    duplicate_window=settings.send_duplicate_window,
-                ),
-                digest_key=settings.encryption_key.value,
-            )
-            abandoned = await sending.abandon_pending()
-            if abandoned:
-                logger.warning(
-                    "sends left pending by the previous run are now unverified (never resent)",
-                    extra={"sends": abandoned},
-                )
-            async with AsyncExitStack() as stack:
-                logins = await stack.enter_async_context(
-                    open_login_manager(
-                        bridge=bridge,
-                        factory=factory,
-                        accounts=accounts,
-                        identities=identities,
-                        pool=pool if resume_accounts else None,
-                        device_name=settings.device_name,
-                        sandbox=settings.telegram_sandbox,
-                        call_timeout=settings.call_timeout,
-                        connect_timeout=settings.connect_timeout,
-                        clock=clock,
-                        metrics=metrics,
-                    )
-                )
-                lifecycle = None
-                if resume_accounts:
-                    policy = ExpiryPolicy(
-                        idle=settings.session_idle_expiry, absolute=settings.session_absolute_expiry
-                    )
-                    lifecycle = await stack.enter_async_context(
-                        open_session_lifecycle(directory, policy, clock=clock)
-                    )
-                services = Services(
-                    settings=settings,
-                    database=database,
-                    identities=identities,
-                    accounts=accounts,
-                    bridge=bridge,
-                    pool=pool,
-                    directory=directory,
-                    world=world,
-                    sends=sends,
-                    audit=AuditLog(database),
-                    sending=sending,
-                    logins=logins,
-                    lifecycle=lifecycle,
-                    metrics=metrics,
-                )
-                if resume_accounts:
-                    resumed = await pool.start_all_active()
-                    logger.info("accounts resumed", extra={"accounts": resumed})
-                yield services
-
-
-async def provision_sandbox_account(
-    services: Services, *, telegram_user_id: int, subject: str = OPERATOR_SUBJECT, send_enabled: bool = False
-) -> int:
-    """Give ``subject`` a logged-in sandbox account for ``telegram_user_id``; returns its id.
-
-    Used by ``mctltg demo`` and tests: the world mints an authorized auth key, which is
-    sealed into the account row exactly as a real login would leave it.
-    """
-    assert services.world is not None, "only a sandbox server can provision sandbox accounts"
-    key = services.world.authorize_new_key(telegram_user_id)
-    from mctltg.sandbox import SANDBOX_DC_ID
-
-    session = SealedSession.with_auth_key(key, dc_id=SANDBOX_DC_ID, address="127.0.0.1", port=443)
-    identity = await services.identities.ensure(subject, display_name=subject)
-    row = await services.accounts.create(identity.id, device_name=services.settings.device_name, sandbox=True)
-    await services.accounts.save_session(row.id, session.to_bytes())
-    await services.pool.start(row.id)
-    profile = await services.pool.call(row.id, "get_me", ops.fetch_profile)
-    if profile is None:
-        raise SessionDead("AUTH_KEY_UNREGISTERED")
-    await services.accounts.activate(
-        row.id, telegram_user_id=profile.user_id, username=profile.username, display_name=profile.display_name
-    )
-    if send_enabled:
-        await services.accounts.set_send_enabled(row.id, True)
-    return row.id
 
 
 def _transport_security(settings: Settings) -> TransportSecuritySettings:
