@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -23,6 +22,7 @@ from mcp_types import Tool
 
 from mctltg.app.services import Services, open_services
 from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_http, serve, wait_for_signal
+from mctltg.clock import Clock
 from mctltg.config import Settings
 from mctltg.oauth import (
     AccessTokenCodec,
@@ -35,7 +35,6 @@ from mctltg.oauth import (
     require_bearer,
     rfc9728,
 )
-from mctltg.storage import OAuthStore
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
 from mctltg.tools.context import OPERATOR_SUBJECT
 from mctltg.tools.visibility import READ_ONLY, visible
@@ -81,7 +80,7 @@ def tool_deps(services: Services) -> ToolDeps:
         audit=services.audit,
         tool_filter=settings.tool_filter,
         show_send_preview=settings.show_send_preview,
-        access_store=OAuthStore(services.database),
+        access_store=services.oauth,
         login_admins=settings.login_admins,
         metrics=services.metrics,
     )
@@ -97,7 +96,7 @@ class OAuthParts:
     auth_settings: AuthSettings
 
 
-def build_oidc(settings: Settings) -> OidcClient:
+def build_oidc(settings: Settings, *, clock: Clock) -> OidcClient:
     """The upstream Telegram OIDC sign-in (shared by OAuth and the web pages' own sign-in)."""
     assert settings.oidc_client_id is not None
     assert settings.oidc_client_secret is not None
@@ -107,14 +106,14 @@ def build_oidc(settings: Settings) -> OidcClient:
             client_id=settings.oidc_client_id,
             client_secret=settings.oidc_client_secret.value,
             redirect_uri=settings.public_base_url + CALLBACK_PATH,
-        )
+        ),
+        clock=clock,
     )
 
 
 def build_oauth(
     services: Services,
     *,
-    clock: Callable[[], float] = time.time,
     oidc: OidcClient | None = None,
     connect_path: str | None = None,
     other_signin: OtherSignIn | None = None,
@@ -130,7 +129,7 @@ def build_oauth(
     assert settings.oidc_client_secret is not None
     issuer = settings.public_base_url
     server = AuthorizationServer(
-        store=OAuthStore(services.database, clock=clock),
+        store=services.oauth,
         identities=services.identities,
         codec=AccessTokenCodec(settings.jwt_signing_key.value, issuer=issuer),
         policy=TierPolicy(
@@ -147,7 +146,7 @@ def build_oauth(
         ),
         refresh_key=settings.jwt_signing_key.value,
     )
-    oidc = oidc or build_oidc(settings)
+    oidc = oidc or build_oidc(settings, clock=services.clock)
 
     async def has_account(identity_id: int) -> bool:
         row = await services.accounts.for_identity(identity_id)
@@ -189,9 +188,11 @@ def build_asgi_app(services: Services) -> Any:
     settings = services.settings
     assert settings.encryption_key is not None
     sessions = SessionCodec(
-        settings.encryption_key.value, secure=settings.public_base_url.startswith("https://")
+        settings.encryption_key.value,
+        secure=settings.public_base_url.startswith("https://"),
+        clock=services.clock,
     )
-    oidc = None if settings.operator_mode else build_oidc(settings)
+    oidc = None if settings.operator_mode else build_oidc(settings, clock=services.clock)
     signin = WebSignIn(
         sessions=sessions, identities=services.identities, oidc=oidc, operator_subject=OPERATOR_SUBJECT
     )

@@ -13,8 +13,7 @@ the Telethon thread joins, the database closes.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,10 +32,11 @@ from mctltg.accounts import (
     open_login_manager,
     open_session_lifecycle,
 )
+from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.config import Settings
 from mctltg.crypto import Sealer
 from mctltg.observability.metrics import Metrics
-from mctltg.storage import Accounts, AuditLog, Database, Identities, Sends, open_database
+from mctltg.storage import Accounts, AuditLog, Database, Identities, OAuthStore, Sends, open_database
 from mctltg.telegram import (
     AsyncioBridge,
     ClientFactory,
@@ -64,6 +64,8 @@ class Services:
     """Everything a running server holds; handed explicitly to each layer."""
 
     settings: Settings
+    #: The one wall clock every component below reads (tests give one they can move).
+    clock: Clock
     database: Database
     identities: Identities
     accounts: Accounts
@@ -73,6 +75,8 @@ class Services:
     world: SandboxWorld | None
     sends: Sends
     audit: AuditLog
+    #: OAuth clients, grants, tokens and access tiers: the one store the tools and the issuer share.
+    oauth: OAuthStore
     sending: Sending
     logins: LoginManager
     lifecycle: SessionLifecycle | None
@@ -131,7 +135,7 @@ async def open_services(
     *,
     world: SandboxWorld | None = None,
     resume_accounts: bool = True,
-    clock: Callable[[], float] = time.time,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> AsyncIterator[Services]:
     """Open the database, the Telethon thread and the account pool; resume accounts.
 
@@ -139,7 +143,7 @@ async def open_services(
     Entering blocks until active accounts have been started (not connected).
     ``resume_accounts=False`` (``mctltg login``) starts no account and runs no expiry
     sweeper: a server process may own those sessions, and two owners of one auth key
-    get it killed by Telegram. ``clock`` (wall time) drives login and session expiry.
+    get it killed by Telegram. ``clock`` (wall time) is the one clock every component reads.
     """
     assert settings.encryption_key is not None
     previous = [settings.encryption_key_previous.value] if settings.encryption_key_previous else []
@@ -149,7 +153,7 @@ async def open_services(
         from mctltg.sandbox import SandboxWorld, seed_demo_world
 
         if world is None:
-            world = SandboxWorld()
+            world = SandboxWorld(clock=clock)
             seed_demo_world(world)
         factory = SandboxFactory(world, _client_options(settings))
     else:
@@ -160,15 +164,15 @@ async def open_services(
         ready_wait=min(10.0, settings.call_timeout),
     )
     async with open_database(settings.database_url) as database:
-        identities = Identities(database)
-        accounts = Accounts(database, sealer)
+        identities = Identities(database, clock=clock)
+        accounts = Accounts(database, sealer, clock=clock)
         async with (
             open_asyncio_bridge() as bridge,
             open_account_pool(bridge=bridge, factory=factory, accounts=accounts, timeouts=timeouts) as pool,
         ):
             directory = AccountDirectory(identities=identities, accounts=accounts, pool=pool)
             metrics = Metrics(pool=pool.statistics, database=database.statistics, version=__version__)
-            sends = Sends(database)
+            sends = Sends(database, clock=clock)
             sending = Sending(
                 directory=directory,
                 sends=sends,
@@ -210,6 +214,7 @@ async def open_services(
                     )
                 services = Services(
                     settings=settings,
+                    clock=clock,
                     database=database,
                     identities=identities,
                     accounts=accounts,
@@ -218,7 +223,8 @@ async def open_services(
                     directory=directory,
                     world=world,
                     sends=sends,
-                    audit=AuditLog(database),
+                    audit=AuditLog(database, clock=clock),
+                    oauth=OAuthStore(database, clock=clock),
                     sending=sending,
                     logins=logins,
                     lifecycle=lifecycle,
