@@ -5,7 +5,7 @@ not), ``schema`` (the table: every variable once, with its parser, default and h
 ``settings`` (the frozen ``Settings``, ``load_settings`` and the boot guard).
 """
 
-from mctltg.config.parsers import Secret, is_loopback_host, parse_bool, split_host_port
+from mctltg.config.parsers import Secret, is_loopback_host, split_host_port
 from mctltg.config.schema import SCHEMA, Setting
 from mctltg.config.settings import Settings, load_settings, read_env_file
 
@@ -16,7 +16,6 @@ __all__ = [
     "Settings",
     "is_loopback_host",
     "load_settings",
-    "parse_bool",
     "read_env_file",
     "split_host_port",
 ]
