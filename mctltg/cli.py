@@ -180,7 +180,7 @@ def _demo(host: str, port: int, *, allow_send: bool, out: TextIO) -> int:
 def _settings_table() -> str:
     rows = ["| variable | default | what it does |", "|---|---|---|"]
     for setting in SCHEMA:
-        default = "" if setting.default is None else f"`{setting.default}`"
+        default = f"`{setting.default}`" if setting.default else ""
         rows.append(f"| `{setting.env}` | {default} | {setting.help} |")
     return "\n".join(rows)
 

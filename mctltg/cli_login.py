@@ -17,8 +17,6 @@ import functools
 import getpass
 import io
 import sys
-import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 import qrcode
@@ -26,6 +24,7 @@ import trio
 
 from mctltg.accounts import OPERATOR_SUBJECT, LoginStep, LoginView, normalize_phone
 from mctltg.app import open_services
+from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.errors import InvalidInput, MctltgError
 
 if TYPE_CHECKING:
@@ -90,7 +89,7 @@ async def run_login(
     prompter: Prompter,
     subject: str = OPERATOR_SUBJECT,
     world: SandboxWorld | None = None,
-    clock: Callable[[], float] = time.time,
+    clock: Clock = SYSTEM_CLOCK,
     qr_poll_seconds: float = QR_POLL_SECONDS,
 ) -> int:
     """The login driver; ``world`` and ``clock`` let tests inject the sandbox Telegram and its time."""

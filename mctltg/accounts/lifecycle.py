@@ -14,8 +14,7 @@ while the server was down is never resumed) and then every ``every`` seconds.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Final
@@ -24,6 +23,7 @@ import trio
 
 from mctltg.accounts.directory import AccountDirectory
 from mctltg.accounts.manage import expire_account
+from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.storage import AccountRow
 
 __all__ = ["ExpiryPolicy", "SessionLifecycle", "open_session_lifecycle"]
@@ -56,7 +56,7 @@ class SessionLifecycle:
     """Expires accounts by policy; ``sweep`` is one pass, ``run`` repeats it."""
 
     def __init__(
-        self, directory: AccountDirectory, policy: ExpiryPolicy, *, clock: Callable[[], float] = time.time
+        self, directory: AccountDirectory, policy: ExpiryPolicy, *, clock: Clock = SYSTEM_CLOCK
     ) -> None:
         self._directory = directory
         self._policy = policy
@@ -90,7 +90,7 @@ class SessionLifecycle:
 
 @asynccontextmanager
 async def open_session_lifecycle(
-    directory: AccountDirectory, policy: ExpiryPolicy, *, clock: Callable[[], float] = time.time
+    directory: AccountDirectory, policy: ExpiryPolicy, *, clock: Clock = SYSTEM_CLOCK
 ) -> AsyncIterator[SessionLifecycle]:
     """Sweep once, then keep sweeping in a nursery that closes with the block."""
     lifecycle = SessionLifecycle(directory, policy, clock=clock)

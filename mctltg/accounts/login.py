@@ -25,7 +25,6 @@ Rules it keeps:
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from mctltg.accounts.login_steps import (
     normalize_phone,
 )
 from mctltg.accounts.pool import AccountPool
+from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.crypto import random_token, sha256_hex
 from mctltg.errors import (
     AccountNotReady,
@@ -115,7 +115,7 @@ class LoginManager:
         connect_timeout: float,
         ttl: float = LOGIN_TTL,
         max_attempts: int = MAX_ATTEMPTS,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
         metrics: Metrics | None = None,
     ) -> None:
         self._metrics = metrics

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from typing import TYPE_CHECKING, Any, Literal
 
 from telethon.crypto import AuthKey
 
+from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.sandbox import srp
 from mctltg.sandbox.engine import Draft, post
 from mctltg.sandbox.faults import Fault, FaultBook
@@ -38,7 +38,7 @@ from mctltg.sandbox.values import SandboxAuthorization, SandboxMedia, SandboxMes
 from mctltg.sandbox.views import as_value, messages_in
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
 __all__ = ["SandboxWorld"]
 
@@ -52,7 +52,7 @@ class SandboxWorld:
             in tests: it catches wrongly typed fields exactly where Telegram would).
     """
 
-    def __init__(self, *, clock: Callable[[], float] = time.time, round_trip: bool = True) -> None:
+    def __init__(self, *, clock: Clock = SYSTEM_CLOCK, round_trip: bool = True) -> None:
         self._lock = threading.RLock()
         self._clock = clock
         self._state = WorldState(faults=FaultBook())

@@ -16,10 +16,10 @@ identity: :meth:`Accounts.activate` refuses a Telegram user already connected el
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, cast
 
+from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.errors import StorageError, TelegramUserTaken
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class Accounts:
         clock: wall-clock seconds, for the ``*_at`` columns.
     """
 
-    def __init__(self, db: Database, sealer: Sealer, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, sealer: Sealer, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = db
         self._sealer = sealer
         self._clock = clock

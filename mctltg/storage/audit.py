@@ -17,13 +17,13 @@ notice the newest rows being cut off; it proves that rows were not edited in pla
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from mctltg.clock import SYSTEM_CLOCK, Clock
+
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Callable
 
     from mctltg.storage.database import Database
 
@@ -97,7 +97,7 @@ class AuditLog:
         clock: wall-clock seconds.
     """
 
-    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = db
         self._clock = clock
 

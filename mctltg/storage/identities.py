@@ -8,15 +8,14 @@ entries) hangs off the identity's row id.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.errors import StorageError
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Callable
 
     from mctltg.storage.database import Database
 
@@ -44,7 +43,7 @@ class Identities:
         clock: wall-clock seconds, for ``created_at``.
     """
 
-    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = db
         self._clock = clock
 

@@ -16,14 +16,14 @@ an account removes everything keyed by it.
 from __future__ import annotations
 
 import sqlite3
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.errors import StorageError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Iterator, Sequence
 
 __all__ = ["MIGRATIONS", "Migration", "apply_migrations", "schema_version"]
 
@@ -244,7 +244,7 @@ def apply_migrations(
     conn: sqlite3.Connection,
     migrations: Sequence[Migration] = MIGRATIONS,
     *,
-    clock: Callable[[], float] = time.time,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[int, ...]:
     """Apply every migration newer than the database's version, each in its own transaction.
 

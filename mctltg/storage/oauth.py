@@ -11,17 +11,16 @@ must leave behind.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
+from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.crypto import constant_time_equal
 from mctltg.errors import StorageError
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Callable
 
     from mctltg.storage.database import Database
 
@@ -151,7 +150,7 @@ class OAuthStore:
         clock: wall-clock seconds.
     """
 
-    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = db
         self.clock = clock
 

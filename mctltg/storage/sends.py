@@ -17,15 +17,14 @@ keyed digest of it (the caller computes it), which says "same text" and nothing 
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, cast
 
+from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.errors import StorageError
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Callable
 
     from mctltg.storage.database import Database
 
@@ -89,7 +88,7 @@ class Sends:
         clock: wall-clock seconds.
     """
 
-    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = db
         self._clock = clock
 

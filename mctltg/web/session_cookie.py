@@ -26,13 +26,12 @@ import dataclasses
 import hashlib
 import hmac
 import json
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from quart import Response
 
+from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.crypto import Sealer, constant_time_equal, random_token
 from mctltg.errors import SealError
 
@@ -120,7 +119,7 @@ class SessionCodec:
         *,
         secure: bool,
         ttl: float = SESSION_TTL,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._sealer = Sealer(_derive(key))
         self.secure = secure

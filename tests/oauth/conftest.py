@@ -138,8 +138,8 @@ def oauth_settings(tmp_path: Path, **overrides: str) -> Settings:
 @pytest.fixture
 async def harness(tmp_path: Path, world: SandboxWorld, demo: DemoWorld) -> AsyncIterator[Harness]:
     clock = FakeClock()
-    async with open_services(oauth_settings(tmp_path), world=world) as services:
-        parts = build_oauth(services, clock=clock)
+    async with open_services(oauth_settings(tmp_path), world=world, clock=clock) as services:
+        parts = build_oauth(services)
         app = build_asgi_app(services)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as http:

@@ -1,8 +1,10 @@
-"""``mctltg canary``: a black-box probe that exits 0/1/2 and pushes its metrics."""
+"""``mctltg canary`` on the command line: exit codes 0/1/2, pushed or served metrics, usage errors."""
 
 from __future__ import annotations
 
+import argparse
 import functools
+import io
 import os
 import subprocess
 import sys
@@ -13,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import trio
 from hypercorn.config import Config
 from hypercorn.trio import serve
 from prometheus_client.parser import text_string_to_metric_families
 
-from mctltg.canary import CanaryConfig, CanaryMetrics, probe
+from mctltg.canary import UsageError, add_arguments, canary_command, config_from
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
 from tests.e2e.servers import start_demo
 from tests.observability.support import OAUTH_MODE, read_only_token, serve_in_process
@@ -171,21 +174,6 @@ async def test_on_an_oauth_deployment_the_canary_checks_as_metadata_and_reads_wi
     assert b"forged-token" not in everything
 
 
-async def test_the_canary_fails_when_the_as_metadata_is_missing_and_stops_there(
-    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
-) -> None:
-    async with serve_in_process(tmp_path, world, demo, provision=False) as server:
-        report = await probe(CanaryConfig(base_url=server.base_url, token="some-token", timeout=20))
-    assert [(step.step, step.ok, step.note) for step in report.steps] == [("as_metadata", False, "HTTP 404")]
-    metrics = CanaryMetrics()
-    metrics.record(report)
-    assert metrics.registry.get_sample_value("mctl_telegram_canary_success") == 0
-    failures = metrics.registry.get_sample_value(
-        "mctl_telegram_canary_step_failure_total", {"step": "as_metadata"}
-    )
-    assert failures == 1
-
-
 async def test_usage_errors_exit_2_with_one_sentence() -> None:
     no_url = await run_canary("--no-auth", env={"PATH": "/usr/bin:/bin"})
     no_token = await run_canary("--base-url", "http://127.0.0.1:9", env={"PATH": "/usr/bin:/bin"})
@@ -200,3 +188,91 @@ async def test_an_unreachable_deployment_exits_1() -> None:
     finished = await run_canary("--base-url", "http://127.0.0.1:9", "--no-auth", "--timeout", "5")
     assert finished.returncode == 1
     assert b"canary initialize: FAILED" in finished.stdout
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_settings_come_from_the_environment_read_as_the_server_reads_its_own() -> None:
+    config = config_from(
+        _args(),
+        {
+            "CANARY_BASE_URL": " https://tg.example.com/ ",
+            "CANARY_BEARER_TOKEN": "t0ken",
+            "CANARY_PROBE_UNREAD": "Yes",
+            "CANARY_MCP_PATH": "mcp",
+            "CANARY_TIMEOUT": "12s",
+        },
+    )
+    assert config.base_url == "https://tg.example.com"
+    assert config.probe_unread
+    assert config.mcp_path == "/mcp"
+    assert config.timeout == 12
+    assert "t0ken" not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("environ", "fragment"),
+    [
+        ({"CANARY_BASE_URL": "tg.example.com"}, "CANARY_BASE_URL"),
+        ({"CANARY_PROBE_UNREAD": "perhaps"}, "CANARY_PROBE_UNREAD must be true or false"),
+        ({"CANARY_TIMEOUT": "forever"}, "must be a number of seconds"),
+    ],
+)
+def test_a_bad_canary_variable_is_named_in_one_sentence(environ: dict[str, str], fragment: str) -> None:
+    with pytest.raises(UsageError, match=fragment):
+        config_from(_args("--no-auth"), {"CANARY_BASE_URL": "http://127.0.0.1:9", **environ})
+
+
+@pytest.mark.parametrize(
+    ("serve", "fragment"),
+    [(":9090", "must be host:port"), ("127.0.0.1:99999", "between 0 and 65535"), ("nonsense", "host:port")],
+)
+def test_a_bad_metrics_address_exits_2_naming_the_option(serve: str, fragment: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = canary_command(
+        _args("--no-auth", "--base-url", "http://127.0.0.1:9", "--serve", serve), out=out, err=err, environ={}
+    )
+    assert code == 2
+    assert err.getvalue().startswith("mctltg canary: --serve / CANARY_METRICS_ADDR")
+    assert fragment in err.getvalue()
+    assert out.getvalue() == ""
+
+
+async def test_with_serve_the_canary_probes_serves_its_metrics_and_stops_on_sigterm() -> None:
+    async with start_demo() as demo:
+        command = [sys.executable, "-m", "mctltg", "canary", "--base-url", demo.url, "--no-auth"]
+        process = await trio.lowlevel.open_process(
+            [*command, "--serve", "127.0.0.1:0", "--interval", "3600"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            assert process.stdout is not None
+            printed = ""
+            with trio.fail_after(60):
+                while "canary: success" not in printed and "canary: FAILURE" not in printed:
+                    chunk = await process.stdout.receive_some(65536)
+                    assert chunk, f"the canary exited early: {printed}"
+                    printed += chunk.decode()
+                serving = next(line for line in printed.splitlines() if "serving metrics on" in line)
+                metrics_url = serving.split("serving metrics on ", 1)[1].split(",", 1)[0]
+                async with httpx.AsyncClient() as http:
+                    scraped = await http.get(metrics_url)
+                process.terminate()
+                await process.wait()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                with trio.move_on_after(5):
+                    await process.wait()
+    assert "canary: success" in printed, printed
+    assert scraped.status_code == 200
+    served = samples(scraped.text)
+    assert served[("mctl_telegram_canary_success", ())] == 1
+    assert served[("mctl_telegram_canary_step_failure_total", (("step", "list_dialogs"),))] == 0
+    assert process.returncode == 0

@@ -1,4 +1,4 @@
-"""Settings: parsing, the boot guard, and one clear line with exit code 2 for bad values."""
+"""Loading settings: sources in order, the boot guard, and one clear line with exit code 2 for bad values."""
 
 from __future__ import annotations
 

@@ -1,0 +1,275 @@
+"""HTTP assembly: the one ASGI app over ``Services`` (MCP, OAuth, web pages, metrics) and ``run``.
+
+``run`` is the whole server: services open first, then Hypercorn serves the app (the MCP
+session manager and the Quart-Trio app run in its lifespan). Shutdown runs in reverse:
+Hypercorn drains for ``SHUTDOWN_GRACE``, the MCP manager stops, then the services close.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
+
+import trio
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp_types import Tool
+
+from mctltg.accounts import OPERATOR_SUBJECT, AccessAdmin, AuditTrail
+from mctltg.app.services import Services, open_services
+from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_http, serve, wait_for_signal
+from mctltg.clock import Clock
+from mctltg.config import Settings
+from mctltg.oauth import (
+    AccessTokenCodec,
+    AccessTokenVerifier,
+    AuthorizationServer,
+    OidcClient,
+    OidcConfig,
+    ServerConfig,
+    TierPolicy,
+    require_bearer,
+    rfc9728,
+)
+from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
+from mctltg.tools.visibility import READ_ONLY_FILTER, visible
+from mctltg.web import create_web_app
+from mctltg.web.context import WebDeps
+from mctltg.web.metrics_endpoint import metrics_blueprint, route_namer
+from mctltg.web.oauth_endpoints import CALLBACK_PATH, OtherSignIn, oauth_blueprint
+from mctltg.web.session_cookie import SessionCodec
+from mctltg.web.signin import HANDOFF_PATH, WebSignIn
+from mctltg.web.site import site_blueprints
+
+if TYPE_CHECKING:
+    from mctltg.sandbox import SandboxWorld
+
+__all__ = ["OAuthParts", "build_asgi_app", "build_oauth", "build_oidc", "run", "served_tools", "tool_deps"]
+
+logger = logging.getLogger(__name__)
+
+
+def _transport_security(settings: Settings) -> TransportSecuritySettings:
+    """Host/Origin allowlist against DNS rebinding, derived from PUBLIC_BASE_URL and ADDR."""
+    public = urlsplit(settings.public_base_url)
+    hosts = {public.netloc, f"{settings.host}:{settings.port}"}
+    origins = {f"{public.scheme}://{public.netloc}"}
+    if settings.host in ("127.0.0.1", "localhost", "::1", "0.0.0.0"):
+        hosts |= {"127.0.0.1:*", "localhost:*", "[::1]:*"}
+        origins |= {"http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"}
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True, allowed_hosts=sorted(hosts), allowed_origins=sorted(origins)
+    )
+
+
+def tool_deps(services: Services) -> ToolDeps:
+    """What the MCP tools get from ``services`` (also what tests build servers from)."""
+    settings = services.settings
+    return ToolDeps(
+        directory=services.directory,
+        operator_mode=settings.operator_mode,
+        sandbox=settings.telegram_sandbox,
+        allow_send=settings.allow_send,
+        allow_mark_read=settings.allow_mark_read,
+        sending=services.sending,
+        audit=AuditTrail(services.audit),
+        tool_filter=settings.tool_filter,
+        show_send_preview=settings.show_send_preview,
+        access=AccessAdmin(
+            directory=services.directory,
+            store=services.oauth,
+            rules=TierPolicy(admins=settings.login_admins),
+        ),
+        metrics=services.metrics,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OAuthParts:
+    """The authorization server and what wires it into HTTP and the MCP SDK."""
+
+    server: AuthorizationServer
+    oidc: OidcClient
+    blueprint: Any
+    auth_settings: AuthSettings
+
+
+def build_oidc(settings: Settings, *, clock: Clock) -> OidcClient:
+    """The upstream Telegram OIDC sign-in (shared by OAuth and the web pages' own sign-in)."""
+    assert settings.oidc_client_id is not None
+    assert settings.oidc_client_secret is not None
+    return OidcClient(
+        OidcConfig(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            client_secret=settings.oidc_client_secret.value,
+            redirect_uri=settings.public_base_url + CALLBACK_PATH,
+        ),
+        clock=clock,
+    )
+
+
+def build_oauth(
+    services: Services,
+    *,
+    oidc: OidcClient | None = None,
+    connect_path: str | None = None,
+    other_signin: OtherSignIn | None = None,
+) -> OAuthParts:
+    """This server as its own OAuth issuer (``AUTH_MODE=local-jwt``), signing people in with Telegram OIDC.
+
+    ``connect_path`` sends people without a Telegram account through the connect wizard
+    after consent; ``other_signin`` finishes the web pages' own sign-ins at the callback.
+    """
+    settings = services.settings
+    assert settings.jwt_signing_key is not None
+    assert settings.oidc_client_id is not None
+    assert settings.oidc_client_secret is not None
+    issuer = settings.public_base_url
+    server = AuthorizationServer(
+        store=services.oauth,
+        identities=services.identities,
+        codec=AccessTokenCodec(settings.jwt_signing_key.value, issuer=issuer),
+        policy=TierPolicy(
+            admins=settings.login_admins,
+            clients=settings.login_clients,
+            auto_approve=settings.auto_approve_clients,
+        ),
+        config=ServerConfig(
+            issuer=issuer,
+            resource=settings.mcp_url,
+            access_token_ttl=settings.access_token_ttl,
+            refresh_token_ttl=settings.refresh_token_ttl,
+            allowed_redirect_hosts=settings.allowed_redirect_hosts,
+        ),
+        refresh_key=settings.jwt_signing_key.value,
+    )
+    oidc = oidc or build_oidc(settings, clock=services.clock)
+
+    async def has_account(identity_id: int) -> bool:
+        row = await services.accounts.for_identity(identity_id)
+        return row is not None and row.status == "active"
+
+    blueprint = oauth_blueprint(
+        server=server,
+        oidc=oidc,
+        protected_resource_paths=rfc9728.metadata_paths(settings.mcp_url),
+        protected_resource_document=rfc9728.protected_resource_metadata(
+            resource=settings.mcp_url, issuer=issuer, resource_name="Telegram (mctltg)"
+        ),
+        secure_cookies=issuer.startswith("https://"),
+        connect_path=connect_path,
+        has_account=has_account if connect_path else None,
+        other_signin=other_signin,
+    )
+    auth_settings = AuthSettings(
+        issuer_url=issuer,  # type: ignore[arg-type]  # pydantic parses the string
+        resource_server_url=settings.mcp_url,  # type: ignore[arg-type]
+        validate_token_resource=False,  # the verifier checks ``aud`` against the MCP URL itself
+    )
+    return OAuthParts(server=server, oidc=oidc, blueprint=blueprint, auth_settings=auth_settings)
+
+
+async def served_tools(mcp: MCPServer, settings: Settings) -> list[Tool]:
+    """The tools this deployment serves, as ``tools/list`` shows them to a caller holding every scope."""
+    tools = await mcp.list_tools()
+    read_only = settings.tool_filter == READ_ONLY_FILTER
+    return [
+        tool
+        for tool in tools
+        if visible(tool, frozenset(SCOPES), read_only=read_only, show_send_preview=True)
+    ]
+
+
+def build_asgi_app(services: Services) -> Any:
+    """The one ASGI app over ``services``."""
+    settings = services.settings
+    assert settings.encryption_key is not None
+    sessions = SessionCodec(
+        settings.encryption_key.value,
+        secure=settings.public_base_url.startswith("https://"),
+        clock=services.clock,
+    )
+    oidc = None if settings.operator_mode else build_oidc(settings, clock=services.clock)
+    signin = WebSignIn(
+        sessions=sessions, identities=services.identities, oidc=oidc, operator_subject=OPERATOR_SUBJECT
+    )
+    oauth = (
+        None
+        if settings.operator_mode
+        else build_oauth(services, oidc=oidc, connect_path=HANDOFF_PATH, other_signin=signin.finish)
+    )
+    mcp = build_mcp_server(
+        tool_deps(services),
+        auth=None if oauth is None else oauth.auth_settings,
+        token_verifier=None if oauth is None else AccessTokenVerifier(oauth.server),
+    )
+    mcp_app: ASGIApp = mcp.streamable_http_app(
+        json_response=False,
+        stateless_http=False,
+        transport_security=_transport_security(settings),
+        host=settings.host,
+    )
+    if oauth is not None:
+        mcp_app = require_bearer(mcp_app, resource_metadata=rfc9728.metadata_url(settings.mcp_url))
+
+    async def readiness() -> str | None:
+        try:
+            with trio.fail_after(2):
+                await services.database.ping()
+        except Exception:
+            return "the database does not answer"
+        if not services.pool.running:
+            return "the account supervisor is not running"
+        return None
+
+    blueprints = [metrics_blueprint(services.metrics, allow=settings.metrics_allow_cidr)]
+    if oauth is not None:
+        blueprints.append(oauth.blueprint)
+    web_deps = WebDeps(
+        settings=settings,
+        identities=services.identities,
+        accounts=services.accounts,
+        directory=services.directory,
+        logins=services.logins,
+        audit=services.audit,
+        sessions=sessions,
+        list_tools=functools.partial(served_tools, mcp, settings),
+        operator_subject=OPERATOR_SUBJECT,
+    )
+    blueprints.extend(site_blueprints(web_deps, signin, oauth=None if oauth is None else oauth.server))
+    web = create_web_app(readiness=readiness, blueprints=blueprints)
+    app = create_asgi_app(mcp_app=mcp_app, session_manager=mcp.session_manager, web_app=cast("ASGIApp", web))
+    app = limit_request_body(app)  # 413 for any body over 4 MiB, on every path, before it is read
+    return observe_http(app, metrics=services.metrics, route_of=route_namer(web, extra=("/mcp",)))
+
+
+async def run(
+    settings: Settings,
+    *,
+    world: SandboxWorld | None = None,
+    shutdown_trigger: Callable[[], Awaitable[Any]] = wait_for_signal,
+    on_ready: Callable[[Services, list[str]], Awaitable[None]] | None = None,
+    task_status: Any = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run the whole server until ``shutdown_trigger`` returns.
+
+    ``task_status.started`` receives the bound addresses once HTTP listens.
+    ``on_ready`` (demo, tests) runs after that, inside the tree.
+    """
+    async with open_services(settings, world=world) as services:
+        app = build_asgi_app(services)
+        async with trio.open_nursery() as nursery:
+            binds = await nursery.start(
+                functools.partial(serve, app, settings, shutdown_trigger=shutdown_trigger)
+            )
+            logger.info("listening", extra={"binds": ",".join(binds), "mcp": settings.mcp_url})
+            if on_ready is not None:
+                await on_ready(services, binds)
+            task_status.started(binds)
+        logger.info("HTTP stopped; stopping accounts")

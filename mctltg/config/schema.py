@@ -1,0 +1,373 @@
+"""The settings table: every variable once, with its parser, its default and its help line.
+
+The table is the only home of each default: ``load_settings`` parses the default text
+exactly as it would parse the operator's (so ``OAUTH_ACCESS_TOKEN_TTL=1h`` and the
+default ``1h`` cannot disagree), and ``Settings`` declares no defaults of its own. The
+table also renders the README's settings table and ``.env.example`` (``mctltg settings``),
+so documentation cannot drift from code.
+
+A ``default`` of ``None`` means unset: the setting's value is ``None``, except the two
+derived in ``load_settings`` (``PUBLIC_BASE_URL`` from ``ADDR``, ``TG_DEVICE_NAME`` from
+the host name). An empty-string default means the empty value of its kind (no ids, no
+networks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from mctltg.config.parsers import (
+    parse_addr,
+    parse_bool,
+    parse_choice,
+    parse_cidr_list,
+    parse_database,
+    parse_dc_id,
+    parse_duration,
+    parse_expiry,
+    parse_host_list,
+    parse_id_list,
+    parse_key,
+    parse_key_file,
+    parse_positive_int,
+    parse_proxy,
+    parse_seconds,
+    parse_secret_text,
+    parse_signing_key,
+    parse_text,
+    parse_url,
+    parse_wait_threshold,
+)
+
+__all__ = ["AUTH_MODES", "LOG_LEVELS", "SCHEMA", "TOOL_FILTERS", "Setting"]
+
+AUTH_MODES: Final = ("local-jwt", "local-dev")
+LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
+TOOL_FILTERS: Final = ("all", "read-only")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Setting:
+    """One row of the schema: how a variable is parsed, its default and its help line."""
+
+    env: str
+    attr: str
+    parse: Callable[[str], Any]
+    #: The default as an operator would write it (``1h``, ``127.0.0.1:8080``); ``None``: unset.
+    default: str | None
+    help: str
+    secret: bool = False
+
+    def value(self, raw: str | None) -> Any:
+        """The typed value of ``raw`` (the default when ``None``); ``None`` when unset.
+
+        Raises:
+            ValueError: ``raw`` (or the default) is malformed; the message says how.
+        """
+        text = self.default if raw is None else raw
+        if text is None or (not text.strip() and self.default is None):
+            return None
+        return self.parse(text)
+
+
+def _parse_level(raw: str) -> str:
+    return parse_choice(LOG_LEVELS)(raw.strip().upper())
+
+
+SCHEMA: Final[tuple[Setting, ...]] = (
+    Setting(
+        env="ADDR",
+        attr="addr",
+        parse=parse_addr,
+        default="127.0.0.1:8080",
+        help="host:port the HTTP server binds",
+    ),
+    Setting(
+        env="PUBLIC_BASE_URL",
+        attr="public_base_url",
+        parse=parse_url,
+        default=None,
+        help="URL clients use to reach this server (default: http://ADDR); "
+        "the OAuth issuer and allowed Host derive from it",
+    ),
+    Setting(
+        env="DATABASE_URL",
+        attr="database_url",
+        parse=parse_database,
+        default="mctltg.db",
+        help="SQLite database file path or file: URL",
+    ),
+    Setting(
+        env="ENCRYPTION_KEY",
+        attr="encryption_key",
+        parse=parse_key,
+        default=None,
+        secret=True,
+        help="64 hex chars (32 bytes) sealing Telegram sessions; `mctltg keygen` prints one",
+    ),
+    Setting(
+        env="ENCRYPTION_KEY_PREVIOUS",
+        attr="encryption_key_previous",
+        parse=parse_key,
+        default=None,
+        secret=True,
+        help="the key being rotated out: still opens old blobs, which are resealed with ENCRYPTION_KEY",
+    ),
+    Setting(
+        env="AUTH_MODE",
+        attr="auth_mode",
+        parse=parse_choice(AUTH_MODES),
+        default="local-jwt",
+        help="local-jwt (this server is the OAuth issuer) or "
+        "local-dev (fixed operator identity, loopback only)",
+    ),
+    Setting(
+        env="AUTH_REQUIRED",
+        attr="auth_required",
+        parse=parse_bool,
+        default="true",
+        help="false lets /mcp run without a token as the operator identity (loopback only)",
+    ),
+    Setting(
+        env="OAUTH_JWT_SIGNING_KEY",
+        attr="jwt_signing_key",
+        parse=parse_signing_key,
+        default=None,
+        secret=True,
+        help="HS256 key (at least 32 bytes) signing access tokens; `mctltg keygen` prints one",
+    ),
+    Setting(
+        env="OAUTH_ACCESS_TOKEN_TTL",
+        attr="access_token_ttl",
+        parse=parse_duration(cap_hours=24),
+        default="1h",
+        help="lifetime of an access token (e.g. 15m, 1h; at most 24h)",
+    ),
+    Setting(
+        env="OAUTH_REFRESH_TOKEN_TTL",
+        attr="refresh_token_ttl",
+        parse=parse_duration(cap_hours=24 * 366),
+        default="720h",
+        help="absolute lifetime of a refresh-token family, carried forward on rotation",
+    ),
+    Setting(
+        env="OAUTH_ALLOWED_REDIRECT_HOSTS",
+        attr="allowed_redirect_hosts",
+        parse=parse_host_list,
+        default="",
+        help="if set, client registration accepts https redirect URIs on these hosts only "
+        "(loopback always allowed), e.g. claude.ai,chatgpt.com",
+    ),
+    Setting(
+        env="TELEGRAM_OIDC_ISSUER",
+        attr="oidc_issuer",
+        parse=parse_url,
+        default="https://oauth.telegram.org",
+        help="OpenID Connect issuer people sign in with (Telegram's; any standard OIDC provider works)",
+    ),
+    Setting(
+        env="TELEGRAM_OIDC_CLIENT_ID",
+        attr="oidc_client_id",
+        parse=parse_text,
+        default=None,
+        help="this server's client id at the OIDC issuer (for Telegram: your login bot's id)",
+    ),
+    Setting(
+        env="TELEGRAM_OIDC_CLIENT_SECRET",
+        attr="oidc_client_secret",
+        parse=parse_secret_text,
+        default=None,
+        secret=True,
+        help="this server's client secret at the OIDC issuer",
+    ),
+    Setting(
+        env="TG_LOGIN_ADMINS",
+        attr="login_admins",
+        parse=parse_id_list,
+        default="",
+        help="Telegram user ids of operators: every scope, including admin:users",
+    ),
+    Setting(
+        env="TG_LOGIN_CLIENTS",
+        attr="login_clients",
+        parse=parse_id_list,
+        default="",
+        help="Telegram user ids approved to use their Telegram account through this server",
+    ),
+    Setting(
+        env="AUTO_APPROVE_CLIENTS",
+        attr="auto_approve_clients",
+        parse=parse_bool,
+        default="false",
+        help="true approves everyone who signs in (a private server with a trusted OIDC issuer)",
+    ),
+    Setting(
+        env="ALLOW_SEND",
+        attr="allow_send",
+        parse=parse_bool,
+        default="false",
+        help="server-wide switch: without it send_message only returns drafts",
+    ),
+    Setting(
+        env="ALLOW_MARK_READ",
+        attr="allow_mark_read",
+        parse=parse_bool,
+        default="false",
+        help="let the mark_read tool mark chats read (it changes what the user sees on their phone)",
+    ),
+    Setting(
+        env="SEND_RATE_LIMIT_PER_HOUR",
+        attr="send_rate_limit_per_hour",
+        parse=parse_positive_int,
+        default="20",
+        help="real sends allowed per hour from one identity to one peer; beyond it send_message drafts",
+    ),
+    Setting(
+        env="SEND_DUPLICATE_WINDOW",
+        attr="send_duplicate_window",
+        parse=parse_seconds,
+        default="60",
+        help="seconds in which the same text to the same peer without an idempotency_key is refused "
+        "as a probable duplicate",
+    ),
+    Setting(
+        env="MCP_TOOL_FILTER",
+        attr="tool_filter",
+        parse=parse_choice(TOOL_FILTERS),
+        default="all",
+        help="all, or read-only (only tools with readOnlyHint=true are offered)",
+    ),
+    Setting(
+        env="SHOW_SEND_PREVIEW_TOOL",
+        attr="show_send_preview",
+        parse=parse_bool,
+        default="false",
+        help="list send_message (as a draft-only preview) to tokens without the send scope",
+    ),
+    Setting(
+        env="TG_API_ID",
+        attr="tg_api_id",
+        parse=parse_positive_int,
+        default=None,
+        help="Telegram API id from my.telegram.org (not needed with TELEGRAM_SANDBOX)",
+    ),
+    Setting(
+        env="TG_API_HASH",
+        attr="tg_api_hash",
+        parse=parse_secret_text,
+        default=None,
+        secret=True,
+        help="Telegram API hash from my.telegram.org",
+    ),
+    Setting(
+        env="TELEGRAM_SANDBOX",
+        attr="telegram_sandbox",
+        parse=parse_bool,
+        default="false",
+        help="serve a built-in sandbox Telegram world instead of real Telegram (demo and tests)",
+    ),
+    Setting(
+        env="TG_DEVICE_NAME",
+        attr="device_name",
+        parse=parse_text,
+        default=None,
+        help="device name shown in Telegram's Active sessions (default: mctltg on <host>)",
+    ),
+    Setting(
+        env="TG_CONNECT_TIMEOUT",
+        attr="connect_timeout",
+        parse=parse_seconds,
+        default="20",
+        help="seconds a Telegram connect may take before it is abandoned and retried",
+    ),
+    Setting(
+        env="TG_CALL_TIMEOUT",
+        attr="call_timeout",
+        parse=parse_seconds,
+        default="30",
+        help="seconds any single Telegram call may take before the tool reports a timeout",
+    ),
+    Setting(
+        env="SHUTDOWN_GRACE",
+        attr="shutdown_grace",
+        parse=parse_seconds,
+        default="2",
+        help="seconds open HTTP streams get to finish on SIGTERM",
+    ),
+    Setting(
+        env="FLOOD_WAIT_THRESHOLD",
+        attr="flood_wait_threshold",
+        parse=parse_wait_threshold,
+        default="5",
+        help="Telegram FLOOD_WAIT/SLOWMODE_WAIT up to this many seconds (and at most half of "
+        "TG_CALL_TIMEOUT) is waited out inside the call; longer ones return at once as a flood_wait error",
+    ),
+    Setting(
+        env="SESSION_IDLE_EXPIRY",
+        attr="session_idle_expiry",
+        parse=parse_expiry,
+        default="30d",
+        help="a connected Telegram account unused this long is logged out and must reconnect (off: never)",
+    ),
+    Setting(
+        env="SESSION_ABSOLUTE_EXPIRY",
+        attr="session_absolute_expiry",
+        parse=parse_expiry,
+        default="90d",
+        help="a Telegram account is logged out this long after it was connected, used or not (off: never)",
+    ),
+    Setting(
+        env="TG_TEST_SERVERS",
+        attr="tg_test_servers",
+        parse=parse_bool,
+        default="false",
+        help="use Telegram's test servers (test accounts only) instead of production",
+    ),
+    Setting(
+        env="TG_DC_ADDR",
+        attr="tg_dc_addr",
+        parse=parse_addr,
+        default=None,
+        help="host:port of a custom (self-hosted, Telegram-compatible) data center to log in to",
+    ),
+    Setting(
+        env="TG_DC_ID",
+        attr="tg_dc_id",
+        parse=parse_dc_id,
+        default=None,
+        help="the custom data center's number (default 2; with TG_DC_ADDR)",
+    ),
+    Setting(
+        env="TG_DC_RSA_KEY_FILE",
+        attr="tg_dc_rsa_key_file",
+        parse=parse_key_file,
+        default=None,
+        help="PEM file with the custom data center's RSA public key (with TG_DC_ADDR)",
+    ),
+    Setting(
+        env="TG_PROXY",
+        attr="tg_proxy",
+        parse=parse_proxy,
+        default=None,
+        secret=True,
+        help="reach Telegram through socks5://[user:pass@]host:port, http://host:port "
+        "or mtproxy://<secret>@host:port",
+    ),
+    Setting(
+        env="METRICS_ALLOW_CIDR",
+        attr="metrics_allow_cidr",
+        parse=parse_cidr_list,
+        default="",
+        help="if set, only these networks may read /metrics (e.g. 10.0.0.0/8,127.0.0.1/32); "
+        "others get 403; the TCP peer counts, not X-Forwarded-For",
+    ),
+    Setting(
+        env="LOG_LEVEL",
+        attr="log_level",
+        parse=_parse_level,
+        default="INFO",
+        help="DEBUG, INFO, WARNING or ERROR",
+    ),
+)
