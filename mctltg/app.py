@@ -59,6 +59,7 @@ from mctltg.oauth import (
 )
 from mctltg.observability.metrics import Metrics
 from mctltg.storage import Accounts, AuditLog, Database, Identities, OAuthStore, Sends, open_database
+from mctltg.storage.audit import audit_key
 from mctltg.telegram import (
     AsyncioBridge,
     ClientFactory,
@@ -201,7 +202,9 @@ async def open_services(
         ):
             directory = AccountDirectory(identities=identities, accounts=accounts, pool=pool)
             metrics = Metrics(pool=pool.statistics, database=database.statistics, version=__version__)
-            sends = Sends(database)
+            audit = AuditLog(database, key=audit_key(settings.encryption_key.value))
+            await audit.adopt_unkeyed_rows()
+            sends = Sends(database, audit=audit)
             sending = Sending(
                 directory=directory,
                 sends=sends,
@@ -251,7 +254,7 @@ async def open_services(
                     directory=directory,
                     world=world,
                     sends=sends,
-                    audit=AuditLog(database),
+                    audit=audit,
                     sending=sending,
                     logins=logins,
                     lifecycle=lifecycle,

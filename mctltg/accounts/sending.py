@@ -230,6 +230,8 @@ class Sending:
             text_digest=digest,
             limit_per_hour=self.policy.limit_per_hour,
             duplicate_window=self.policy.duplicate_window,
+            peer_type=ref.kind,
+            peer_id=ref.id,
         )
         if begun.outcome == "rate_limited":
             decision = evaluate(_with_writes(facts, self.policy.limit_per_hour))
