@@ -43,6 +43,7 @@ from mctltg.accounts import (
     open_session_lifecycle,
 )
 from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_http, serve, wait_for_signal
+from mctltg.asgi.mcp_sessions import SessionGuard
 from mctltg.config import Settings
 from mctltg.crypto import Sealer
 from mctltg.errors import SessionDead
@@ -449,7 +450,12 @@ def build_asgi_app(services: Services) -> Any:
         stateless_http=False,
         transport_security=_transport_security(settings),
         host=settings.host,
+        session_idle_timeout=settings.mcp_session_idle_timeout,
+        max_sessions=settings.mcp_max_sessions,
     )
+    guard = SessionGuard(mcp_app, mcp.session_manager, per_identity=settings.mcp_max_sessions_per_identity)
+    services.metrics.watch_mcp_sessions(guard.statistics)
+    mcp_app = guard
     if oauth is not None:
         mcp_app = require_bearer(mcp_app, resource_metadata=rfc9728.metadata_url(settings.mcp_url))
 

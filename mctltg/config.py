@@ -500,6 +500,34 @@ SCHEMA: Final[tuple[Setting, ...]] = (
         help="seconds open HTTP streams get to finish on SIGTERM",
     ),
     Setting(
+        env="MCP_MAX_SESSIONS",
+        attr="mcp_max_sessions",
+        parse=_parse_positive_int,
+        default="1000",
+        help="MCP sessions open at once, all identities together; a new one beyond it gets 503",
+    ),
+    Setting(
+        env="MCP_MAX_SESSIONS_PER_IDENTITY",
+        attr="mcp_max_sessions_per_identity",
+        parse=_parse_positive_int,
+        default="10",
+        help="MCP sessions one identity may hold; opening another closes its least recently used one",
+    ),
+    Setting(
+        env="MCP_SESSION_IDLE_TIMEOUT",
+        attr="mcp_session_idle_timeout",
+        parse=_parse_seconds,
+        default="300",
+        help="seconds an MCP session may go without a request before it is closed",
+    ),
+    Setting(
+        env="HTTP_READ_TIMEOUT",
+        attr="http_read_timeout",
+        parse=_parse_seconds,
+        default="15",
+        help="seconds a client may take between two pieces of a request body before it gets 408",
+    ),
+    Setting(
         env="FLOOD_WAIT_THRESHOLD",
         attr="flood_wait_threshold",
         parse=_parse_wait_threshold,
@@ -618,6 +646,10 @@ class Settings:
     tg_dc_rsa_key_file: Path | None = None
     tg_proxy: Secret | None = None
     shutdown_grace: float = 2 * SECONDS
+    mcp_max_sessions: int = 1000
+    mcp_max_sessions_per_identity: int = 10
+    mcp_session_idle_timeout: float = 300 * SECONDS
+    http_read_timeout: float = 15 * SECONDS
     metrics_allow_cidr: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     log_level: str = "INFO"
 
