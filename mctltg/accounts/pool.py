@@ -24,6 +24,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import trio
 
 from mctltg.errors import (
+    AccountBroken,
     AccountNotReady,
     AccountRevoked,
     NoAccount,
@@ -189,11 +190,15 @@ class AccountPool:
             account.changed.set()  # the session may have learnt entities or update state
 
     async def _wait_ready(self, account: _Account) -> TelegramConnection:
-        if account.state in (AccountState.REVOKED, AccountState.FAILED, AccountState.STOPPED):
+        if account.state is AccountState.FAILED:
+            raise AccountBroken()
+        if account.state in (AccountState.REVOKED, AccountState.STOPPED):
             raise AccountRevoked()
         with trio.move_on_after(self._timeouts.ready_wait):
             await account.ready.wait()
         state = self._current_state(account)  # re-read: it changed while we waited
+        if state is AccountState.FAILED:
+            raise AccountBroken()
         if state is AccountState.REVOKED:
             raise AccountRevoked()
         if account.connection is None or state is not AccountState.READY:
@@ -229,10 +234,13 @@ class AccountPool:
                         await self._revoke(account)
                         return
                     except SealError:
+                        # Marked broken in storage by the failed load; callers waiting for
+                        # the connection are woken to hear the same (AccountBroken).
                         account.state = AccountState.FAILED
+                        account.ready.set()
                         logger.error(
-                            "account %d: its sealed session does not open; reconnect the "
-                            "account (was ENCRYPTION_KEY changed?)",
+                            "account %d: its sealed session does not open; it is marked broken until "
+                            "reconnected (was ENCRYPTION_KEY changed, or the row edited?)",
                             account.account_id,
                         )
                         return

@@ -227,7 +227,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     ),
     Migration(
         version=4,
-        name="keyed audit log: row MACs, chain heads, anchor; send ledger links its audit row",
+        name="keyed audit log; send ledger links its audit row; broken sessions are marked",
         sql="""
         -- row_mac: MAC over (entry_hash, outcome); NULL on rows written before keying,
         -- which are keyed once at startup (storage/audit.py, adopt_unkeyed_rows).
@@ -255,6 +255,10 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
 
         -- The delivery audit row written with the ledger entry, completed with it.
         ALTER TABLE sends ADD COLUMN audit_id INTEGER;
+
+        -- Set when the account's sealed session did not open (tampered, moved, another
+        -- key): every surface then says so, until it opens again or is reconnected.
+        ALTER TABLE telegram_accounts ADD COLUMN broken_at REAL;
         """,
     ),
     # Append new migrations here, with the next version number.
