@@ -486,7 +486,8 @@ def build_asgi_app(services: Services) -> Any:
     blueprints.extend(site_blueprints(web_deps, signin, oauth=None if oauth is None else oauth.server))
     web = create_web_app(readiness=readiness, blueprints=blueprints)
     app = create_asgi_app(mcp_app=mcp_app, session_manager=mcp.session_manager, web_app=cast("ASGIApp", web))
-    app = limit_request_body(app)  # 413 for any body over 4 MiB, on every path, before it is read
+    # 413 for any body over 4 MiB before it is read, 408 for one not in within HTTP_READ_TIMEOUT: every path.
+    app = limit_request_body(app, read_timeout=settings.http_read_timeout)
     return observe_http(app, metrics=services.metrics, route_of=route_namer(web, extra=("/mcp",)))
 
 

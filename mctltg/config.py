@@ -525,7 +525,7 @@ SCHEMA: Final[tuple[Setting, ...]] = (
         attr="http_read_timeout",
         parse=_parse_seconds,
         default="15",
-        help="seconds a client may take between two pieces of a request body before it gets 408",
+        help="seconds a client may take to send a whole request body; a slower one gets 408",
     ),
     Setting(
         env="FLOOD_WAIT_THRESHOLD",
