@@ -205,6 +205,7 @@ async def open_services(
             metrics = Metrics(pool=pool.statistics, database=database.statistics, version=__version__)
             audit = AuditLog(database, key=audit_key(settings.encryption_key.value))
             await audit.adopt_unkeyed_rows()
+            await audit.rekey([audit_key(old) for old in previous])
             sends = Sends(database, audit=audit)
             sending = Sending(
                 directory=directory,

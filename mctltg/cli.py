@@ -128,18 +128,22 @@ def _audit_verify(settings: Settings, *, out: TextIO) -> int:
         print("mctltg: the audit log is keyed by ENCRYPTION_KEY; set it to verify the log", file=sys.stderr)
         return 1
     encryption_key = settings.encryption_key.value
+    rotated = settings.encryption_key_previous
+    previous = [audit_key(rotated.value)] if rotated is not None else []
 
-    async def verify() -> AuditVerdict:
+    async def verify() -> tuple[AuditVerdict, bool]:
         async with open_database(url) as database:
-            return await AuditLog(database, key=audit_key(encryption_key)).verify()
+            return await AuditLog(database, key=audit_key(encryption_key)).verify_with(previous)
 
-    verdict = trio.run(verify)
+    verdict, under_previous = trio.run(verify)
     if verdict.intact:
         keyed = (
             ""
             if verdict.keyed
             else " (unkeyed: written before this version; start the server once to key it)"
         )
+        if under_previous:
+            keyed = " (under ENCRYPTION_KEY_PREVIOUS: start the server once to re-key it)"
         print(f"audit log intact: {verdict.rows} rows in {verdict.chains} chains{keyed}", file=out)
         return 0
     print(f"audit log BROKEN: {verdict.problem}", file=out)

@@ -44,12 +44,13 @@ from mctltg.storage.audit_chain import (
     GENESIS,
     AuditRow,
     AuditVerdict,
-    anchor_mac,
+    adopt_unkeyed,
     chain_name,
     head_mac,
-    legacy_chain_intact,
     link_mac,
+    rekey,
     row_mac,
+    set_anchor,
     verify_log,
 )
 
@@ -201,6 +202,32 @@ class AuditLog:
         """Check every link, row MAC, chain head and the anchor; the first problem, if any."""
         return await self._db.read(_verify, self._key)
 
+    async def verify_with(self, previous: list[bytes]) -> tuple[AuditVerdict, bool]:
+        """Verify under this key or, failing that, wholly under one of ``previous``.
+
+        Returns the verdict and whether it was a previous key that verified (the log has
+        not been re-keyed since ``ENCRYPTION_KEY`` was rotated).
+        """
+        verdict = await self.verify()
+        if verdict.intact:
+            return verdict, False
+        for old_key in previous:
+            older = await self._db.read(_verify, old_key)
+            if older.intact:
+                return older, True
+        return verdict, False
+
+    async def rekey(self, previous: list[bytes]) -> int:
+        """After an ``ENCRYPTION_KEY`` rotation: MAC the whole log again under this key.
+
+        Only if the log verifies wholly under one of the ``previous`` audit keys (and
+        not under this one); returns how many rows were re-keyed.
+        """
+        rekeyed = await self._db.write(rekey, self._key, previous)
+        if rekeyed:
+            logger.info("audit log: re-keyed after an ENCRYPTION_KEY rotation", extra={"rows": rekeyed})
+        return rekeyed
+
     async def adopt_unkeyed_rows(self) -> int:
         """Key the rows written before the log was keyed, once; returns how many were keyed.
 
@@ -208,7 +235,7 @@ class AuditLog:
         the plain hash chain of those rows still verifies; otherwise nothing changes and
         :meth:`verify` reports what it finds.
         """
-        adopted = await self._db.write(_adopt, self._key)
+        adopted = await self._db.write(adopt_unkeyed, self._key)
         if adopted:
             logger.info("audit log: keyed the rows written before this version", extra={"rows": adopted})
         return adopted
@@ -257,7 +284,7 @@ def write_row(conn: sqlite3.Connection, key: bytes, row: AuditRow) -> AuditEntry
         " head_link = excluded.head_link, mac = excluded.mac",
         (chain, ordinal, count, row_id, link, head_mac(key, chain, ordinal, count, row_id, link)),
     )
-    _set_anchor(conn, key, chains_total, rows_total + 1)
+    set_anchor(conn, key, chains_total, rows_total + 1)
     stored = conn.execute(f"SELECT {_COLUMNS} FROM audit_log WHERE id = ?", (row_id,)).fetchone()
     return _entry(stored)
 
@@ -270,14 +297,6 @@ def complete_row(conn: sqlite3.Connection, key: bytes, row_id: int, outcome_: st
     conn.execute(
         "UPDATE audit_log SET outcome = ?, row_mac = ? WHERE id = ?",
         (outcome_, row_mac(key, str(found["entry_hash"]), outcome_), row_id),
-    )
-
-
-def _set_anchor(conn: sqlite3.Connection, key: bytes, chains: int, rows: int) -> None:
-    conn.execute(
-        "INSERT INTO audit_anchor (id, chains, rows, mac) VALUES (1, ?, ?, ?)"
-        " ON CONFLICT (id) DO UPDATE SET chains = excluded.chains, rows = excluded.rows, mac = excluded.mac",
-        (chains, rows, anchor_mac(key, chains, rows)),
     )
 
 
@@ -318,43 +337,3 @@ def _verify(conn: sqlite3.Connection, key: bytes) -> AuditVerdict:
         return verify_log(conn, key)
     finally:
         conn.execute("COMMIT")
-
-
-def _adopt(conn: sqlite3.Connection, key: bytes) -> int:
-    if conn.execute("SELECT 1 FROM audit_anchor").fetchone() is not None:
-        return 0
-    if conn.execute("SELECT 1 FROM audit_log WHERE row_mac IS NOT NULL LIMIT 1").fetchone() is not None:
-        return 0
-    old = conn.execute(f"SELECT {_COLUMNS} FROM audit_log ORDER BY id").fetchall()
-    if not old:
-        return 0
-    if not legacy_chain_intact(conn):
-        logger.warning("audit log: the rows written before keying do not verify; they stay unkeyed")
-        return 0
-    # Re-link in place (ids kept), then write the heads and the anchor.
-    heads: dict[str, tuple[int, int, int, str]] = {}  # chain -> ordinal, rows, head id, link
-    for stored in old:
-        row = AuditRow(
-            identity_id=None if stored["identity_id"] is None else int(stored["identity_id"]),
-            ts_ms=int(stored["ts_ms"]),
-            tool=str(stored["tool"]),
-            outcome=str(stored["outcome"]),
-            peer_type=None if stored["peer_type"] is None else str(stored["peer_type"]),
-            peer_id=None if stored["peer_id"] is None else int(stored["peer_id"]),
-        )
-        chain = chain_name(row.identity_id)
-        ordinal, count, _, prev = heads.get(chain, (len(heads) + 1, 0, 0, GENESIS))
-        link = link_mac(key, prev, row)
-        conn.execute(
-            "UPDATE audit_log SET prev_hash = ?, entry_hash = ?, row_mac = ? WHERE id = ?",
-            (prev, link, row_mac(key, link, row.outcome), int(stored["id"])),
-        )
-        heads[chain] = (ordinal, count + 1, int(stored["id"]), link)
-    for chain, (ordinal, count, head_id, link) in heads.items():
-        conn.execute(
-            "INSERT INTO audit_chains (chain, ordinal, rows, head_id, head_link, mac)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (chain, ordinal, count, head_id, link, head_mac(key, chain, ordinal, count, head_id, link)),
-        )
-    _set_anchor(conn, key, len(heads), len(old))
-    return len(old)

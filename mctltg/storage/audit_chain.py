@@ -5,11 +5,17 @@ the first problem in one sentence: an edited row, a row that does not link (remo
 reordered), a row without a MAC, a cut chain (newest rows dropped), a whole chain
 removed, or a changed or missing anchor. A log whose rows all predate keying is checked
 as the plain SHA-256 chain it was, and says so.
+
+Two one-off rewrites live here too, both all-or-nothing in one transaction and both
+only for a log that verifies as it is: :func:`adopt_unkeyed` keys the rows written
+before keying (once: never after the log has an anchor or a keyed row), and
+:func:`rekey` MACs the whole log again under a new ``ENCRYPTION_KEY`` after rotation.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
@@ -19,6 +25,8 @@ if TYPE_CHECKING:
     import sqlite3
 
 __all__ = ["GENESIS", "AuditRow", "AuditVerdict", "verify_log"]
+
+logger = logging.getLogger("mctltg.storage.audit")
 
 #: The ``prev_hash`` of the first row of every chain.
 GENESIS: Final = "0" * 64
@@ -104,6 +112,74 @@ def legacy_chain_intact(conn: sqlite3.Connection) -> bool:
             return False
         heads[row["identity_id"]] = str(row["entry_hash"])
     return True
+
+
+def set_anchor(conn: sqlite3.Connection, key: bytes, chains: int, rows: int) -> None:
+    conn.execute(
+        "INSERT INTO audit_anchor (id, chains, rows, mac) VALUES (1, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET chains = excluded.chains, rows = excluded.rows, mac = excluded.mac",
+        (chains, rows, anchor_mac(key, chains, rows)),
+    )
+
+
+def adopt_unkeyed(conn: sqlite3.Connection, key: bytes) -> int:
+    if conn.execute("SELECT 1 FROM audit_anchor").fetchone() is not None:
+        return 0
+    if conn.execute("SELECT 1 FROM audit_log WHERE row_mac IS NOT NULL LIMIT 1").fetchone() is not None:
+        return 0
+    old = conn.execute(f"SELECT {_ROWS} FROM audit_log ORDER BY id").fetchall()
+    if not old:
+        return 0
+    if not legacy_chain_intact(conn):
+        logger.warning("audit log: the rows written before keying do not verify; they stay unkeyed")
+        return 0
+    relink(conn, key, old, {})
+    return len(old)
+
+
+def rekey(conn: sqlite3.Connection, key: bytes, previous: list[bytes]) -> int:
+    if verify_log(conn, key).intact:
+        return 0
+    for old_key in previous:
+        if verify_log(conn, old_key).intact:
+            rows = conn.execute(f"SELECT {_ROWS} FROM audit_log ORDER BY id").fetchall()
+            ordinals = {
+                str(r["chain"]): int(r["ordinal"])
+                for r in conn.execute("SELECT chain, ordinal FROM audit_chains")
+            }
+            relink(conn, key, rows, ordinals)
+            return len(rows)
+    return 0
+
+
+def relink(conn: sqlite3.Connection, key: bytes, rows: list[sqlite3.Row], ordinals: dict[str, int]) -> None:
+    """Recompute every link, row MAC, head and the anchor under ``key`` (ids and ordinals kept)."""
+    heads: dict[str, tuple[int, int, int, str]] = {}  # chain -> ordinal, rows, head id, link
+    for stored in rows:
+        row = AuditRow(
+            identity_id=None if stored["identity_id"] is None else int(stored["identity_id"]),
+            ts_ms=int(stored["ts_ms"]),
+            tool=str(stored["tool"]),
+            outcome=str(stored["outcome"]),
+            peer_type=None if stored["peer_type"] is None else str(stored["peer_type"]),
+            peer_id=None if stored["peer_id"] is None else int(stored["peer_id"]),
+        )
+        chain = chain_name(row.identity_id)
+        ordinal, count, _, prev = heads.get(chain, (ordinals.get(chain, len(heads) + 1), 0, 0, GENESIS))
+        link = link_mac(key, prev, row)
+        conn.execute(
+            "UPDATE audit_log SET prev_hash = ?, entry_hash = ?, row_mac = ? WHERE id = ?",
+            (prev, link, row_mac(key, link, row.outcome), int(stored["id"])),
+        )
+        heads[chain] = (ordinal, count + 1, int(stored["id"]), link)
+    conn.execute("DELETE FROM audit_chains")
+    for chain, (ordinal, count, head_id, link) in heads.items():
+        conn.execute(
+            "INSERT INTO audit_chains (chain, ordinal, rows, head_id, head_link, mac)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (chain, ordinal, count, head_id, link, head_mac(key, chain, ordinal, count, head_id, link)),
+        )
+    set_anchor(conn, key, max((h[0] for h in heads.values()), default=0), len(rows))
 
 
 def _row(stored: sqlite3.Row) -> AuditRow:

@@ -285,3 +285,21 @@ def test_the_verify_command_exits_1_on_a_tampered_log(
         conn.execute("DELETE FROM audit_log WHERE id = 5")
     assert main(["--env-file", str(env_file), "audit", "verify"]) == 1
     assert "(the newest rows were removed)" in capsys.readouterr().out
+
+
+async def test_after_an_encryption_key_rotation_the_log_is_rekeyed_once_and_keeps_verifying(
+    audit: AuditLog, identities: Identities, db: Database, key: bytes, clock: FakeClock
+) -> None:
+    await fill(audit, identities)
+    old = audit_key(key)
+    rotated = AuditLog(db, key=audit_key(new_key()), clock=clock)
+    assert not (await rotated.verify()).intact
+    verdict, under_previous = await rotated.verify_with([old])
+    assert verdict.intact
+    assert under_previous
+    assert await rotated.rekey([old]) == 5
+    assert await rotated.rekey([old]) == 0  # once
+    await rotated.append(identity_id=None, tool="list_dialogs", outcome="ok")
+    verdict = await rotated.verify()
+    assert verdict.intact, verdict.problem
+    assert (verdict.rows, verdict.chains) == (6, 3)
