@@ -159,7 +159,9 @@ class AuditLog:
             try:
                 await item.wake.wait()
             except BaseException:
-                if item.result is None:
+                # Cancelled while waiting. Still queued: never written (the call did not
+                # return). Already in a batch being written: it commits or fails with it.
+                if item in self._queue:
                     self._queue.remove(item)
                     if item.lead:
                         self._hand_off()

@@ -303,3 +303,28 @@ async def test_after_an_encryption_key_rotation_the_log_is_rekeyed_once_and_keep
     verdict = await rotated.verify()
     assert verdict.intact, verdict.problem
     assert (verdict.rows, verdict.chains) == (6, 3)
+
+
+async def test_callers_that_give_up_while_queued_do_not_stop_the_others(
+    audit: AuditLog, identities: Identities
+) -> None:
+    ada = (await identities.ensure("tg:1")).id
+    kept: list[str] = []
+
+    async def patient(name: str) -> None:
+        await audit.append(identity_id=ada, tool=name, outcome="ok")
+        kept.append(name)
+
+    async def impatient(name: str) -> None:
+        with trio.CancelScope() as scope:
+            scope.cancel()  # gives up at its first checkpoint: while queued behind the leader
+            await audit.append(identity_id=ada, tool=name, outcome="ok")
+
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            for n in range(12):
+                nursery.start_soon(patient if n % 3 else impatient, f"call{n}")
+    written = sorted(entry.tool for entry in await audit.page(ada, limit=50))
+    assert set(kept) <= set(written)
+    assert len(kept) == 8
+    assert (await audit.verify()).intact
