@@ -454,7 +454,8 @@ def build_asgi_app(services: Services) -> Any:
         session_idle_timeout=settings.mcp_session_idle_timeout,
         max_sessions=settings.mcp_max_sessions,
     )
-    guard = SessionGuard(mcp_app, mcp.session_manager, per_identity=settings.mcp_max_sessions_per_identity)
+    per_identity = None if oauth is None else settings.mcp_max_sessions_per_identity
+    guard = SessionGuard(mcp_app, mcp.session_manager, per_identity=per_identity)
     services.metrics.watch_mcp_sessions(guard.statistics)
     mcp_app = guard
     if oauth is not None:

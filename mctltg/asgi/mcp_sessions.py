@@ -57,11 +57,12 @@ class SessionGuard:
     Args:
         app: the SDK's Starlette app (``MCPServer.streamable_http_app``).
         manager: its ``StreamableHTTPSessionManager``.
-        per_identity: sessions one identity may hold.
+        per_identity: sessions one identity may hold; None when there are no identities
+            (operator mode: one person, no tokens), which only counts sessions.
     """
 
-    def __init__(self, app: ASGIApp, manager: Any, *, per_identity: int) -> None:
-        if per_identity < 1:
+    def __init__(self, app: ASGIApp, manager: Any, *, per_identity: int | None) -> None:
+        if per_identity is not None and per_identity < 1:
             raise ValueError("per_identity must be at least 1")
         self._app = app
         self._manager = manager
@@ -81,7 +82,7 @@ class SessionGuard:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        owner = _owner(scope)
+        owner = None if self._per_identity is None else _owner(scope)
         session_id = _header(scope, _SESSION_HEADER)
         if owner is None:
             await self._app(scope, receive, send)
@@ -120,7 +121,7 @@ class SessionGuard:
         self._prune(owner)
         sessions[session_id] = 0
         self._owner_of[session_id] = owner
-        while len(sessions) > self._per_identity:
+        while self._per_identity is not None and len(sessions) > self._per_identity:
             idle = [sid for sid, busy in sessions.items() if busy == 0 and sid != session_id]
             victim = idle[0] if idle else next(iter(sessions))
             self._forget(victim)
