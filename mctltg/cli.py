@@ -118,19 +118,33 @@ def _serve(settings: Settings) -> int:
 
 def _audit_verify(settings: Settings, *, out: TextIO) -> int:
     from mctltg.storage import AuditLog, AuditVerdict, open_database
+    from mctltg.storage.audit import audit_key
 
     url = settings.database_url
     if not url.startswith("file:") and not Path(url).is_file():
         print(f"mctltg: there is no database at {url} (check DATABASE_URL)", file=sys.stderr)
         return 1
+    if settings.encryption_key is None:
+        print("mctltg: the audit log is keyed by ENCRYPTION_KEY; set it to verify the log", file=sys.stderr)
+        return 1
+    encryption_key = settings.encryption_key.value
+    rotated = settings.encryption_key_previous
+    previous = [audit_key(rotated.value)] if rotated is not None else []
 
-    async def verify() -> AuditVerdict:
+    async def verify() -> tuple[AuditVerdict, bool]:
         async with open_database(url) as database:
-            return await AuditLog(database).verify()
+            return await AuditLog(database, key=audit_key(encryption_key)).verify_with(previous)
 
-    verdict = trio.run(verify)
+    verdict, under_previous = trio.run(verify)
     if verdict.intact:
-        print(f"audit log intact: {verdict.rows} rows in {verdict.chains} chains", file=out)
+        keyed = (
+            ""
+            if verdict.keyed
+            else " (unkeyed: written before this version; start the server once to key it)"
+        )
+        if under_previous:
+            keyed = " (under ENCRYPTION_KEY_PREVIOUS: start the server once to re-key it)"
+        print(f"audit log intact: {verdict.rows} rows in {verdict.chains} chains{keyed}", file=out)
         return 0
     print(f"audit log BROKEN: {verdict.problem}", file=out)
     return 1

@@ -38,6 +38,8 @@ __all__ = [
     "KEY_BYTES",
     "Sealer",
     "constant_time_equal",
+    "derive_key",
+    "mac_hex",
     "new_key",
     "random_token",
     "sha256_hex",
@@ -162,6 +164,36 @@ class Sealer:
         if hmac.compare_digest(fingerprint, self._fingerprint):
             return False
         return any(hmac.compare_digest(fingerprint, fp) for fp, _ in self._keys[1:])
+
+
+_DERIVE_PERSON: Final = b"mctltg/derive/v1"
+
+
+def derive_key(master: bytes, purpose: str) -> bytes:
+    """A 32-byte key for one ``purpose``, derived from ``master`` (e.g. ``ENCRYPTION_KEY``).
+
+    Keyed BLAKE2b with its own personalisation: knowing a derived key reveals nothing
+    about the master key or about the key derived for any other purpose.
+
+    Raises:
+        ValueError: ``master`` is not exactly 32 bytes, or ``purpose`` is empty.
+    """
+    key = _check_key(master, which="the master key")
+    if not purpose:
+        raise ValueError("a derived key needs a purpose")
+    return nacl.bindings.crypto_generichash_blake2b_salt_personal(
+        purpose.encode("utf-8"), digest_size=KEY_BYTES, key=key, person=_DERIVE_PERSON
+    )
+
+
+def mac_hex(key: bytes, label: str, *fields: object) -> str:
+    """HMAC-SHA256 under ``key`` over ``label`` and length-prefixed ``fields`` (None is distinct from "")."""
+    mac = hmac.new(key, label.encode("utf-8"), hashlib.sha256)
+    for field in fields:
+        data = b"\xff" if field is None else str(field).encode("utf-8")
+        mac.update(len(data).to_bytes(4, "big"))
+        mac.update(data)
+    return mac.hexdigest()
 
 
 def new_key() -> bytes:

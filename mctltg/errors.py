@@ -28,7 +28,11 @@ logs and shown to clients.
 
 from __future__ import annotations
 
+from typing import Final
+
 __all__ = [
+    "BROKEN_SESSION",
+    "AccountBroken",
     "AccountError",
     "AccountNotReady",
     "AccountRevoked",
@@ -144,6 +148,22 @@ class AccountRevoked(AccountError):
             "Your Telegram session is no longer valid; reconnect your Telegram account "
             "(`mctltg login` or the /telegram/connect page)."
         )
+
+
+#: What every surface (tools, send status, the manage page) says about an account whose
+#: stored session does not open: one sentence, one fix.
+BROKEN_SESSION: Final = (
+    "Your stored Telegram session cannot be opened (it was changed, moved to another account, "
+    "or sealed with another key), so it is not used: disconnect it, then connect your Telegram "
+    "account again (`mctltg login` or the /telegram/connect page)."
+)
+
+
+class AccountBroken(AccountRevoked):
+    """The account's sealed session does not open; it is marked broken until reconnected."""
+
+    def __init__(self) -> None:
+        AccountError.__init__(self, BROKEN_SESSION)
 
 
 class AccountNotReady(AccountError):

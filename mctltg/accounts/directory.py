@@ -24,7 +24,7 @@ from typing import Final
 import trio
 
 from mctltg.accounts.pool import AccountPool, AccountState
-from mctltg.errors import AccountRevoked, NoAccount, StorageError
+from mctltg.errors import AccountBroken, AccountRevoked, NoAccount, StorageError
 from mctltg.storage import AccountRow, Accounts, Identities, IdentityRow
 from mctltg.telegram import TelegramAccount
 
@@ -103,6 +103,7 @@ class AccountDirectory:
         Raises:
             NoAccount: the identity never connected Telegram (or deleted it).
             AccountRevoked: it was disconnected, or Telegram ended the session.
+            AccountBroken: its stored session does not open (until it is reconnected).
         """
         row = self._active.get(identity_id)
         if row is not None and self.pool.state(row.id) in (None, AccountState.REVOKED):
@@ -112,6 +113,8 @@ class AccountDirectory:
             row = await self.accounts.for_identity(identity_id)
             if row is None or row.status == "pending":
                 raise NoAccount()
+            if row.broken:
+                raise AccountBroken()
             if row.status == "revoked" or self.pool.state(row.id) is AccountState.REVOKED:
                 raise AccountRevoked()
             if self.pool.state(row.id) is None:

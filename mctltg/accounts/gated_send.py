@@ -124,9 +124,14 @@ class Sending:
         row = await self._directory.accounts.for_identity(identity_id)
         return row if row is not None and row.status == "active" else None
 
+    @staticmethod
+    def _usable(account: AccountRow | None) -> AccountRow | None:
+        return None if account is None or account.broken else account
+
     async def status(self, *, identity_id: int, has_send_scope: bool, allow_send: bool) -> StatusReport:
         """The gate for ``send_message`` without a peer (the per-peer limit is not checked)."""
-        account = await self._account(identity_id)
+        row = await self._account(identity_id)
+        account = self._usable(row)
         facts = GateFacts(
             authenticated=True,
             server_allow_send=allow_send,
@@ -134,6 +139,7 @@ class Sending:
             has_scope=has_send_scope,
             connected=account is not None,
             send_enabled=account is not None and account.send_enabled,
+            broken=row is not None and row.broken,
         )
         return StatusReport(
             decision=evaluate(facts),
@@ -203,7 +209,8 @@ class Sending:
         digest: str,
     ) -> SendOutcome:
         peer = str(ref)
-        account = await self._account(identity_id)
+        row = await self._account(identity_id)
+        account = self._usable(row)
         facts = GateFacts(
             authenticated=True,
             server_allow_send=allow_send,
@@ -211,6 +218,7 @@ class Sending:
             has_scope=has_send_scope,
             connected=account is not None,
             send_enabled=account is not None and account.send_enabled,
+            broken=row is not None and row.broken,
             limit_per_hour=self.policy.limit_per_hour,
         )
         decision = evaluate(facts)
@@ -229,6 +237,8 @@ class Sending:
             text_digest=digest,
             limit_per_hour=self.policy.limit_per_hour,
             duplicate_window=self.policy.duplicate_window,
+            peer_type=ref.kind,
+            peer_id=ref.id,
         )
         if begun.outcome == "rate_limited":
             decision = evaluate(_with_writes(facts, self.policy.limit_per_hour))
@@ -340,7 +350,7 @@ class Sending:
             PermissionDenied: the gate is closed; the message names the first failing condition.
             TelegramError: Telegram refused.
         """
-        account = await self._account(identity_id)
+        account = self._usable(await self._account(identity_id))
         decision = evaluate(
             GateFacts(
                 authenticated=True,

@@ -23,7 +23,15 @@ from typing import Any
 
 import trio
 
-from mctltg.errors import AccountNotReady, AccountRevoked, NoAccount, SealError, SessionDead, TelegramError
+from mctltg.errors import (
+    AccountBroken,
+    AccountNotReady,
+    AccountRevoked,
+    NoAccount,
+    SealError,
+    SessionDead,
+    TelegramError,
+)
 from mctltg.storage import Accounts
 from mctltg.telegram import AsyncioBridge, ClientFactory, SealedSession, TelegramAccount, TelegramConnection
 
@@ -161,11 +169,15 @@ class AccountPool:
         return TelegramAccount(_Lease(self, account))
 
     async def _wait_ready(self, account: _Account) -> TelegramConnection:
-        if account.state in (AccountState.REVOKED, AccountState.FAILED, AccountState.STOPPED):
+        if account.state is AccountState.FAILED:
+            raise AccountBroken()
+        if account.state in (AccountState.REVOKED, AccountState.STOPPED):
             raise AccountRevoked()
         with trio.move_on_after(self._timeouts.ready_wait):
             await account.ready.wait()
         state = self._current_state(account)  # re-read: it changed while we waited
+        if state is AccountState.FAILED:
+            raise AccountBroken()
         if state is AccountState.REVOKED:
             raise AccountRevoked()
         if account.connection is None or state is not AccountState.READY:
@@ -201,10 +213,13 @@ class AccountPool:
                         await self._revoke(account)
                         return
                     except SealError:
+                        # Marked broken in storage by the failed load; callers waiting for
+                        # the connection are woken to hear the same (AccountBroken).
                         account.state = AccountState.FAILED
+                        account.ready.set()
                         logger.error(
-                            "account %d: its sealed session does not open; reconnect the "
-                            "account (was ENCRYPTION_KEY changed?)",
+                            "account %d: its sealed session does not open; it is marked broken until "
+                            "reconnected (was ENCRYPTION_KEY changed, or the row edited?)",
                             account.account_id,
                         )
                         return

@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from mctltg.errors import BROKEN_SESSION
+
 __all__ = ["GATE_ORDER", "GateCode", "GateDecision", "GateFacts", "evaluate"]
 
 GateCode = Literal["identity", "server_allow_send", "scope", "send_enabled", "rate_limit"]
@@ -50,7 +52,8 @@ class GateFacts:
         server_allow_send: the server's ``ALLOW_SEND`` setting.
         scope: the scope this write needs (named in the reason).
         has_scope: the token carries ``scope``.
-        connected: the identity has an active Telegram account.
+        connected: the identity has an active Telegram account whose session opens.
+        broken: it has one, but its stored session does not open (``BROKEN_SESSION``).
         send_enabled: that account's own consent to real sends.
         writes_last_hour: writes to this peer in the last hour; None skips the check
             (there is no peer, as in ``get_my_send_status``).
@@ -63,6 +66,7 @@ class GateFacts:
     has_scope: bool
     connected: bool
     send_enabled: bool
+    broken: bool = False
     writes_last_hour: int | None = None
     limit_per_hour: int = 20
 
@@ -100,6 +104,8 @@ def evaluate(facts: GateFacts) -> GateDecision:
             code="scope",
             reason=f"your access token lacks the {facts.scope} scope: reconnect the client and grant it",
         )
+    if not facts.connected and facts.broken:
+        return GateDecision(open=False, code="send_enabled", reason=BROKEN_SESSION)
     if not facts.connected:
         return GateDecision(
             open=False,

@@ -23,6 +23,7 @@ from mcp_types import Tool
 from mctltg.accounts import OPERATOR_SUBJECT, AccessAdmin, AuditTrail
 from mctltg.app.services import Services, open_services
 from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_http, serve, wait_for_signal
+from mctltg.asgi.mcp_sessions import SessionGuard
 from mctltg.clock import Clock
 from mctltg.config import Settings
 from mctltg.oauth import (
@@ -214,7 +215,13 @@ def build_asgi_app(services: Services) -> Any:
         stateless_http=False,
         transport_security=_transport_security(settings),
         host=settings.host,
+        session_idle_timeout=settings.mcp_session_idle_timeout,
+        max_sessions=settings.mcp_max_sessions,
     )
+    per_identity = None if oauth is None else settings.mcp_max_sessions_per_identity
+    guard = SessionGuard(mcp_app, mcp.session_manager, per_identity=per_identity)
+    services.metrics.watch_mcp_sessions(guard.statistics)
+    mcp_app = guard
     if oauth is not None:
         mcp_app = require_bearer(mcp_app, resource_metadata=rfc9728.metadata_url(settings.mcp_url))
 
@@ -245,7 +252,8 @@ def build_asgi_app(services: Services) -> Any:
     blueprints.extend(site_blueprints(web_deps, signin, oauth=None if oauth is None else oauth.server))
     web = create_web_app(readiness=readiness, blueprints=blueprints)
     app = create_asgi_app(mcp_app=mcp_app, session_manager=mcp.session_manager, web_app=cast("ASGIApp", web))
-    app = limit_request_body(app)  # 413 for any body over 4 MiB, on every path, before it is read
+    # 413 for any body over 4 MiB before it is read, 408 for one not in within HTTP_READ_TIMEOUT: every path.
+    app = limit_request_body(app, read_timeout=settings.http_read_timeout)
     return observe_http(app, metrics=services.metrics, route_of=route_namer(web, extra=("/mcp",)))
 
 

@@ -37,6 +37,7 @@ from mctltg.config import Settings
 from mctltg.crypto import Sealer
 from mctltg.observability.metrics import Metrics
 from mctltg.storage import Accounts, AuditLog, Database, Identities, OAuthStore, Sends, open_database
+from mctltg.storage.audit import audit_key
 from mctltg.telegram import (
     AsyncioBridge,
     ClientFactory,
@@ -172,7 +173,10 @@ async def open_services(
         ):
             directory = AccountDirectory(identities=identities, accounts=accounts, pool=pool)
             metrics = Metrics(pool=pool.statistics, database=database.statistics, version=__version__)
-            sends = Sends(database, clock=clock)
+            audit = AuditLog(database, key=audit_key(settings.encryption_key.value), clock=clock)
+            await audit.adopt_unkeyed_rows()
+            await audit.rekey([audit_key(old) for old in previous])
+            sends = Sends(database, audit=audit, clock=clock)
             sending = Sending(
                 directory=directory,
                 sends=sends,
@@ -223,7 +227,7 @@ async def open_services(
                     directory=directory,
                     world=world,
                     sends=sends,
-                    audit=AuditLog(database, clock=clock),
+                    audit=audit,
                     oauth=OAuthStore(database, clock=clock),
                     sending=sending,
                     logins=logins,

@@ -58,6 +58,10 @@ class Settings:
     connect_timeout: float
     call_timeout: float
     shutdown_grace: float
+    mcp_max_sessions: int
+    mcp_max_sessions_per_identity: int
+    mcp_session_idle_timeout: float
+    http_read_timeout: float
     flood_wait_threshold: float
     session_idle_expiry: float | None
     session_absolute_expiry: float | None

@@ -59,6 +59,29 @@ class DatabaseSnapshot(Protocol):
     def queue_length(self) -> int: ...
 
 
+class SessionSnapshot(Protocol):
+    """What ``SessionGuard.statistics()`` returns (read structurally)."""
+
+    @property
+    def open(self) -> int: ...
+    @property
+    def largest_share(self) -> int: ...
+
+
+class _SessionCollector(Collector):
+    def __init__(self, sessions: Callable[[], SessionSnapshot]) -> None:
+        self._sessions = sessions
+
+    def collect(self) -> Iterator[Metric]:
+        snapshot = self._sessions()
+        yield GaugeMetricFamily("mctltg_mcp_sessions", "MCP sessions open now", value=snapshot.open)
+        yield GaugeMetricFamily(
+            "mctltg_mcp_sessions_largest_share",
+            "MCP sessions held by the identity that holds the most",
+            value=snapshot.largest_share,
+        )
+
+
 class _SnapshotCollector(Collector):
     """Turns the pool's and the database's snapshots into metric families at scrape time."""
 
@@ -158,6 +181,10 @@ class Metrics:
         info.labels(version or "unknown").set(1)
         if pool is not None or database is not None:
             registry.register(_SnapshotCollector(pool, database))
+
+    def watch_mcp_sessions(self, sessions: Callable[[], SessionSnapshot]) -> None:
+        """Expose the MCP session counts, read from ``sessions`` at scrape time (once per server)."""
+        self.registry.register(_SessionCollector(sessions))
 
     def http_request(self, *, method: str, route: str, status: int | None) -> None:
         """Count one answered HTTP request (``status`` None: the client left before an answer)."""

@@ -2,8 +2,17 @@
 
 A row goes ``pending`` (login in progress) → ``active`` (logged in, serving calls) →
 ``revoked`` (disconnected, or Telegram ended the session). The Telethon session is
-stored only sealed (:class:`mctltg.crypto.Sealer`), bound to ``telegram_account:<id>``
-so it opens in no other row. Revoking erases the session, and a revoked row refuses new
+stored only sealed (:class:`mctltg.crypto.Sealer`), bound to its row *and its owner*:
+``telegram_account:<id>|identity:<identity id>|telegram_user:<Telegram user id or ->``
+(:func:`session_binding`). A blob copied into another row does not open, and neither
+does one whose row was given to another identity or another Telegram user by editing
+``identity_id`` or ``telegram_user_id``: the load is refused and logged (row and
+identity ids only). Activation, which sets the Telegram user, re-seals the session
+for it in the same transaction. Blobs sealed before the owner was bound (bound to
+``telegram_account:<id>`` only) still open once and are re-sealed for their owner on
+that load; every active account is loaded at startup, so one start migrates them.
+
+Revoking erases the session, and a revoked row refuses new
 sessions, so a disconnect cannot be undone by a late write from a task still holding the
 old session; connecting again goes through :meth:`Accounts.create`, which resets the row.
 Deleting removes the row and everything keyed by it, then checkpoints so no copy of the
@@ -16,20 +25,20 @@ identity: :meth:`Accounts.activate` refuses a Telegram user already connected el
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, cast
 
 from mctltg.clock import SYSTEM_CLOCK, Clock
-from mctltg.errors import StorageError, TelegramUserTaken
+from mctltg.errors import SealError, StorageError, TelegramUserTaken
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Callable
 
     from mctltg.crypto import Sealer
     from mctltg.storage.database import Database
 
-__all__ = ["AccountRow", "AccountStatus", "Accounts", "session_binding"]
+__all__ = ["AccountRow", "AccountStatus", "Accounts", "legacy_session_binding", "session_binding"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +48,7 @@ _STATUSES: Final[frozenset[str]] = frozenset({"pending", "active", "revoked"})
 _COLUMNS: Final = (
     "id, identity_id, telegram_user_id, username, display_name, status, send_enabled,"
     " device_name, created_at, last_used_at, revoked_at, sandbox,"
-    " session_blob IS NOT NULL AS has_session"
+    " session_blob IS NOT NULL AS has_session, broken_at IS NOT NULL AS broken"
 )
 
 
@@ -60,10 +69,18 @@ class AccountRow:
     revoked_at: float | None
     sandbox: bool
     has_session: bool
+    #: The stored session did not open for this row's owner; see ``mctltg.errors.BROKEN_SESSION``.
+    broken: bool = False
 
 
-def session_binding(account_id: int) -> str:
-    """The ``bound_to`` label a session for this account is sealed with."""
+def session_binding(account_id: int, identity_id: int, telegram_user_id: int | None) -> str:
+    """The ``bound_to`` label a session is sealed with: its row and its owner."""
+    user = "-" if telegram_user_id is None else str(telegram_user_id)
+    return f"telegram_account:{account_id}|identity:{identity_id}|telegram_user:{user}"
+
+
+def legacy_session_binding(account_id: int) -> str:
+    """The label of blobs sealed before the owner was bound (the row only)."""
     return f"telegram_account:{account_id}"
 
 
@@ -112,8 +129,7 @@ class Accounts:
             StorageError: the account does not exist or is revoked (a revoked account
                 never gets a session back; :meth:`create` starts a new connection).
         """
-        blob = self._sealer.seal(plaintext, bound_to=session_binding(account_id))
-        await self._db.write(_save_session, account_id, blob)
+        await self._db.write(_save_session, account_id, self._sealing(plaintext))
 
     async def load_session(self, account_id: int) -> bytes | None:
         """Open and return the account's session, or None if it has none (or no row).
@@ -123,15 +139,50 @@ class Accounts:
         Raises:
             SealError: the stored blob does not open (tampered, moved, or another key).
         """
-        blob = await self._db.read(_select_session, account_id)
-        if blob is None:
+        stored = await self._db.read(_select_session, account_id)
+        if stored is None:
             return None
-        bound_to = session_binding(account_id)
-        plaintext = self._sealer.open(blob, bound_to=bound_to)
-        if self._sealer.needs_reseal(blob):
+        blob, identity_id, telegram_user_id, broken = stored
+        bound_to = session_binding(account_id, identity_id, telegram_user_id)
+        reseal = self._sealer.needs_reseal(blob)
+        try:
+            plaintext = self._sealer.open(blob, bound_to=bound_to)
+        except SealError:
+            try:
+                plaintext = self._sealer.open(blob, bound_to=legacy_session_binding(account_id))
+            except SealError:
+                logger.warning(
+                    "refused the sealed session of Telegram account %d: it does not open for its owner"
+                    " (identity %d): tampered, moved to another row or owner, or sealed with another key",
+                    account_id,
+                    identity_id,
+                )
+                await self._db.write(_mark_broken, account_id, blob, self._clock())
+                raise SealError(
+                    f"sealed session for telegram_account:{account_id} does not open for its owner"
+                    " (tampered, moved, or sealed with another key)"
+                ) from None
+            reseal = True  # sealed before owners were bound: bind it now
+        if reseal:
             resealed = self._sealer.seal(plaintext, bound_to=bound_to)
-            await self._db.write(_reseal, account_id, blob, resealed)
+            await self._db.write(_reseal, account_id, blob, resealed, identity_id, telegram_user_id)
+        if broken:  # it opens again (the right key is back): no longer broken
+            await self._db.write(_clear_broken, account_id, blob)
         return plaintext
+
+    def _sealing(self, plaintext: bytes) -> Callable[[str], bytes]:
+        def seal(bound_to: str) -> bytes:
+            return self._sealer.seal(plaintext, bound_to=bound_to)
+
+        return seal
+
+    def _rebinding(self, blob: bytes, account_id: int, old: str, new: str) -> bytes:
+        """Writer thread: the stored session sealed again for its new owner label."""
+        try:
+            plaintext = self._sealer.open(blob, bound_to=old)
+        except SealError:
+            plaintext = self._sealer.open(blob, bound_to=legacy_session_binding(account_id))
+        return self._sealer.seal(plaintext, bound_to=new)
 
     async def activate(
         self, account_id: int, *, telegram_user_id: int, username: str | None, display_name: str
@@ -144,7 +195,9 @@ class Accounts:
             TelegramUserTaken: that Telegram user is connected by (or signed in as) another identity.
             StorageError: the account does not exist or is revoked.
         """
-        return await self._db.write(_activate, account_id, telegram_user_id, username, display_name)
+        return await self._db.write(
+            _activate, account_id, telegram_user_id, username, display_name, self._rebinding
+        )
 
     async def connect(
         self,
@@ -166,10 +219,6 @@ class Accounts:
             TelegramUserTaken: that Telegram user is connected by (or signed in as) another identity.
             StorageError: no such identity, or it already has a pending or active account.
         """
-
-        def seal(account_id: int) -> bytes:
-            return self._sealer.seal(session, bound_to=session_binding(account_id))
-
         return await self._db.write(
             _connect,
             identity_id,
@@ -179,7 +228,8 @@ class Accounts:
             telegram_user_id,
             username,
             display_name,
-            seal,
+            self._sealing(session),
+            self._rebinding,
         )
 
     async def revoke(self, account_id: int) -> None:
@@ -242,6 +292,7 @@ def _account_from_row(row: sqlite3.Row) -> AccountRow:
         revoked_at=_optional_float(row["revoked_at"]),
         sandbox=bool(row["sandbox"]),
         has_session=bool(row["has_session"]),
+        broken=bool(row["broken"]),
     )
 
 
@@ -273,11 +324,36 @@ def _select_active(conn: sqlite3.Connection) -> list[AccountRow]:
     return [_account_from_row(row) for row in rows]
 
 
-def _select_session(conn: sqlite3.Connection, account_id: int) -> bytes | None:
-    row = conn.execute("SELECT session_blob FROM telegram_accounts WHERE id = ?", (account_id,)).fetchone()
+def _select_session(conn: sqlite3.Connection, account_id: int) -> tuple[bytes, int, int | None, bool] | None:
+    row = conn.execute(
+        "SELECT session_blob, identity_id, telegram_user_id, broken_at FROM telegram_accounts WHERE id = ?",
+        (account_id,),
+    ).fetchone()
     if row is None or row["session_blob"] is None:
         return None
-    return bytes(row["session_blob"])
+    return (
+        bytes(row["session_blob"]),
+        int(row["identity_id"]),
+        _optional_int(row["telegram_user_id"]),
+        row["broken_at"] is not None,
+    )
+
+
+def _mark_broken(conn: sqlite3.Connection, account_id: int, blob: bytes, now: float) -> None:
+    # Only the blob that failed: a session saved since (a reconnect) is not broken.
+    conn.execute(
+        "UPDATE telegram_accounts SET broken_at = COALESCE(broken_at, ?) WHERE id = ? AND session_blob = ?",
+        (now, account_id, blob),
+    )
+
+
+def _clear_broken(conn: sqlite3.Connection, account_id: int, blob: bytes) -> None:
+    conn.execute(
+        "UPDATE telegram_accounts SET broken_at = NULL WHERE id = ? AND session_blob = ?", (account_id, blob)
+    )
+
+
+_Rebind = Callable[[bytes, int, str, str], bytes]
 
 
 def _create(
@@ -299,7 +375,7 @@ def _create(
         conn.execute(
             "UPDATE telegram_accounts SET status = 'pending', telegram_user_id = NULL,"
             " username = NULL, display_name = '', send_enabled = 0, device_name = ?,"
-            " session_blob = NULL, created_at = ?, last_used_at = NULL, revoked_at = NULL,"
+            " session_blob = NULL, created_at = ?, last_used_at = NULL, revoked_at = NULL, broken_at = NULL,"
             " sandbox = ? WHERE id = ?",
             (device_name, now, int(sandbox), account_id),
         )
@@ -311,19 +387,30 @@ def _create(
     return _require(conn, account_id)
 
 
-def _save_session(conn: sqlite3.Connection, account_id: int, blob: bytes) -> None:
+def _save_session(conn: sqlite3.Connection, account_id: int, seal: Callable[[str], bytes]) -> None:
     account = _require(conn, account_id)
     if account.status == "revoked":
         raise StorageError(f"Telegram account {account_id} is disconnected; its session is not stored again")
-    conn.execute("UPDATE telegram_accounts SET session_blob = ? WHERE id = ?", (blob, account_id))
+    blob = seal(session_binding(account_id, account.identity_id, account.telegram_user_id))
+    conn.execute(
+        "UPDATE telegram_accounts SET session_blob = ?, broken_at = NULL WHERE id = ?", (blob, account_id)
+    )
 
 
-def _reseal(conn: sqlite3.Connection, account_id: int, old: bytes, new: bytes) -> None:
-    # Only if nothing replaced or erased the blob since it was read.
+def _reseal(
+    conn: sqlite3.Connection,
+    account_id: int,
+    old: bytes,
+    new: bytes,
+    identity_id: int,
+    telegram_user_id: int | None,
+) -> None:
+    # Only if nothing replaced or erased the blob, or changed its owner, since it was read.
     conn.execute(
         "UPDATE telegram_accounts SET session_blob = ?"
-        " WHERE id = ? AND session_blob = ? AND status != 'revoked'",
-        (new, account_id, old),
+        " WHERE id = ? AND session_blob = ? AND status != 'revoked'"
+        " AND identity_id = ? AND telegram_user_id IS ?",
+        (new, account_id, old, identity_id, telegram_user_id),
     )
 
 
@@ -333,6 +420,7 @@ def _activate(
     telegram_user_id: int,
     username: str | None,
     display_name: str,
+    rebind: _Rebind,
 ) -> AccountRow:
     account = _require(conn, account_id)
     if account.status == "revoked":
@@ -360,6 +448,14 @@ def _activate(
         " display_name = ? WHERE id = ?",
         (telegram_user_id, username, display_name, account_id),
     )
+    stored = _select_session(conn, account_id)
+    if stored is not None and account.telegram_user_id != telegram_user_id:
+        old = session_binding(account_id, account.identity_id, account.telegram_user_id)
+        new = session_binding(account_id, account.identity_id, telegram_user_id)
+        conn.execute(
+            "UPDATE telegram_accounts SET session_blob = ? WHERE id = ?",
+            (rebind(stored[0], account_id, old, new), account_id),
+        )
     return _require(conn, account_id)
 
 
@@ -372,11 +468,12 @@ def _connect(
     telegram_user_id: int,
     username: str | None,
     display_name: str,
-    seal: Callable[[int], bytes],
+    seal: Callable[[str], bytes],
+    rebind: _Rebind,
 ) -> AccountRow:
     account = _create(conn, identity_id, device_name, sandbox, now)
-    _activate(conn, account.id, telegram_user_id, username, display_name)
-    _save_session(conn, account.id, seal(account.id))
+    _activate(conn, account.id, telegram_user_id, username, display_name, rebind)
+    _save_session(conn, account.id, seal)
     return _require(conn, account.id)
 
 

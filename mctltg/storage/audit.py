@@ -1,37 +1,81 @@
-"""The audit log: one row per tool call, hash-chained so that an edited row shows.
+"""The audit log: one row per tool call, in keyed chains, so edits, cuts and removals show.
 
 A row holds the time, the identity, the tool, the peer reduced to its type and numeric
 id (never a username, never message text) and the outcome (``ok``, ``draft``,
-``rate_limited``, ``error:<kind>``). Each identity's rows form their own chain: a row's
-``entry_hash`` is SHA-256 over its fields and the previous row's hash in that chain, so
-changing, reordering or removing a row in the middle breaks every later link, and
-:meth:`AuditLog.verify` (``mctltg audit verify``) finds the first broken row.
+``rate_limited``, ``error:<kind>``; a send's delivery row goes ``pending`` → ``sent``,
+``unverified`` or ``refused``). Everything is MACed with a key derived from
+``ENCRYPTION_KEY``, so someone who can write the database but does not hold the key
+cannot make a change that verifies:
 
-Chains are per identity because deleting an identity deletes its rows (``ON DELETE
-CASCADE``): the other chains must keep verifying. Rows of calls made before any identity
-was known (no token) chain together under "no identity". A plain hash chain does not
-stop someone who can rewrite the whole database from recomputing every hash, nor
-notice the newest rows being cut off; it proves that rows were not edited in place.
+* each identity's rows form a chain: a row's ``entry_hash`` is a MAC over the previous
+  row's ``entry_hash`` and the row's fixed fields (identity, time, tool, peer), so
+  editing, reordering or removing a row breaks every later link;
+* ``row_mac`` is a MAC over the row's ``entry_hash`` and its outcome: the one field that
+  may change once (a pending delivery completed) without disturbing the chain;
+* ``audit_chains`` keeps, per chain, a keyed head (row count, newest row id and link):
+  dropping the newest rows no longer matches it;
+* ``audit_anchor`` keeps a keyed count of chains and rows: removing a whole chain, head
+  record included, no longer matches it.
+
+What remains undetectable from inside the database is replacing all of it with an
+older copy (a restored backup) or deleting every audit table at once; an off-host copy
+of ``mctltg audit verify``'s summary line covers that.
+
+Appends are group-committed: a call that finds a write in flight queues its row, and
+the next write commits every queued row in one transaction. ``append`` still returns
+only after its own row has committed. Rows written before the log was keyed (no
+``row_mac``) are keyed once, at startup, if their plain hash chain still verifies
+(:meth:`AuditLog.adopt_unkeyed_rows`).
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+import logging
+import sqlite3
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
+import outcome
+import trio
+
 from mctltg.clock import SYSTEM_CLOCK, Clock
+from mctltg.crypto import derive_key
+from mctltg.storage.audit_chain import (
+    GENESIS,
+    AuditRow,
+    AuditVerdict,
+    adopt_unkeyed,
+    chain_name,
+    head_mac,
+    link_mac,
+    rekey,
+    row_mac,
+    set_anchor,
+    verify_log,
+)
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from mctltg.storage.database import Database
 
-__all__ = ["GENESIS", "AuditEntry", "AuditLog", "AuditVerdict", "entry_hash"]
+__all__ = [
+    "GENESIS",
+    "AuditEntry",
+    "AuditLog",
+    "AuditRow",
+    "AuditVerdict",
+    "audit_key",
+    "complete_row",
+    "write_row",
+]
 
-#: The ``prev_hash`` of the first row of every chain.
-GENESIS: Final = "0" * 64
+logger = logging.getLogger(__name__)
+
 _COLUMNS: Final = "id, identity_id, ts_ms, tool, peer_type, peer_id, outcome, prev_hash, entry_hash"
+
+
+def audit_key(encryption_key: bytes) -> bytes:
+    """The audit log's MAC key, derived from ``ENCRYPTION_KEY``."""
+    return derive_key(encryption_key, "audit-log")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,44 +93,14 @@ class AuditEntry:
     entry_hash: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AuditVerdict:
-    """What :meth:`AuditLog.verify` found.
+@dataclass(slots=True, eq=False)
+class _Queued:
+    """One caller's row waiting for a group commit (mutable: the box its result comes back in)."""
 
-    Attributes:
-        rows: rows checked.
-        chains: chains (identities, plus "no identity") checked.
-        broken_row: the id of the first row that does not verify, or None.
-        problem: one sentence about that row.
-    """
-
-    rows: int
-    chains: int
-    broken_row: int | None = None
-    problem: str | None = None
-
-    @property
-    def intact(self) -> bool:
-        return self.broken_row is None
-
-
-def entry_hash(
-    *,
-    prev_hash: str,
-    identity_id: int | None,
-    ts_ms: int,
-    tool: str,
-    peer_type: str | None,
-    peer_id: int | None,
-    outcome: str,
-) -> str:
-    """SHA-256 over length-prefixed fields in a fixed order (no field can bleed into the next)."""
-    digest = hashlib.sha256(b"mctltg-audit-v1")
-    for field in (prev_hash, identity_id, ts_ms, tool, peer_type, peer_id, outcome):
-        data = b"\xff" if field is None else str(field).encode()
-        digest.update(len(data).to_bytes(4, "big"))
-        digest.update(data)
-    return digest.hexdigest()
+    row: AuditRow
+    wake: trio.Event = field(default_factory=trio.Event)
+    result: outcome.Outcome[AuditEntry] | None = None
+    lead: bool = False
 
 
 class AuditLog:
@@ -94,12 +108,21 @@ class AuditLog:
 
     Args:
         db: the open database.
+        key: the MAC key (:func:`audit_key` of ``ENCRYPTION_KEY``).
         clock: wall-clock seconds.
     """
 
-    def __init__(self, db: Database, *, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(self, db: Database, *, key: bytes, clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = db
+        self._key = key
         self._clock = clock
+        self._queue: list[_Queued] = []
+        self._busy = False  # a leader is writing a batch
+
+    @property
+    def key(self) -> bytes:
+        """The MAC key, for writers that add rows inside their own transaction (the send ledger)."""
+        return self._key
 
     async def append(
         self,
@@ -110,21 +133,112 @@ class AuditLog:
         peer_type: str | None = None,
         peer_id: int | None = None,
     ) -> AuditEntry:
-        """Write one row at the end of the identity's chain.
+        """Write one row at the end of the identity's chain; returns once it has committed.
+
+        Concurrent calls share one transaction: the first becomes the leader and writes
+        every row queued by then; calls arriving meanwhile queue, and the first of them
+        leads the next batch.
 
         Raises:
-            StorageError: the database failed (nothing was written).
+            StorageError: the database failed (this row was not written).
         """
         ts_ms = round(self._clock() * 1000)
-        return await self._db.write(_append, identity_id, ts_ms, tool, peer_type, peer_id, outcome)
+        row = AuditRow(
+            identity_id=identity_id,
+            ts_ms=ts_ms,
+            tool=tool,
+            outcome=outcome,
+            peer_type=peer_type,
+            peer_id=peer_id,
+        )
+        item = _Queued(row)
+        self._queue.append(item)
+        if self._busy:
+            try:
+                await item.wake.wait()
+            except BaseException:
+                # Cancelled while waiting. Still queued: never written (the call did not
+                # return). Already in a batch being written: it commits or fails with it.
+                if item in self._queue:
+                    self._queue.remove(item)
+                    if item.lead:
+                        self._hand_off()
+                raise
+        if item.result is None:  # this call leads the next batch
+            self._busy = True
+            await self._lead()
+        assert item.result is not None
+        return item.result.unwrap()
+
+    async def _lead(self) -> None:
+        batch, self._queue = self._queue, []
+        try:
+            # Shielded: the rows of other callers ride on this write. Database.write is
+            # itself bounded by the database timeout.
+            with trio.CancelScope(shield=True):
+                try:
+                    results = await self._db.write(_append_batch, self._key, [q.row for q in batch])
+                except Exception as exc:  # every queued caller gets the failure
+                    results = [outcome.Error(exc) for _ in batch]
+            for queued, result in zip(batch, results, strict=True):
+                queued.result = result
+                queued.wake.set()
+        finally:
+            self._hand_off()
+
+    def _hand_off(self) -> None:
+        self._busy = False
+        if self._queue:
+            following = self._queue[0]
+            following.lead = True
+            self._busy = True
+            following.wake.set()
 
     async def page(self, identity_id: int, *, limit: int, before: int | None = None) -> list[AuditEntry]:
         """The identity's newest rows first, at most ``limit``, older than row ``before``."""
         return await self._db.read(_page, identity_id, limit, before)
 
     async def verify(self) -> AuditVerdict:
-        """Recompute every chain; the first row that does not verify, if any."""
-        return await self._db.read(_verify)
+        """Check every link, row MAC, chain head and the anchor; the first problem, if any."""
+        return await self._db.read(_verify, self._key)
+
+    async def verify_with(self, previous: list[bytes]) -> tuple[AuditVerdict, bool]:
+        """Verify under this key or, failing that, wholly under one of ``previous``.
+
+        Returns the verdict and whether it was a previous key that verified (the log has
+        not been re-keyed since ``ENCRYPTION_KEY`` was rotated).
+        """
+        verdict = await self.verify()
+        if verdict.intact:
+            return verdict, False
+        for old_key in previous:
+            older = await self._db.read(_verify, old_key)
+            if older.intact:
+                return older, True
+        return verdict, False
+
+    async def rekey(self, previous: list[bytes]) -> int:
+        """After an ``ENCRYPTION_KEY`` rotation: MAC the whole log again under this key.
+
+        Only if the log verifies wholly under one of the ``previous`` audit keys (and
+        not under this one); returns how many rows were re-keyed.
+        """
+        rekeyed = await self._db.write(rekey, self._key, previous)
+        if rekeyed:
+            logger.info("audit log: re-keyed after an ENCRYPTION_KEY rotation", extra={"rows": rekeyed})
+        return rekeyed
+
+    async def adopt_unkeyed_rows(self) -> int:
+        """Key the rows written before the log was keyed, once; returns how many were keyed.
+
+        Only while the log has never been keyed (no anchor, no keyed row) and only if
+        the plain hash chain of those rows still verifies; otherwise nothing changes and
+        :meth:`verify` reports what it finds.
+        """
+        adopted = await self._db.write(adopt_unkeyed, self._key)
+        if adopted:
+            logger.info("audit log: keyed the rows written before this version", extra={"rows": adopted})
+        return adopted
 
 
 def _entry(row: sqlite3.Row) -> AuditEntry:
@@ -141,35 +255,72 @@ def _entry(row: sqlite3.Row) -> AuditEntry:
     )
 
 
-def _append(
-    conn: sqlite3.Connection,
-    identity_id: int | None,
-    ts_ms: int,
-    tool: str,
-    peer_type: str | None,
-    peer_id: int | None,
-    outcome: str,
-) -> AuditEntry:
-    last = conn.execute(
-        "SELECT entry_hash FROM audit_log WHERE identity_id IS ? ORDER BY id DESC LIMIT 1", (identity_id,)
+def write_row(conn: sqlite3.Connection, key: bytes, row: AuditRow) -> AuditEntry:
+    """Append ``row`` inside the caller's open write transaction (chain, head and anchor)."""
+    chain = chain_name(row.identity_id)
+    head = conn.execute(
+        "SELECT ordinal, rows, head_link FROM audit_chains WHERE chain = ?", (chain,)
     ).fetchone()
-    prev = GENESIS if last is None else str(last["entry_hash"])
-    digest = entry_hash(
-        prev_hash=prev,
-        identity_id=identity_id,
-        ts_ms=ts_ms,
-        tool=tool,
-        peer_type=peer_type,
-        peer_id=peer_id,
-        outcome=outcome,
-    )
+    anchor = conn.execute("SELECT chains, rows FROM audit_anchor WHERE id = 1").fetchone()
+    chains_total, rows_total = (0, 0) if anchor is None else (int(anchor["chains"]), int(anchor["rows"]))
+    prev = GENESIS if head is None else str(head["head_link"])
+    link = link_mac(key, prev, row)
     cursor = conn.execute(
-        "INSERT INTO audit_log (identity_id, ts_ms, tool, peer_type, peer_id, outcome, prev_hash, entry_hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (identity_id, ts_ms, tool, peer_type, peer_id, outcome, prev, digest),
+        "INSERT INTO audit_log (identity_id, ts_ms, tool, peer_type, peer_id, outcome, prev_hash, entry_hash,"
+        " row_mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (row.identity_id, row.ts_ms, row.tool, row.peer_type, row.peer_id, row.outcome, prev, link,
+         row_mac(key, link, row.outcome)),
+    )  # fmt: skip
+    row_id = cursor.lastrowid
+    assert row_id is not None
+    if head is None:
+        chains_total += 1
+        ordinal, count = chains_total, 1
+    else:
+        ordinal, count = int(head["ordinal"]), int(head["rows"]) + 1
+    conn.execute(
+        "INSERT INTO audit_chains (chain, ordinal, rows, head_id, head_link, mac) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (chain) DO UPDATE SET rows = excluded.rows, head_id = excluded.head_id,"
+        " head_link = excluded.head_link, mac = excluded.mac",
+        (chain, ordinal, count, row_id, link, head_mac(key, chain, ordinal, count, row_id, link)),
     )
-    row = conn.execute(f"SELECT {_COLUMNS} FROM audit_log WHERE id = ?", (cursor.lastrowid,)).fetchone()
-    return _entry(row)
+    set_anchor(conn, key, chains_total, rows_total + 1)
+    stored = conn.execute(f"SELECT {_COLUMNS} FROM audit_log WHERE id = ?", (row_id,)).fetchone()
+    return _entry(stored)
+
+
+def complete_row(conn: sqlite3.Connection, key: bytes, row_id: int, outcome_: str) -> None:
+    """Give a ``pending`` row its final outcome inside the caller's transaction (no-op otherwise)."""
+    found = conn.execute("SELECT entry_hash, outcome FROM audit_log WHERE id = ?", (row_id,)).fetchone()
+    if found is None or str(found["outcome"]) != "pending":
+        return
+    conn.execute(
+        "UPDATE audit_log SET outcome = ?, row_mac = ? WHERE id = ?",
+        (outcome_, row_mac(key, str(found["entry_hash"]), outcome_), row_id),
+    )
+
+
+def _append_batch(
+    conn: sqlite3.Connection, key: bytes, rows: list[AuditRow]
+) -> list[outcome.Outcome[AuditEntry]]:
+    """Writer thread: every queued row in one transaction, each in a savepoint of its own.
+
+    A row that fails (an identity that no longer exists) is rolled back alone and its
+    caller gets the error; the others commit.
+    """
+    from mctltg.errors import StorageError
+
+    results: list[outcome.Outcome[AuditEntry]] = []
+    for row in rows:
+        conn.execute("SAVEPOINT audit_row")
+        try:
+            results.append(outcome.Value(write_row(conn, key, row)))
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK TO audit_row")
+            error = StorageError(f"the audit row for {row.tool} could not be written: {exc}")
+            results.append(outcome.Error(error))
+        conn.execute("RELEASE audit_row")
+    return results
 
 
 def _page(conn: sqlite3.Connection, identity_id: int, limit: int, before: int | None) -> list[AuditEntry]:
@@ -180,44 +331,9 @@ def _page(conn: sqlite3.Connection, identity_id: int, limit: int, before: int | 
     return [_entry(row) for row in rows]
 
 
-def _verify(conn: sqlite3.Connection) -> AuditVerdict:
-    heads: dict[int | None, str] = {}
-    rows = 0
-    # One consistent snapshot while walking every row in insertion order.
-    conn.execute("BEGIN")
+def _verify(conn: sqlite3.Connection, key: bytes) -> AuditVerdict:
+    conn.execute("BEGIN")  # one consistent snapshot
     try:
-        for row in conn.execute(
-            "SELECT id, identity_id, ts_ms, tool, peer_type, peer_id, outcome, prev_hash, entry_hash"
-            " FROM audit_log ORDER BY id"
-        ):
-            rows += 1
-            identity_id = None if row["identity_id"] is None else int(row["identity_id"])
-            expected_prev = heads.get(identity_id, GENESIS)
-            chain = "no identity" if identity_id is None else f"identity {identity_id}"
-            if str(row["prev_hash"]) != expected_prev:
-                return AuditVerdict(
-                    rows=rows,
-                    chains=len(heads),
-                    broken_row=int(row["id"]),
-                    problem=f"row {row['id']} ({chain}) does not link to the row before it in its chain",
-                )
-            recomputed = entry_hash(
-                prev_hash=expected_prev,
-                identity_id=identity_id,
-                ts_ms=int(row["ts_ms"]),
-                tool=str(row["tool"]),
-                peer_type=None if row["peer_type"] is None else str(row["peer_type"]),
-                peer_id=None if row["peer_id"] is None else int(row["peer_id"]),
-                outcome=str(row["outcome"]),
-            )
-            if recomputed != str(row["entry_hash"]):
-                return AuditVerdict(
-                    rows=rows,
-                    chains=len(heads) + (identity_id not in heads),
-                    broken_row=int(row["id"]),
-                    problem=f"row {row['id']} ({chain}) was changed after it was written",
-                )
-            heads[identity_id] = recomputed
+        return verify_log(conn, key)
     finally:
         conn.execute("COMMIT")
-    return AuditVerdict(rows=rows, chains=len(heads))

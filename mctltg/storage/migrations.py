@@ -225,6 +225,42 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         CREATE INDEX audit_log_by_identity ON audit_log (identity_id, id);
         """,
     ),
+    Migration(
+        version=4,
+        name="keyed audit log; send ledger links its audit row; broken sessions are marked",
+        sql="""
+        -- row_mac: MAC over (entry_hash, outcome); NULL on rows written before keying,
+        -- which are keyed once at startup (storage/audit.py, adopt_unkeyed_rows).
+        ALTER TABLE audit_log ADD COLUMN row_mac TEXT;
+
+        -- One keyed head per chain ('identity:<id>' or 'none'): how many rows, which is
+        -- the newest and its link, so a cut chain shows. No foreign key on purpose: the
+        -- head must outlive its rows for a removed chain to show.
+        CREATE TABLE audit_chains (
+            chain     TEXT PRIMARY KEY,
+            ordinal   INTEGER NOT NULL UNIQUE,
+            rows      INTEGER NOT NULL,
+            head_id   INTEGER NOT NULL,
+            head_link TEXT NOT NULL,
+            mac       TEXT NOT NULL
+        );
+
+        -- The keyed count of chains and rows: removing a chain together with its head shows.
+        CREATE TABLE audit_anchor (
+            id     INTEGER PRIMARY KEY CHECK (id = 1),
+            chains INTEGER NOT NULL,
+            rows   INTEGER NOT NULL,
+            mac    TEXT NOT NULL
+        );
+
+        -- The delivery audit row written with the ledger entry, completed with it.
+        ALTER TABLE sends ADD COLUMN audit_id INTEGER;
+
+        -- Set when the account's sealed session did not open (tampered, moved, another
+        -- key): every surface then says so, until it opens again or is reconnected.
+        ALTER TABLE telegram_accounts ADD COLUMN broken_at REAL;
+        """,
+    ),
     # Append new migrations here, with the next version number.
 )
 

@@ -12,6 +12,13 @@ duplicate check (same peer, same text digest, within a short window), both decid
 the same transaction that inserts the new ``pending`` row, so two concurrent calls
 cannot both squeeze under a limit. The message text itself is never stored: only a
 keyed digest of it (the caller computes it), which says "same text" and nothing else.
+
+Each new record also writes its delivery audit row (tool ``send_message:delivery``,
+outcome ``pending``) in the same transaction, and every later state change completes
+it (``sent``, ``unverified``, ``refused``) in the transaction that makes the change. So
+a process killed between Telegram's answer and the tool's own audit row still leaves
+an audit row for every message that may have gone out: it reads ``pending`` until the
+next start turns it ``unverified`` together with its record.
 """
 
 from __future__ import annotations
@@ -22,10 +29,12 @@ from typing import TYPE_CHECKING, Final, Literal, cast
 
 from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.errors import StorageError
+from mctltg.storage.audit import AuditRow, complete_row, write_row
 
 if TYPE_CHECKING:
     import sqlite3
 
+    from mctltg.storage.audit import AuditLog
     from mctltg.storage.database import Database
 
 __all__ = ["BeginResult", "SendRecord", "SendState", "Sends"]
@@ -35,6 +44,8 @@ _STATES: Final[frozenset[str]] = frozenset({"pending", "sent", "unverified"})
 
 #: How long an idempotency key is remembered; a key older than this sends again.
 KEY_RETENTION_SECONDS: Final = 7 * 24 * 3600.0
+#: The tool name of the audit row a send record carries from before the RPC to its end.
+DELIVERY_TOOL: Final = "send_message:delivery"
 #: The window of the per-peer write limit.
 RATE_WINDOW_SECONDS: Final = 3600.0
 
@@ -85,11 +96,13 @@ class Sends:
 
     Args:
         db: the open database.
+        audit: where each record's delivery audit row goes (None: no delivery rows).
         clock: wall-clock seconds.
     """
 
-    def __init__(self, db: Database, *, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(self, db: Database, *, audit: AuditLog | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = db
+        self._key = None if audit is None else audit.key
         self._clock = clock
 
     async def get(self, identity_id: int, key: str) -> SendRecord | None:
@@ -112,10 +125,14 @@ class Sends:
         text_digest: str,
         limit_per_hour: int,
         duplicate_window: float,
+        peer_type: str | None = None,
+        peer_id: int | None = None,
     ) -> BeginResult:
         """Record a send as ``pending`` unless the key exists or a limit refuses it.
 
-        The duplicate check applies only to keyless sends (``explicit_key`` false).
+        The duplicate check applies only to keyless sends (``explicit_key`` false). A new
+        record writes its ``pending`` delivery audit row (peer as ``peer_type`` and
+        ``peer_id`` only) in the same transaction.
 
         Raises:
             StorageError: the database failed (nothing was written).
@@ -131,23 +148,27 @@ class Sends:
             limit_per_hour,
             duplicate_window,
             self._clock(),
+            self._key,
+            (peer_type, peer_id),
         )
 
     async def complete(self, record_id: int, *, message_id: int, sent_date: float, result_peer: str) -> None:
         """Telegram accepted the send: store its message id and date."""
-        await self._db.write(_complete, record_id, message_id, sent_date, result_peer, self._clock())
+        await self._db.write(
+            _complete, record_id, message_id, sent_date, result_peer, self._clock(), self._key
+        )
 
     async def mark_unverified(self, record_id: int) -> None:
         """The outcome is unknown (timeout, dropped connection, cancellation)."""
-        await self._db.write(_mark_unverified, record_id, self._clock())
+        await self._db.write(_mark_unverified, record_id, self._clock(), self._key)
 
     async def discard(self, record_id: int) -> None:
         """Telegram definitely refused the send: forget it, freeing its key."""
-        await self._db.write(_discard, record_id)
+        await self._db.write(_discard, record_id, self._key)
 
     async def abandon_pending(self) -> int:
         """At startup: every ``pending`` row belonged to a process that is gone; returns how many."""
-        return await self._db.write(_abandon_pending, self._clock())
+        return await self._db.write(_abandon_pending, self._clock(), self._key)
 
 
 def _record(row: sqlite3.Row) -> SendRecord:
@@ -198,6 +219,8 @@ def _begin(
     limit_per_hour: int,
     duplicate_window: float,
     now: float,
+    audit_key: bytes | None,
+    audit_peer: tuple[str | None, int | None],
 ) -> BeginResult:
     conn.execute(
         "DELETE FROM sends WHERE identity_id = ? AND created_at < ?",
@@ -222,13 +245,34 @@ def _begin(
         " random_id, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
         (identity_id, account_id, key, int(explicit_key), peer, text_digest, random_id, now),
     )
+    if audit_key is not None:
+        entry = write_row(
+            conn,
+            audit_key,
+            AuditRow(
+                identity_id=identity_id,
+                ts_ms=round(now * 1000),
+                tool=DELIVERY_TOOL,
+                outcome="pending",
+                peer_type=audit_peer[0],
+                peer_id=audit_peer[1],
+            ),
+        )
+        conn.execute("UPDATE sends SET audit_id = ? WHERE id = ?", (entry.id, cursor.lastrowid))
     row = conn.execute(f"SELECT {_COLUMNS} FROM sends WHERE id = ?", (cursor.lastrowid,)).fetchone()
     return BeginResult(outcome="new", record=_record(row))
 
 
 def _complete(
-    conn: sqlite3.Connection, record_id: int, message_id: int, sent_date: float, result_peer: str, now: float
+    conn: sqlite3.Connection,
+    record_id: int,
+    message_id: int,
+    sent_date: float,
+    result_peer: str,
+    now: float,
+    audit_key: bytes | None,
 ) -> None:
+    _complete_audit(conn, audit_key, "id = ?", (record_id,), "sent")
     conn.execute(
         "UPDATE sends SET state = 'sent', message_id = ?, sent_date = ?, result_peer = ?, finished_at = ?"
         " WHERE id = ?",
@@ -236,19 +280,35 @@ def _complete(
     )
 
 
-def _mark_unverified(conn: sqlite3.Connection, record_id: int, now: float) -> None:
+def _mark_unverified(conn: sqlite3.Connection, record_id: int, now: float, audit_key: bytes | None) -> None:
+    _complete_audit(conn, audit_key, "id = ? AND state = 'pending'", (record_id,), "unverified")
     conn.execute(
         "UPDATE sends SET state = 'unverified', finished_at = ? WHERE id = ? AND state = 'pending'",
         (now, record_id),
     )
 
 
-def _discard(conn: sqlite3.Connection, record_id: int) -> None:
+def _discard(conn: sqlite3.Connection, record_id: int, audit_key: bytes | None) -> None:
+    _complete_audit(conn, audit_key, "id = ? AND state = 'pending'", (record_id,), "refused")
     conn.execute("DELETE FROM sends WHERE id = ? AND state = 'pending'", (record_id,))
 
 
-def _abandon_pending(conn: sqlite3.Connection, now: float) -> int:
+def _abandon_pending(conn: sqlite3.Connection, now: float, audit_key: bytes | None) -> int:
+    _complete_audit(conn, audit_key, "state = 'pending'", (), "unverified")
     cursor = conn.execute(
         "UPDATE sends SET state = 'unverified', finished_at = ? WHERE state = 'pending'", (now,)
     )
     return int(cursor.rowcount)
+
+
+def _complete_audit(
+    conn: sqlite3.Connection, audit_key: bytes | None, where: str, params: tuple[int, ...], outcome: str
+) -> None:
+    """Complete the pending delivery audit rows of the records ``where`` selects."""
+    if audit_key is None:
+        return
+    # ``where`` is always a constant from this module, never caller input.
+    for row in conn.execute(
+        f"SELECT audit_id FROM sends WHERE {where} AND audit_id IS NOT NULL", params
+    ).fetchall():
+        complete_row(conn, audit_key, int(row["audit_id"]), outcome)

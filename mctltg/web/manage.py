@@ -22,6 +22,7 @@ from typing import Final
 from quart import Blueprint, Response, request
 
 from mctltg.accounts import delete_account, disconnect_account
+from mctltg.errors import BROKEN_SESSION
 from mctltg.web.context import MANAGE_PATH, WebDeps, page, redirect, signed_in, signin_redirect
 from mctltg.web.pages import here, site_facts
 from mctltg.web.session_cookie import WebSession
@@ -70,6 +71,7 @@ def manage_blueprint(deps: WebDeps) -> Blueprint:
             csrf=session.csrf,
             identity=identity,
             account=row,
+            broken_session=BROKEN_SESSION,
             audit=audit,
             notice=NOTICES.get(request.args.get("done", "")),
             nav="manage",

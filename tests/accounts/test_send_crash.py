@@ -74,6 +74,12 @@ async def test_a_send_killed_after_telegram_accepted_it_is_never_sent_again_afte
             record = await services.sends.get(operator.id, f"key:{KEY}")
             assert record is not None
             assert record.state == "unverified"
+            # The delivered message has its audit row although its call never finished.
+            audited = await services.audit.page(operator.id, limit=10)
+            assert [(e.tool, e.outcome, e.peer_type) for e in audited] == [
+                ("send_message:delivery", "unverified", "user")
+            ]
+            assert (await services.audit.verify()).intact
             async with Client(build_mcp_server(tool_deps(services))) as client:
                 result = await client.call_tool(
                     "send_message", {"peer": peer, "text": TEXT, "idempotency_key": KEY}

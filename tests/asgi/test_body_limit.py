@@ -107,3 +107,41 @@ async def test_a_body_under_the_limit_is_served_and_the_server_keeps_serving(ser
             assert response.status_code == 200
             assert "mcp-session-id" in response.headers
             assert (await http.get(f"{server.base_url}/healthz")).status_code == 200
+
+
+READ_TIMEOUT = 1
+
+
+@pytest.mark.parametrize("path", ["/mcp", "/oauth/token", "/telegram/connect/phone"])
+async def test_a_body_trickled_slower_than_the_read_timeout_gets_408_and_the_connection_closes(
+    tmp_path: Path, world: SandboxWorld, path: str
+) -> None:
+    settings = sandbox_settings(tmp_path, HTTP_READ_TIMEOUT=str(READ_TIMEOUT))
+    async with serve_in_process(settings, world) as running:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{running.port}\r\nContent-Type: application/json\r\n"
+            "Accept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n"
+        ).encode()
+        stream = await trio.open_tcp_stream("127.0.0.1", running.port)
+        answer = b""
+        async with stream:
+            await stream.send_all(head)
+
+            async def trickle() -> None:
+                # One byte at a time, each well inside the timeout, the whole body never.
+                for _ in range(100):
+                    try:
+                        await stream.send_all(b"{")
+                    except (trio.BrokenResourceError, trio.ClosedResourceError):
+                        return  # the server hung up
+                    await trio.sleep(READ_TIMEOUT / 4)
+
+            with trio.fail_after(READ_TIMEOUT * 10):
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(trickle)
+                    while chunk := await stream.receive_some(65536):
+                        answer += chunk
+                    nursery.cancel_scope.cancel()  # closed by the server: stop trickling
+    status, _, rest = answer.partition(b"\r\n")
+    assert status.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert rest.endswith(b"Request body too slow: it did not arrive within 1 s; send it again, faster.\n")

@@ -11,10 +11,13 @@ as its own OAuth issuer, signing people in at a real loopback OIDC provider:
 4. a real send, then (consent withdrawn) a dry run that only drafts.
 
 Every log line of the process is captured through the product's own log configuration
-at DEBUG, then searched for every message text of the account's chats, both texts the
-scenario sent or drafted, the phone numbers, the login code, the password, and every
-token, code and secret the OAuth flow issued or used. Then the database files are
-searched for the issued codes and tokens, which must be kept only as digests.
+at DEBUG, with every logger that exists (third-party ones included, e.g. the SSE
+transport's, which logs each chunk it streams) also turned to DEBUG, as an operator
+chasing a bug might do by hand; then the log is searched for every message text of
+the account's chats, both texts the scenario sent or drafted, the session and its
+auth key, the phone numbers, the login code, the password, and every token, code
+and secret the OAuth flow issued or used. Then the database files are searched for the
+issued codes and tokens, which must be kept only as digests.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -36,6 +40,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mctltg.accounts import LoginStep
 from mctltg.observability import configure_logs
 from mctltg.sandbox import DemoWorld, SandboxWorld
+from mctltg.telegram.session import SealedSession
 from tests.e2e.oauth_support import (
     OIDC_CLIENT_SECRET,
     SIGNING_KEY,
@@ -54,14 +59,42 @@ SENT_TEXT = "Meet me by the difference engine at quarter past nine, bring the pu
 DRAFT_TEXT = "Draft only: the analytical engine weaves algebraic patterns like the Jacquard loom"
 
 
+class DebugCounter(logging.Handler):
+    """Counts the DEBUG records each logger emitted (keeps no text): proof the capture was at DEBUG."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.counts: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.DEBUG:
+            self.counts[record.name.split(".")[0]] += 1
+
+
 @pytest.fixture
-def debug_logs() -> Iterator[io.StringIO]:
+def debug_counter() -> DebugCounter:
+    return DebugCounter()
+
+
+@pytest.fixture
+def debug_logs(debug_counter: DebugCounter) -> Iterator[io.StringIO]:
     stream = io.StringIO()
     configure_logs(logging.DEBUG, sandbox=True, stream=stream)
+    everything_at_debug()
+    logging.getLogger().addHandler(debug_counter)
     try:
         yield stream
     finally:
         logging.getLogger().handlers.clear()
+        for name in list(logging.root.manager.loggerDict):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+def everything_at_debug() -> None:
+    """Every logger known so far at DEBUG, whatever the product's configuration chose."""
+    logging.getLogger().setLevel(logging.DEBUG)
+    for name in list(logging.root.manager.loggerDict):
+        logging.getLogger(name).setLevel(logging.DEBUG)
 
 
 def digits(text: str) -> str:
@@ -69,7 +102,7 @@ def digits(text: str) -> str:
 
 
 async def test_a_whole_scenario_logged_at_debug_leaks_no_text_phone_code_password_or_token(
-    tmp_path: Path, world: SandboxWorld, demo: DemoWorld, debug_logs: io.StringIO
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld, debug_logs: io.StringIO, debug_counter: DebugCounter
 ) -> None:
     world.set_password(demo.me, PASSWORD)
     secrets_seen: dict[str, str] = {"password": PASSWORD, "oidc client secret": OIDC_CLIENT_SECRET}
@@ -79,6 +112,7 @@ async def test_a_whole_scenario_logged_at_debug_leaks_no_text_phone_code_passwor
         httpx.AsyncClient() as http,
     ):
         services = server.services
+        everything_at_debug()  # loggers the server created while starting, too
         with trio.fail_after(90):
             # 1. Telegram login: phone → code → 2FA password.
             identity = await services.identities.ensure(f"tg:{demo.me}")
@@ -90,6 +124,15 @@ async def test_a_whole_scenario_logged_at_debug_leaks_no_text_phone_code_passwor
             assert view.step is LoginStep.NEEDS_PASSWORD
             view = await services.logins.submit_password(identity.id, view.login_id, PASSWORD)
             assert view.step is LoginStep.DONE
+            account = await services.accounts.for_identity(identity.id)
+            assert account is not None
+            session = await services.accounts.load_session(account.id)
+            assert session is not None
+            auth_key = SealedSession.from_bytes(session).auth_key
+            assert auth_key is not None
+            assert auth_key.key is not None
+            secrets_seen["session auth key"] = auth_key.key.hex()
+            secrets_seen["session"] = session.decode()
 
             # 2. OAuth: register, authorize with PKCE in a browser, exchange, refresh.
             client_id = await register(http, server.base_url, REDIRECT)
@@ -173,11 +216,15 @@ async def test_a_whole_scenario_logged_at_debug_leaks_no_text_phone_code_passwor
         }
 
     log = debug_logs.getvalue()
-    # The capture worked: the scenario's own events are there, at DEBUG and above.
-    assert "level=DEBUG" in log
+    # The capture worked: every logger was at DEBUG and the chatty ones did write at DEBUG
+    # (the MCP SDK, whose DEBUG records carry JSON-RPC messages, and the HTTP clients) ...
+    assert debug_counter.counts["mcp"] > 0, debug_counter.counts
+    assert debug_counter.counts["httpcore"] > 0, debug_counter.counts
+    # ... and the scenario's own events are in the log.
     assert 'msg="http request"' in log
     for tool in ("list_dialogs", "get_unread_messages", "get_messages", "search_messages", "send_message"):
         assert f"tool={tool}" in log
+    assert logging.getLogger("sse_starlette.sse").isEnabledFor(logging.DEBUG)  # as chatty as it gets
     assert SENT_TEXT in texts  # the real send reached the world
     assert len(texts) >= 10
 

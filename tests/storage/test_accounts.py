@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import sqlite3
 
 import pytest
 
 from mctltg.crypto import Sealer, new_key
 from mctltg.errors import SealError, StorageError
 from mctltg.storage import AccountRow, Accounts, Database, Identities, open_database
+from mctltg.storage.accounts import legacy_session_binding, session_binding
 
 from .support import FakeClock, disk_bytes
-
-if TYPE_CHECKING:
-    import sqlite3
 
 # 256 distinctive bytes: a recognisable prefix, then every byte value once.
 PLAINTEXT = (b"TELETHON-SESSION-PLAINTEXT-MARKER" + bytes(range(256)))[:256]
@@ -400,3 +398,84 @@ async def test_send_consent_turns_on_and_off_but_never_on_for_a_revoked_account(
     await accounts.set_send_enabled(account_id, False)
     with pytest.raises(StorageError, match="no Telegram account 404"):
         await accounts.set_send_enabled(404, True)
+
+
+async def _two_connected(identities: Identities, accounts: Accounts) -> tuple[AccountRow, AccountRow]:
+    rows = []
+    for subject, telegram_user in (("tg:101", 101), ("tg:202", 202)):
+        identity = await identities.ensure(subject)
+        rows.append(
+            await accounts.connect(
+                identity.id,
+                device_name="mctltg test",
+                sandbox=True,
+                telegram_user_id=telegram_user,
+                username=None,
+                display_name=subject,
+                session=PLAINTEXT + subject.encode(),
+            )
+        )
+    return rows[0], rows[1]
+
+
+@pytest.mark.parametrize(
+    "swap",
+    [
+        # The two rows trade owners (identity_id is UNIQUE, hence the detour through -1).
+        (
+            "UPDATE telegram_accounts SET identity_id = -1 WHERE id = {a}",
+            "UPDATE telegram_accounts SET identity_id = {a_identity} WHERE id = {b}",
+            "UPDATE telegram_accounts SET identity_id = {b_identity} WHERE id = {a}",
+        ),
+        # The row is pointed at another Telegram user.
+        ("UPDATE telegram_accounts SET telegram_user_id = 999 WHERE id = {a}",),
+    ],
+)
+async def test_a_session_given_to_another_owner_refuses_to_open_and_the_refusal_is_logged(
+    db_path: str,
+    identities: Identities,
+    accounts: Accounts,
+    swap: tuple[str, ...],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    a, b = await _two_connected(identities, accounts)
+    names = {"a": a.id, "b": b.id, "a_identity": a.identity_id, "b_identity": b.identity_id}
+
+    with sqlite3.connect(db_path) as conn:  # a database writer, outside mctltg
+        for statement in swap:
+            conn.execute(statement.format(**names))
+    with pytest.raises(SealError, match=f"telegram_account:{a.id} does not open for its owner"):
+        await accounts.load_session(a.id)
+    refusals = [r.getMessage() for r in caplog.records if "refused the sealed session" in r.getMessage()]
+    assert refusals == [
+        f"refused the sealed session of Telegram account {a.id}: it does not open for its owner"
+        f" (identity {(await _row(accounts, a.id)).identity_id}): tampered, moved to another row or owner,"
+        " or sealed with another key"
+    ]
+
+
+async def test_a_session_sealed_before_owners_were_bound_opens_once_and_is_resealed_for_its_owner(
+    db: Database, identities: Identities, accounts: Accounts, key: bytes
+) -> None:
+    a, _ = await _two_connected(identities, accounts)
+    legacy = Sealer(key).seal(PLAINTEXT, bound_to=legacy_session_binding(a.id))
+
+    def store(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE telegram_accounts SET session_blob = ? WHERE id = ?", (legacy, a.id))
+
+    await db.write(store)
+    assert await accounts.load_session(a.id) == PLAINTEXT
+    resealed = await _stored_blob(db, a.id)
+    assert resealed != legacy
+    with pytest.raises(SealError):
+        Sealer(key).open(resealed, bound_to=legacy_session_binding(a.id))
+    assert Sealer(key).open(resealed, bound_to=session_binding(a.id, a.identity_id, 101)) == PLAINTEXT
+
+
+async def test_a_session_saved_before_activation_is_rebound_to_the_telegram_user_it_activates_as(
+    identities: Identities, accounts: Accounts
+) -> None:
+    account_id = await _account(identities, accounts)
+    await accounts.save_session(account_id, PLAINTEXT)
+    await accounts.activate(account_id, telegram_user_id=303, username=None, display_name="Alice")
+    assert await accounts.load_session(account_id) == PLAINTEXT

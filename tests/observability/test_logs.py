@@ -1,0 +1,63 @@
+"""Log configuration: no third-party chatter below INFO reaches a line; every handler is redacted."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from mctltg.observability import configure_logs
+
+CANARY = "CANARY-1 the text of a message"
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    yield
+    logging.getLogger().handlers.clear()
+    for name, logger in logging.root.manager.loggerDict.items():
+        if isinstance(logger, logging.Logger):
+            logger.setLevel(logging.NOTSET)
+            logger.handlers = [h for h in logger.handlers if not name.startswith("a.library")]
+
+
+def test_third_party_debug_records_never_reach_the_log_even_when_their_loggers_are_set_to_debug(
+    restore_logging: None,
+) -> None:
+    stream = io.StringIO()
+    configure_logs(logging.DEBUG, stream=stream)
+    for name in ("sse_starlette.sse", "mcp.server.streamable_http", "a.library.made.later"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+        logging.getLogger(name).debug("chunk: %s", CANARY)
+    logging.getLogger("a.library.made.later").info("a library's info line")
+    logging.getLogger("mctltg.tools").debug("our own debug line")
+
+    log = stream.getvalue()
+    assert CANARY not in log
+    assert "a library's info line" in log
+    assert "our own debug line" in log
+
+
+def test_a_handler_attached_by_someone_else_gets_the_same_floor_and_redaction(restore_logging: None) -> None:
+    theirs = io.StringIO()
+    handler = logging.StreamHandler(theirs)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s %(phone)s"))
+    library = logging.getLogger("a.library")
+    library.addHandler(handler)
+    library.propagate = False
+    try:
+        configure_logs(logging.DEBUG, stream=io.StringIO())
+        library.setLevel(logging.DEBUG)
+        library.debug("chunk: %s", CANARY, extra={"phone": "x"})
+        phone = "+44 20 7946 0958"
+        library.info("calling %s with %s", phone, "Bearer abc.def", extra={"phone": phone})
+    finally:
+        library.propagate = True
+
+    log = theirs.getvalue()
+    assert CANARY not in log
+    assert "7946" not in log
+    assert "abc.def" not in log
+    assert "[redacted]" in log
