@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 import trio
 
 from mctltg import __version__
-from mctltg.canary import add_arguments as add_canary_arguments
 from mctltg.config import SCHEMA, Settings, load_settings, split_host_port
 from mctltg.errors import ConfigError, StorageError
 
@@ -54,7 +53,7 @@ def _port(text: str) -> int:
     return port
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     parser = _Parser(prog="mctltg", description="A remote MCP server for a Telegram user account.")
     parser.add_argument(
         "--env-file",
@@ -89,7 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     canary = commands.add_parser(
         "canary", help="probe a running deployment like a client would; exit 0 healthy, 1 failing, 2 usage"
     )
-    add_canary_arguments(canary)
+    if "canary" in argv:  # its options only when asked for: serve never loads the probe
+        from mctltg.canary import add_arguments as add_canary_arguments
+
+        add_canary_arguments(canary)
     commands.add_parser("version", help="print the version")
     settings = commands.add_parser("settings", help="print every setting (markdown table or .env example)")
     settings.add_argument("--format", choices=("table", "env"), default="table")
@@ -98,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     out = stdout or sys.stdout
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser(argv).parse_args(argv)
     try:
         if args.command == "version":
             print(f"mctltg {__version__}", file=out)
