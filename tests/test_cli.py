@@ -19,8 +19,6 @@ import trio
 
 from mctltg import cli
 
-pytestmark = pytest.mark.slow
-
 _START_LIMIT = 120  # seconds: a loaded 2-core machine takes a few to import and start
 
 
@@ -56,6 +54,7 @@ def _last_line(stderr: str) -> str:
 MCTLTG = [sys.executable, "-m", "mctltg"]
 
 
+@pytest.mark.slow
 async def test_a_busy_port_is_one_sentence_naming_the_port_and_exit_2(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -69,6 +68,7 @@ async def test_a_busy_port_is_one_sentence_naming_the_port_and_exit_2(tmp_path: 
     )
 
 
+@pytest.mark.slow
 async def test_a_port_below_1024_without_privilege_is_one_sentence_and_exit_2(tmp_path: Path) -> None:
     if int(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text()) <= 80:
         pytest.skip("this machine lets every user listen on port 80")
@@ -80,6 +80,7 @@ async def test_a_port_below_1024_without_privilege_is_one_sentence_and_exit_2(tm
     )
 
 
+@pytest.mark.slow
 async def test_an_unwritable_database_folder_is_one_sentence_and_exit_2(tmp_path: Path) -> None:
     locked = tmp_path / "read-only"
     locked.mkdir(mode=0o555)
