@@ -1,37 +1,60 @@
 """The ``mctltg`` command: parse arguments, build ``Settings``, call ``app``.
 
 Nothing here does real work beyond wiring; ``main(argv) -> int`` is testable.
-Exit codes: 0 success, 1 runtime failure, 2 bad settings or usage.
+Exit codes: 0 success, 1 runtime failure, 2 bad settings or usage, including a server that
+cannot start (its port is taken or needs privileges, its database cannot be written): those
+are one sentence on stderr, never a traceback, because the person can fix them.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import logging
 import secrets
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import trio
 
 from mctltg import __version__
-from mctltg.canary import add_arguments as add_canary_arguments
-from mctltg.config import SCHEMA, Settings, load_settings
-from mctltg.errors import ConfigError
+from mctltg.config import SCHEMA, Settings, load_settings, split_host_port
+from mctltg.errors import ConfigError, StorageError
+
+if TYPE_CHECKING:
+    from mctltg.app import Services
+    from mctltg.sandbox import SandboxWorld
 
 __all__ = ["main"]
 
 logger = logging.getLogger("mctltg")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mctltg", description="A remote MCP server for a Telegram user account."
-    )
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line naming the mistake and where help is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: give a whole number from 1 to 65535, or 0 to pick a free one"
+        )
+    return port
+
+
+def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    parser = _Parser(prog="mctltg", description="A remote MCP server for a Telegram user account.")
     parser.add_argument(
         "--env-file",
         type=Path,
@@ -42,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="run the server with settings from the environment")
     demo = commands.add_parser("demo", help="run a throw-away server over the sandbox Telegram")
     demo.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
-    demo.add_argument("--port", type=int, default=8080, help="port to bind (default 8080; 0 picks one)")
+    demo.add_argument("--port", type=_port, default=8080, help="port to bind (default 8080; 0 picks one)")
     demo.add_argument(
         "--allow-send",
         action="store_true",
@@ -65,7 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     canary = commands.add_parser(
         "canary", help="probe a running deployment like a client would; exit 0 healthy, 1 failing, 2 usage"
     )
-    add_canary_arguments(canary)
+    if "canary" in argv:  # its options only when asked for: serve never loads the probe
+        from mctltg.canary import add_arguments as add_canary_arguments
+
+        add_canary_arguments(canary)
     commands.add_parser("version", help="print the version")
     settings = commands.add_parser("settings", help="print every setting (markdown table or .env example)")
     settings.add_argument("--format", choices=("table", "env"), default="table")
@@ -74,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
     out = stdout or sys.stdout
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser(argv).parse_args(argv)
     try:
         if args.command == "version":
             print(f"mctltg {__version__}", file=out)
@@ -108,12 +135,67 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
 
 
 def _serve(settings: Settings) -> int:
-    from mctltg import app
     from mctltg.observability import configure_logs
 
     configure_logs(settings.log_level_number, sandbox=settings.telegram_sandbox)
-    trio.run(app.run, settings)
+    return _run_server(settings, how_to_move="set ADDR to another host:port")
+
+
+def _run_server(
+    settings: Settings,
+    *,
+    how_to_move: str,
+    world: SandboxWorld | None = None,
+    on_ready: Callable[[Services, list[str]], Awaitable[None]] | None = None,
+) -> int:
+    """Run the server; a failure to start that the person can fix is one sentence and exit 2.
+
+    Only failures before the server listens are translated: once it has served, a failure is
+    a bug or an outage, and its traceback is what the operator needs.
+    """
+    from mctltg import app
+
+    listening = False
+
+    async def ready(services: Services, binds: list[str]) -> None:
+        nonlocal listening
+        listening = True
+        if on_ready is not None:
+            await on_ready(services, binds)
+
+    try:
+        trio.run(functools.partial(app.run, settings, world=world, on_ready=ready))
+    except (OSError, StorageError, BaseExceptionGroup) as exc:
+        reason = None if listening else _cannot_start(exc, settings, how_to_move=how_to_move)
+        if reason is None:
+            raise
+        print(f"mctltg: {reason}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _cannot_start(exc: BaseException, settings: Settings, *, how_to_move: str) -> str | None:
+    """One sentence for a startup failure the person can fix, or None for anything else."""
+    if isinstance(exc, BaseExceptionGroup):
+        reasons = [_cannot_start(inner, settings, how_to_move=how_to_move) for inner in exc.exceptions]
+        return next((reason for reason in reasons if reason is not None), None)
+    if isinstance(exc, StorageError):
+        return f"{exc} (check DATABASE_URL: its folder must exist and be writable by this user)"
+    if not isinstance(exc, OSError) or exc.filename is not None:
+        return None
+    where = f"cannot listen on {settings.addr}"
+    if exc.errno == errno.EADDRINUSE:
+        return f"{where}: another program already uses that port (stop it, or {how_to_move})"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        if split_host_port(settings.addr)[1] < 1024:
+            return (
+                f"{where}: ports below 1024 need root or the CAP_NET_BIND_SERVICE capability "
+                f"(listen on a port from 1024 up behind a reverse proxy for 80 or 443)"
+            )
+        return f"{where}: this user may not listen there ({how_to_move})"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{where}: that address does not belong to this machine ({how_to_move})"
+    return None
 
 
 def _audit_verify(settings: Settings, *, out: TextIO) -> int:
@@ -187,8 +269,9 @@ def _demo(host: str, port: int, *, allow_send: bool, out: TextIO) -> int:
                 flush=True,
             )
 
-        trio.run(functools.partial(app.run, settings, world=world, on_ready=on_ready))
-    return 0
+        return _run_server(
+            settings, how_to_move="choose another port with --port", world=world, on_ready=on_ready
+        )
 
 
 def _settings_table() -> str:

@@ -3,7 +3,9 @@ catalogue, generated from the live registry), ``/security`` and ``/privacy``.
 
 They are what a person adding the connector and an app reviewer read, so every fact
 on them comes from this deployment: its URLs, its auth mode, whether sending is
-allowed at all, its rate limit and session lifetimes. Nothing personal is shown, so
+allowed at all, its rate limit and session lifetimes. A server that Claude.ai and ChatGPT
+cannot reach (the demo: plain HTTP on loopback) says so and how to expose one, rather
+than walking the person through steps that cannot work. Nothing personal is shown, so
 they may be cached briefly.
 """
 
@@ -17,7 +19,7 @@ from urllib.parse import urlsplit
 
 from quart import Blueprint, Response, request
 
-from mctltg.config import Settings
+from mctltg.config import Settings, is_loopback_host
 from mctltg.web.context import CONNECT_PATH, MANAGE_PATH, WebDeps, page
 from mctltg.web.headers import PUBLIC_CACHE
 from mctltg.web.tool_docs import tool_docs
@@ -44,6 +46,13 @@ class SiteFacts:
     read_only_filter: bool
     connect_url: str
     manage_url: str
+    reachable: bool
+    """Claude.ai and ChatGPT connect from the internet over HTTPS: only then can they use it."""
+
+
+def _reachable(base_url: str) -> bool:
+    parts = urlsplit(base_url)
+    return parts.scheme == "https" and not is_loopback_host(parts.hostname or "localhost")
 
 
 def _days(seconds: float | None) -> int | None:
@@ -65,6 +74,7 @@ def site_facts(settings: Settings) -> SiteFacts:
         read_only_filter=settings.tool_filter == "read-only",
         connect_url=settings.public_base_url + CONNECT_PATH,
         manage_url=settings.public_base_url + MANAGE_PATH,
+        reachable=_reachable(settings.public_base_url),
     )
 
 
@@ -80,6 +90,7 @@ def here(facts: SiteFacts) -> SiteFacts:
         mcp_url=base + "/mcp",
         connect_url=base + CONNECT_PATH,
         manage_url=base + MANAGE_PATH,
+        reachable=_reachable(base),
     )
 
 

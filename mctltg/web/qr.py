@@ -11,13 +11,12 @@ from __future__ import annotations
 import base64
 import io
 
-import qrcode
-import qrcode.image.svg
-
 __all__ = ["qr_data_uri", "qr_svg"]
 
 
 def qr_svg(text: str) -> bytes:
+    import qrcode.image.svg  # on first use: a plain serve draws no QR code (scripts/bench-startup)
+
     image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=10, border=4)
     buffer = io.BytesIO()
     image.save(buffer)

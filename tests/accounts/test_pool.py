@@ -38,10 +38,13 @@ async def test_a_stalled_call_times_out_while_another_account_keeps_serving(
         assert dialogs
         events.append("bob served")
 
+    mark = world.mark()
     with trio.fail_after(10):
         async with trio.open_nursery() as nursery:
             nursery.start_soon(stalled)
-            await trio.sleep(0.2)
+            # Bob asks only once Alice's request hangs at Telegram.
+            while "messages.GetDialogsRequest" not in world.calls_since(mark, user_id=demo.me):
+                await trio.sleep(0.01)
             nursery.start_soon(healthy)
     assert events == ["bob served", "alice timed out"]
 

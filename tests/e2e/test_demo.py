@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 
 import httpx
 import trio
@@ -109,10 +108,7 @@ async def test_sigterm_with_an_open_sse_stream_exits_within_5_seconds() -> None:
                 async with http.stream("GET", f"{server.url}/mcp", headers=stream_headers) as stream:
                     assert stream.status_code == 200
                     assert stream.headers["content-type"].startswith("text/event-stream")
-                    started = time.monotonic()
                     server.process.send_signal(signal.SIGTERM)
-                    with trio.fail_after(5):
+                    with trio.fail_after(5):  # an open stream does not hold the shutdown up
                         await server.process.wait()
-                    elapsed = time.monotonic() - started
-        assert elapsed < 5
         assert server.process.returncode == 0, "".join(server.output)

@@ -87,8 +87,10 @@ def test_a_dropped_connection_fails_pending_calls_until_connect_again(world: San
     async def scenario() -> None:
         async with open_client(world, key=world.authorize_new_key(ada)) as client:
             world.add_fault(Fault.stall(request="messages.GetHistoryRequest"))
+            mark = world.mark()
             stalled = asyncio.ensure_future(client.get_messages("me", limit=1))
-            await asyncio.sleep(0.01)
+            while "messages.GetHistoryRequest" not in world.calls_since(mark):  # it is in flight
+                await asyncio.sleep(0.01)
             world.add_fault(Fault.drop(request="messages.GetDialogsRequest"))
             with pytest.raises(ConnectionError):
                 await client.get_dialogs()

@@ -225,10 +225,20 @@ async def test_after_delete_no_row_and_no_bytes_of_the_session_remain_on_disk(
     assert await accounts.load_session(keep) == b"bob's session " * 20
 
 
-async def test_deleting_a_missing_account_does_nothing(accounts: Accounts) -> None:
-    await accounts.delete(404)
-    await accounts.revoke(404)
-    await accounts.touch(404)
+async def test_deleting_revoking_or_touching_a_missing_account_changes_nothing(
+    identities: Identities, accounts: Accounts, clock: FakeClock
+) -> None:
+    present = await _account(identities, accounts)
+    before = await _row(accounts, present)
+    missing = present + 1000
+    clock.advance(60)  # a touch that wrongly reached a row would move its last_used_at
+
+    await accounts.delete(missing)
+    await accounts.revoke(missing)
+    await accounts.touch(missing)
+
+    assert await accounts.get(missing) is None  # nothing was created by the no-ops
+    assert await _row(accounts, present) == before  # and no other row moved
 
 
 async def test_deleting_an_identity_deletes_its_account(

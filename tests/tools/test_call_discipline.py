@@ -21,17 +21,19 @@ async def client(services: Services, demo: DemoWorld) -> AsyncIterator[Client]:
         yield connected
 
 
-async def test_a_flood_wait_longer_than_the_threshold_returns_within_a_second(
+async def test_a_flood_wait_longer_than_the_threshold_is_answered_without_waiting_it_out(
     client: Client, world: SandboxWorld
 ) -> None:
     world.add_fault(Fault.flood_wait(30, request="messages.GetDialogsRequest"))
+    first = world.mark()
     with trio.fail_after(10):
-        started = time.perf_counter()
         result = await client.call_tool("list_dialogs", {})
-        elapsed = time.perf_counter() - started
+        asked = world.calls_since(first)
         mark = world.mark()
         again = await client.call_tool("list_dialogs", {})
-    assert elapsed < 1.0
+    # Waiting 30 s out would have ended in the call's own 2 s timeout (TG_CALL_TIMEOUT) instead,
+    # and Telegram was asked once.
+    assert asked.count("messages.GetDialogsRequest") == 1
     assert result.is_error
     assert result.structured_content is not None
     assert result.structured_content["error"] == "flood_wait"
@@ -53,8 +55,10 @@ async def test_a_flood_wait_within_the_threshold_is_waited_out_inside_the_call(
         result = await client.call_tool("list_dialogs", {})
         elapsed = time.perf_counter() - started
     assert not result.is_error
-    assert elapsed >= 1.0
     assert world.calls_since(mark).count("messages.GetDialogsRequest") == 2
+    # A lower bound only (a loaded machine can make it longer, never shorter): the second
+    # request waited the second Telegram asked for, as real Telegram would refuse it otherwise.
+    assert elapsed >= 1.0
 
 
 async def test_slow_mode_is_reported_like_a_flood_wait(client: Client, world: SandboxWorld) -> None:
@@ -68,11 +72,8 @@ async def test_slow_mode_is_reported_like_a_flood_wait(client: Client, world: Sa
 
 async def test_a_stalled_connection_never_hangs_a_tool_call(client: Client, world: SandboxWorld) -> None:
     world.add_fault(Fault.stall(request="messages.GetDialogsRequest"))
-    with trio.fail_after(10):
-        started = time.perf_counter()
+    with trio.fail_after(10):  # TG_CALL_TIMEOUT is 2 s in the test settings
         result = await client.call_tool("list_dialogs", {})
-        elapsed = time.perf_counter() - started
-    assert elapsed < 4.0  # TG_CALL_TIMEOUT is 2 s in the test settings
     assert result.structured_content is not None
     assert result.structured_content["error"] == "timeout"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -51,23 +52,50 @@ async def test_docs_of_a_read_only_deployment_list_only_its_read_only_tools(
     assert "send_message" not in listed_tools(html)
 
 
-async def test_the_landing_page_fills_in_this_deployments_mcp_url(
+async def test_the_demo_home_page_offers_mcp_inspector_and_how_to_expose_a_server_not_a_sign_in(
     settings: Settings, world: SandboxWorld, demo: DemoWorld
 ) -> None:
-    async with open_site(settings, world) as site:
+    async with open_site(settings, world) as site:  # the demo's settings: loopback, no sign-in
         html = (await site.page("/")).text
         mcp_url = site.server.mcp_url  # bound to port 0: the address actually served stands in
-    assert html.count(f"<code>{mcp_url}</code>") >= 3  # Claude.ai, ChatGPT, MCP Inspector
     assert "local-development mode" in html
+    inspector = html.split('id="inspector-heading"', 1)[1].split("</section>", 1)[0]
+    assert "npx @modelcontextprotocol/inspector" in inspector
+    assert f"<code>{mcp_url}</code>" in inspector
+    assert "nothing to sign in to" in inspector
+    # Claude.ai and ChatGPT cannot reach a loopback address: no steps to add it there, and
+    # nothing on the page asks the person to sign in to this server.
+    assert 'id="claude-heading"' not in html
+    assert 'id="chatgpt-heading"' not in html
+    assert "sign in with telegram" not in html.lower()
+    exposing = html.split('id="https-heading"', 1)[1].split("</section>", 1)[0]
+    assert f"they cannot reach <code>{mcp_url}</code>" in exposing
+    for setting in ("PUBLIC_BASE_URL=https://", "AUTH_MODE=local-jwt", "TELEGRAM_OIDC_CLIENT_ID="):
+        assert setting in exposing
+    assert "cloudflared tunnel --url" in exposing
+    assert "reverse proxy" in exposing
 
 
-async def test_the_landing_page_names_the_configured_public_url(
+async def test_a_public_https_server_shows_claude_and_chatgpt_steps_with_its_own_url(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
-    settings = sandbox_settings(tmp_path, PUBLIC_BASE_URL="https://telegram.example.org")
+    settings = sandbox_settings(
+        tmp_path,
+        PUBLIC_BASE_URL="https://telegram.example.org",
+        AUTH_MODE="local-jwt",
+        AUTH_REQUIRED="true",
+        OAUTH_JWT_SIGNING_KEY=secrets.token_urlsafe(48),
+        TELEGRAM_OIDC_CLIENT_ID="1234567",
+        TELEGRAM_OIDC_CLIENT_SECRET="secret-of-the-login-bot",
+    )
     async with open_site(settings, world) as site:
         html = (await site.page("/")).text
-    assert html.count("<code>https://telegram.example.org/mcp</code>") >= 3
+    for heading in ("claude-heading", "chatgpt-heading", "inspector-heading"):
+        section = html.split(f'id="{heading}"', 1)[1].split("</section>", 1)[0]
+        assert "<code>https://telegram.example.org/mcp</code>" in section
+        assert "sign in" in section.lower()
+    assert 'id="https-heading"' not in html
+    assert "local-development mode" not in html
 
 
 async def test_every_page_sends_strict_security_headers_and_personal_pages_are_not_cached(
