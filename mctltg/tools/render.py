@@ -13,16 +13,23 @@ from typing import Any, Final
 
 from mctltg.telegram.model import Dialog
 
-__all__ = ["clean_name", "render_dialog", "rfc3339"]
+__all__ = ["clean_name", "compact_date", "render_dialog", "rfc3339"]
 
 NAME_MAX: Final = 100
 _INVISIBLE: Final = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
 
 
+def compact_date(seconds: float) -> str:
+    """The one date form results use: RFC 3339 in UTC to the second, ``2024-05-01T09:30:00Z``.
+
+    Telegram keeps whole seconds, so no fraction is ever written.
+    """
+    return dt.datetime.fromtimestamp(int(seconds), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def rfc3339(seconds: float | None) -> str | None:
-    if seconds is None:
-        return None
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat().replace("+00:00", "Z")
+    """``compact_date``, or None for a missing date."""
+    return None if seconds is None else compact_date(seconds)
 
 
 def clean_name(text: str | None) -> str:

@@ -1,10 +1,22 @@
 """Pure rendering of messages into the compact shape every read tool returns.
 
-One message is ``{id, peer, from?, date, text?, reply_to?, out?, media?, link?}`` with
-empty fields left out. Names can be given two ways and each result uses whichever is
-smaller in bytes: *inline* (``peer_title`` and a display-name ``from`` on every message)
-or a *legend* (``names`` maps each ``peer`` and ``from`` reference to its name once,
-and ``from`` is a reference a tool accepts as a peer: ``@username`` or ``user:<id>``).
+A model reads every byte of a result on every later turn, so the shape spends none
+twice. One message is ``{id, peer?, from?, date, text?, reply_to?, out?, media?, link?}``
+with empty fields left out, and:
+
+* ``peer`` is given once at the top of the result when every message is in the same
+  chat (always for ``get_messages``), else on each message;
+* ``day`` is given once at the top when every message was sent on the same UTC day,
+  and each ``date`` is then only the time of day (``HH:MM:SS``), else each ``date`` is
+  the full ``compact_date``;
+* ``from`` is left out where the sender follows from the message: the account's own
+  messages (``out``), channel posts, and incoming messages in a private chat (the
+  other person is the chat itself);
+* names are given one of two ways, whichever is smaller in bytes: *inline*
+  (``peer_title`` and a display-name ``from``) or a *legend* (``names`` maps each
+  ``peer`` and ``from`` reference to its name once, and ``from`` is a reference a tool
+  accepts as a peer: ``@username`` or ``user:<id>``).
+
 Every text and name passes the untrusted-content sanitizer first.
 """
 
@@ -16,16 +28,17 @@ from typing import Any, Final
 
 from mctltg.telegram.model import MediaInfo, Message
 from mctltg.tools.content import sanitize_name, sanitize_text, wrap
-from mctltg.tools.render import rfc3339
+from mctltg.tools.render import compact_date
 
 __all__ = ["FILE_NAME_MAX", "json_size", "render_media", "render_messages"]
 
 FILE_NAME_MAX: Final = 255
+_DUMPS: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def json_size(value: Any) -> int:
     """Bytes of ``value`` as the compact UTF-8 JSON the tools send."""
-    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    return len(_DUMPS(value).encode())
 
 
 def render_media(media: MediaInfo) -> dict[str, Any]:
@@ -43,12 +56,21 @@ def render_media(media: MediaInfo) -> dict[str, Any]:
     return out
 
 
-def _common(message: Message) -> dict[str, Any]:
-    return {"id": message.id, "peer": message.peer}
+def _sender_implied(message: Message) -> bool:
+    """An incoming message in a private chat is from the other person, who is the chat."""
+    return message.peer.startswith("user:") and not message.out
 
 
-def _rest(message: Message, nonce: str, out: dict[str, Any]) -> dict[str, Any]:
-    out["date"] = rfc3339(message.date)
+def _body(message: Message, shared_peer: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": message.id}
+    if not shared_peer:
+        out["peer"] = message.peer
+    return out
+
+
+def _rest(message: Message, nonce: str, out: dict[str, Any], day: str | None) -> dict[str, Any]:
+    date = compact_date(message.date)
+    out["date"] = date if day is None else date[11:19]
     text = sanitize_text(message.text, official=message.official) if message.text else ""
     if text:
         out["text"] = wrap(text, nonce)
@@ -63,46 +85,70 @@ def _rest(message: Message, nonce: str, out: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _inline(messages: Sequence[Message], nonce: str) -> dict[str, Any]:
+def _titles(messages: Sequence[Message]) -> dict[str, str]:
+    """Each chat's name; a private chat's falls back to its incoming sender's display name."""
+    titles: dict[str, str] = {}
+    for message in messages:
+        title = sanitize_name(message.peer_title)
+        if not title and _sender_implied(message):
+            title = sanitize_name(message.sender_name)
+        if title:
+            titles.setdefault(message.peer, title)
+    return titles
+
+
+def _inline(messages: Sequence[Message], nonce: str, shared: str | None, day: str | None) -> dict[str, Any]:
+    titles = _titles(messages)
     rendered = []
     for message in messages:
-        out = _common(message)
-        title = sanitize_name(message.peer_title)
-        if title:
-            out["peer_title"] = title
-        if message.sender:
+        out = _body(message, shared is not None)
+        if shared is None and message.peer in titles:
+            out["peer_title"] = titles[message.peer]
+        if message.sender and not _sender_implied(message):
             name = sanitize_name(message.sender_name)
             out["from"] = message.sender if message.sender.startswith("@") or not name else name
-        rendered.append(_rest(message, nonce, out))
-    return {"messages": rendered}
+        rendered.append(_rest(message, nonce, out, day))
+    result: dict[str, Any] = {}
+    if shared is not None:
+        result["peer"] = shared
+        if shared in titles:
+            result["peer_title"] = titles[shared]
+    if day is not None:
+        result["day"] = day
+    result["messages"] = rendered
+    return result
 
 
-def _legend(messages: Sequence[Message], nonce: str) -> dict[str, Any]:
-    names: dict[str, str] = {}
+def _legend(messages: Sequence[Message], nonce: str, shared: str | None, day: str | None) -> dict[str, Any]:
+    names = _titles(messages)
     rendered = []
     for message in messages:
-        out = _common(message)
-        title = sanitize_name(message.peer_title)
-        if title:
-            names.setdefault(message.peer, title)
-        if message.sender:
+        out = _body(message, shared is not None)
+        if message.sender and not _sender_implied(message):
             out["from"] = message.sender
             name = sanitize_name(message.sender_name)
             if name:
                 names.setdefault(message.sender, name)
-        rendered.append(_rest(message, nonce, out))
-    result: dict[str, Any] = {"messages": rendered}
+        rendered.append(_rest(message, nonce, out, day))
+    result: dict[str, Any] = {} if shared is None else {"peer": shared}
+    if day is not None:
+        result["day"] = day
+    result["messages"] = rendered
     if names:
         result["names"] = names
     return result
 
 
 def render_messages(messages: Sequence[Message], nonce: str) -> dict[str, Any]:
-    """``{"messages": [...]}`` plus ``names`` when the legend form is the smaller one.
+    """``{"peer"?, "day"?, "messages": [...]}`` plus ``names`` when the legend form is the smaller one.
 
     Service messages are left out here: callers keep them only to move cursors.
     """
     visible = [m for m in messages if not m.service]
-    legend = _legend(visible, nonce)
-    inline = _inline(visible, nonce)
+    peers = {m.peer for m in visible}
+    shared = next(iter(peers)) if len(peers) == 1 else None
+    days = {compact_date(m.date)[:10] for m in visible}
+    day = next(iter(days)) if len(days) == 1 else None
+    legend = _legend(visible, nonce, shared, day)
+    inline = _inline(visible, nonce, shared, day)
     return legend if json_size(legend) <= json_size(inline) else inline
