@@ -57,8 +57,8 @@ def render_media(media: MediaInfo) -> dict[str, Any]:
 
 
 def _sender_implied(message: Message) -> bool:
-    """An incoming message in a private chat is from the other person, who is the chat."""
-    return message.peer.startswith("user:") and not message.out
+    """Your own message is from you; an incoming one in a private chat is from the chat itself."""
+    return message.out or message.peer.startswith("user:")
 
 
 def _body(message: Message, shared_peer: bool) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def _titles(messages: Sequence[Message]) -> dict[str, str]:
     titles: dict[str, str] = {}
     for message in messages:
         title = sanitize_name(message.peer_title)
-        if not title and _sender_implied(message):
+        if not title and not message.out and message.peer.startswith("user:"):
             title = sanitize_name(message.sender_name)
         if title:
             titles.setdefault(message.peer, title)
