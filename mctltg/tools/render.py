@@ -6,8 +6,8 @@ untrusted-content sanitizer (Telegram names are user-controlled text).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+import time
 import unicodedata
 from typing import Any, Final
 
@@ -24,7 +24,7 @@ def compact_date(seconds: float) -> str:
 
     Telegram keeps whole seconds, so no fraction is ever written.
     """
-    return dt.datetime.fromtimestamp(int(seconds), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(seconds)))
 
 
 def rfc3339(seconds: float | None) -> str | None:
@@ -37,9 +37,10 @@ def clean_name(text: str | None) -> str:
     if not text:
         return ""
     text = _INVISIBLE.sub("", text)
-    text = "".join(
-        " " if ch in "\r\n\t" else ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\r\n\t"
-    )
+    if not text.isprintable():  # the common name is printable and needs no walk per character
+        text = "".join(
+            " " if ch in "\r\n\t" else ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\r\n\t"
+        )
     text = " ".join(text.split())
     return text if len(text) <= NAME_MAX else text[: NAME_MAX - 1] + "…"
 
