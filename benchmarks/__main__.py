@@ -32,9 +32,13 @@ from benchmarks.sandbox_bench import OUTPUT_BUDGET, count_rpcs, measure_output
 MB = 1024 * 1024
 
 #: Our own CPU per ``list_dialogs`` (server CPU minus the bare SDK's and the sandbox's)
-#: before the lean hot path: measured once with ``--code /work/main`` on main at e3e3062,
-#: 2026-12-03, on the 2-core VM (see docs/benchmarks.md). The goal is half of it.
-BASELINE_OWN_CPU_MS = 0.0
+#: before the lean hot path, measured with ``--code /work/main`` on main at e3e3062 on
+#: 2026-12-03 on the 2-core VM (median of five runs; see docs/benchmarks.md). The goal is
+#: half of it. It is kept in milliseconds and in units of the bare SDK's CPU per no-op
+#: call in the same run: the shared machine moves the milliseconds by +-25% from run to
+#: run, the ratio by +-10%, so the verdict uses the ratio.
+BASELINE_OWN_CPU_MS = 3.37
+BASELINE_OWN_PER_SDK = 1.04
 BASELINE_WHEN = "2026-12-03, main at e3e3062"
 
 
@@ -123,10 +127,19 @@ async def _servers(
         met=definitions.average_model <= 500,
         detail=", ".join(f"{name} {model}" for name, _, model in definitions.tools),
     )
+    ours_cpu, bare_cpu_start = cpu_seconds(ours_pid), cpu_seconds(bare_pid)
+    sandbox_start, _ = await _sandbox_cpu(ours_pid, meter)
     with trio.fail_after(300):
         latency = await interleaved_latency(
             ours_url, bare_url, tool="list_dialogs", arguments={"limit": 20}, calls=calls
         )
+    sandbox_end, _ = await _sandbox_cpu(ours_pid, meter)
+    sampled = len(latency.ours) + latency.warmup
+    paired = CpuSplit(
+        total=(cpu_seconds(ours_pid) - ours_cpu) / sampled * 1000,
+        sdk=(cpu_seconds(bare_pid) - bare_cpu_start) / sampled * 1000,
+        sandbox=(sandbox_end - sandbox_start) / sampled * 1000,
+    )
     ours_p50, bare_p50 = percentile(latency.ours, 0.5), percentile(latency.bare, 0.5)
     ratio = ours_p50 / bare_p50
     report.add(
@@ -135,6 +148,25 @@ async def _servers(
         detail=f"bare no-op tool: {bare_p50 * 1000:.2f} / {percentile(latency.bare, 0.99) * 1000:.2f} ms",
     )
     report.add("  ratio to the bare server at p50", f"{ratio:.2f}x", goal="<= 1.25x", met=ratio <= 1.25)
+    report.add(
+        "server CPU per list_dialogs, 1 client",
+        f"{paired.total:.2f} ms",
+        detail=(
+            f"bare SDK {paired.sdk:.2f} ms (the bare server's CPU per no-op call, the calls interleaved),"
+            f" sandbox Telegram {paired.sandbox:.2f} ms, ours {paired.own:.2f} ms"
+        ),
+    )
+    per_sdk = paired.own / paired.sdk
+    report.add(
+        "  our own CPU per list_dialogs (without SDK and sandbox)",
+        f"{paired.own:.2f} ms = {per_sdk:.2f}x SDK",
+        goal=f"<= {BASELINE_OWN_PER_SDK / 2:.2f}x SDK",
+        met=per_sdk <= BASELINE_OWN_PER_SDK / 2,
+        detail=(
+            f"in units of the bare SDK's CPU per no-op call in this run; half of the"
+            f" {BASELINE_OWN_CPU_MS:.2f} ms = {BASELINE_OWN_PER_SDK:.2f}x measured on {BASELINE_WHEN}"
+        ),
+    )
 
     cpu_before, rss_before_load = cpu_seconds(ours_pid), rss_bytes(ours_pid)
     sandbox_before, requests_before = await _sandbox_cpu(ours_pid, meter)
@@ -167,7 +199,7 @@ async def _servers(
         sandbox=(sandbox_after - sandbox_before) / load.calls * 1000,
     )
     report.add(
-        f"server CPU per list_dialogs ({sessions}-session run)",
+        f"server CPU per list_dialogs, {sessions} sessions",
         f"{split.total:.2f} ms",
         detail=(
             f"bare SDK {split.sdk:.2f} ms (its CPU per no-op call under the same load),"
@@ -175,14 +207,6 @@ async def _servers(
             f" ({(requests_after - requests_before) / load.calls:.2f} RPCs per call),"
             f" ours {split.own:.2f} ms"
         ),
-    )
-    halved = BASELINE_OWN_CPU_MS / 2
-    report.add(
-        "  our own CPU per list_dialogs (without SDK and sandbox)",
-        f"{split.own:.2f} ms",
-        goal=f"<= {halved:.2f} ms",
-        met=split.own <= halved,
-        detail=f"half of {BASELINE_OWN_CPU_MS:.2f} ms measured on {BASELINE_WHEN}",
     )
     report.add(
         "RSS after the throughput run",

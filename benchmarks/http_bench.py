@@ -33,6 +33,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 class Latencies:
     ours: list[float]
     bare: list[float]
+    warmup: int
 
 
 async def interleaved_latency(
@@ -57,7 +58,7 @@ async def interleaved_latency(
                 bare.append(ended - middle)
         await mine.close()
         await yardstick.close()
-    return Latencies(ours=ours, bare=bare)
+    return Latencies(ours=ours, bare=bare, warmup=warmup)
 
 
 @dataclass(frozen=True, slots=True)
