@@ -36,17 +36,24 @@ _TEXTS = (
 )
 
 
+#: 2026-11-25 08:00 UTC, the morning the output chat's messages are dated.
+_MORNING = 1_795_593_600.0
+
 #: The goal for that page's text: at most 0.7x the 8,689 B it took on 2026-11-25 (main e3e3062).
 OUTPUT_BUDGET = int(8689 * 0.7)
 
 
 def seed_output_chat(world: SandboxWorld) -> tuple[int, int]:
-    """The chat the output figure reads: 60 everyday messages, alternating; (me, friend)."""
+    """The chat the output figure reads: 60 everyday messages, alternating; (me, friend).
+
+    They are a minute apart on one fixed morning, so the figure never depends on the hour
+    the benchmark runs (a page spanning midnight gives each message its full date).
+    """
     me = world.add_user(first_name="Ada", last_name="Lovelace", username="ada_bench")
     friend = world.add_user(first_name="Charles", last_name="Babbage", username="charles_bench")
     for index in range(60):
         sender, peer = (friend, f"user:{me}") if index % 2 else (me, f"user:{friend}")
-        world.send(sender=sender, peer=peer, text=_TEXTS[index % len(_TEXTS)])
+        world.send(sender=sender, peer=peer, text=_TEXTS[index % len(_TEXTS)], date=_MORNING + 60 * index)
     return me, friend
 
 
