@@ -147,7 +147,16 @@ async def _servers(
         f"{ours_p50 * 1000:.2f} / {percentile(latency.ours, 0.99) * 1000:.2f} ms",
         detail=f"bare no-op tool: {bare_p50 * 1000:.2f} / {percentile(latency.bare, 0.99) * 1000:.2f} ms",
     )
-    report.add("  ratio to the bare server at p50", f"{ratio:.2f}x", goal="<= 1.25x", met=ratio <= 1.25)
+    report.add(
+        "  ratio to the bare server at p50",
+        f"{ratio:.2f}x",
+        goal="<= 1.25x",
+        met=ratio <= 1.25,
+        detail=(
+            f"{(ours_p50 * 1000 - paired.sandbox) / (bare_p50 * 1000):.2f}x with the sandbox's CPU"
+            " per call taken off our p50 (an estimate: the sandbox answers synchronously on the path)"
+        ),
+    )
     report.add(
         "server CPU per list_dialogs, 1 client",
         f"{paired.total:.2f} ms",
@@ -179,6 +188,11 @@ async def _servers(
     yardstick = await throughput(bare_url, sessions=sessions, seconds=seconds, tool="noop", arguments={})
     bare_cpu = cpu_seconds(bare_pid) - bare_before
 
+    split = CpuSplit(
+        total=server_cpu / load.calls * 1000,
+        sdk=bare_cpu / yardstick.calls * 1000,
+        sandbox=(sandbox_after - sandbox_before) / load.calls * 1000,
+    )
     share = load.per_second / yardstick.per_second
     report.add(
         f"throughput, {sessions} sessions, list_dialogs",
@@ -187,17 +201,13 @@ async def _servers(
         met=share >= 0.8,
         detail=(
             f"{share:.2f}x the bare server's {yardstick.per_second:.0f} calls/s"
-            f" ({yardstick.errors} errors there); {load.calls} calls in {load.seconds:.1f} s,"
+            f" ({yardstick.errors} errors there; {share * split.total / (split.total - split.sandbox):.2f}x"
+            f" estimated without the sandbox's CPU); {load.calls} calls in {load.seconds:.1f} s,"
             f" p50 {percentile(load.latencies, 0.5) * 1000:.1f} ms,"
             f" p99 {percentile(load.latencies, 0.99) * 1000:.1f} ms"
         ),
     )
     report.add(f"  errors in {load.calls} calls", str(load.errors), goal="0", met=load.errors == 0)
-    split = CpuSplit(
-        total=server_cpu / load.calls * 1000,
-        sdk=bare_cpu / yardstick.calls * 1000,
-        sandbox=(sandbox_after - sandbox_before) / load.calls * 1000,
-    )
     report.add(
         f"server CPU per list_dialogs, {sessions} sessions",
         f"{split.total:.2f} ms",
