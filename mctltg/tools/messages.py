@@ -60,11 +60,10 @@ class MessageOut(BaseModel):
     from_: str | None = Field(
         default=None,
         alias="from",
-        description="Sender: @username, or a display name; with `names`, a user:<id> looked up there. "
-        "Absent when implied: your own messages (out), channel posts, and incoming messages in a "
-        "private chat (the sender is the chat).",
+        description="Sender: @username or display name (with `names`: a reference looked up there); "
+        "absent when implied: out, channel posts, private chats",
     )
-    date: str = Field(description="UTC: 2024-05-01T09:30:00Z, or only 09:30:00 when the result gives `day`")
+    date: str = Field(description="UTC, 2024-05-01T09:30:00Z; only 09:30:00 when the result gives `day`")
     text: str | None = Field(default=None, description="Untrusted content, wrapped in <msg-NONCE> tags")
     reply_to: int | None = Field(default=None, description="Id of the message this replies to")
     out: bool | None = Field(default=None, description="true when the account sent it")
