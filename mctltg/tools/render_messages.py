@@ -61,16 +61,9 @@ def _sender_implied(message: Message) -> bool:
     return message.out or message.peer.startswith("user:")
 
 
-def _body(message: Message, shared_peer: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": message.id}
-    if not shared_peer:
-        out["peer"] = message.peer
-    return out
-
-
-def _rest(message: Message, nonce: str, out: dict[str, Any], day: str | None) -> dict[str, Any]:
-    date = compact_date(message.date)
-    out["date"] = date if day is None else date[11:19]
+def _tail(message: Message, date: str, nonce: str, day: str | None) -> dict[str, Any]:
+    """Everything after the names: rendered once per message and shared by both forms."""
+    out: dict[str, Any] = {"date": date if day is None else date[11:19]}
     text = sanitize_text(message.text, official=message.official) if message.text else ""
     if text:
         out["text"] = wrap(text, nonce)
@@ -97,42 +90,53 @@ def _titles(messages: Sequence[Message]) -> dict[str, str]:
     return titles
 
 
-def _inline(messages: Sequence[Message], nonce: str, shared: str | None, day: str | None) -> dict[str, Any]:
-    titles = _titles(messages)
-    rendered = []
-    for message in messages:
-        out = _body(message, shared is not None)
-        if shared is None and message.peer in titles:
-            out["peer_title"] = titles[message.peer]
-        if message.sender and not _sender_implied(message):
-            name = sanitize_name(message.sender_name)
-            out["from"] = message.sender if message.sender.startswith("@") or not name else name
-        rendered.append(_rest(message, nonce, out, day))
+def _top(shared: str | None, day: str | None, title: str | None) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if shared is not None:
         result["peer"] = shared
-        if shared in titles:
-            result["peer_title"] = titles[shared]
+        if title:
+            result["peer_title"] = title
     if day is not None:
         result["day"] = day
+    return result
+
+
+def _inline(
+    messages: Sequence[Message], tails: list[dict[str, Any]], shared: str | None, day: str | None
+) -> dict[str, Any]:
+    titles = _titles(messages)
+    rendered = []
+    for message, tail in zip(messages, tails, strict=True):
+        out: dict[str, Any] = {"id": message.id}
+        if shared is None:
+            out["peer"] = message.peer
+            if message.peer in titles:
+                out["peer_title"] = titles[message.peer]
+        if message.sender and not _sender_implied(message):
+            name = sanitize_name(message.sender_name)
+            out["from"] = message.sender if message.sender.startswith("@") or not name else name
+        rendered.append(out | tail)
+    result = _top(shared, day, titles.get(shared) if shared is not None else None)
     result["messages"] = rendered
     return result
 
 
-def _legend(messages: Sequence[Message], nonce: str, shared: str | None, day: str | None) -> dict[str, Any]:
+def _legend(
+    messages: Sequence[Message], tails: list[dict[str, Any]], shared: str | None, day: str | None
+) -> dict[str, Any]:
     names = _titles(messages)
     rendered = []
-    for message in messages:
-        out = _body(message, shared is not None)
+    for message, tail in zip(messages, tails, strict=True):
+        out: dict[str, Any] = {"id": message.id}
+        if shared is None:
+            out["peer"] = message.peer
         if message.sender and not _sender_implied(message):
             out["from"] = message.sender
             name = sanitize_name(message.sender_name)
             if name:
                 names.setdefault(message.sender, name)
-        rendered.append(_rest(message, nonce, out, day))
-    result: dict[str, Any] = {} if shared is None else {"peer": shared}
-    if day is not None:
-        result["day"] = day
+        rendered.append(out | tail)
+    result = _top(shared, day, None)
     result["messages"] = rendered
     if names:
         result["names"] = names
@@ -147,8 +151,10 @@ def render_messages(messages: Sequence[Message], nonce: str) -> dict[str, Any]:
     visible = [m for m in messages if not m.service]
     peers = {m.peer for m in visible}
     shared = next(iter(peers)) if len(peers) == 1 else None
-    days = {compact_date(m.date)[:10] for m in visible}
+    dates = [compact_date(m.date) for m in visible]
+    days = {date[:10] for date in dates}
     day = next(iter(days)) if len(days) == 1 else None
-    legend = _legend(visible, nonce, shared, day)
-    inline = _inline(visible, nonce, shared, day)
+    tails = [_tail(m, date, nonce, day) for m, date in zip(visible, dates, strict=True)]
+    legend = _legend(visible, tails, shared, day)
+    inline = _inline(visible, tails, shared, day)
     return legend if json_size(legend) <= json_size(inline) else inline
