@@ -49,6 +49,7 @@ _ALWAYS_DROP: Final = re.compile(
     "[\u200b\u200c\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u00ad\u061c\u180e"
     "\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
 )
+_LINE_AND_TAB: Final = {ord("\n"): None, ord("\t"): None}
 _BLANK_RUNS: Final = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
 _TAG_LOOKALIKE: Final = re.compile(r"<(\s*/?\s*(?:msg|telegram|untrusted|message|content|system)\b)", re.I)
 _KEYWORD_CODE: Final = re.compile(
@@ -81,6 +82,8 @@ def _keep_zwj(text: str, index: int) -> bool:
 
 def _visible(text: str) -> str:
     text = _ALWAYS_DROP.sub("", text)
+    if text.translate(_LINE_AND_TAB).isprintable():
+        return text  # no control, format or surrogate character is left: nothing to walk
     out: list[str] = []
     for index, ch in enumerate(text):
         if ch == _ZWJ:
