@@ -20,6 +20,10 @@ from benchmarks.wire import McpError, WireSession, open_http
 __all__ = ["Latencies", "Throughput", "interleaved_latency", "percentile", "throughput"]
 
 
+#: A throughput run stops at its deadline or after this many calls, whichever comes first.
+MAX_CALLS = 100_000
+
+
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
@@ -29,6 +33,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 class Latencies:
     ours: list[float]
     bare: list[float]
+    warmup: int
 
 
 async def interleaved_latency(
@@ -40,7 +45,7 @@ async def interleaved_latency(
     async with open_http(2) as http:
         mine = await WireSession(http, ours_url).open()
         yardstick = await WireSession(http, bare_url).open()
-        for index in range(warmup + calls):
+        for index in range(warmup + calls):  # bounded in count here and in time by the caller
             started = time.perf_counter()
             answer = await mine.call_tool(tool, arguments)
             middle = time.perf_counter()
@@ -53,7 +58,7 @@ async def interleaved_latency(
                 bare.append(ended - middle)
         await mine.close()
         await yardstick.close()
-    return Latencies(ours=ours, bare=bare)
+    return Latencies(ours=ours, bare=bare, warmup=warmup)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +86,7 @@ async def throughput(
 
         async def loop(session: WireSession) -> None:
             nonlocal errors
-            while time.perf_counter() < deadline:
+            while time.perf_counter() < deadline and len(latencies) < MAX_CALLS:
                 started = time.perf_counter()
                 try:
                     answer = await session.call_tool(tool, arguments)

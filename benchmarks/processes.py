@@ -41,14 +41,21 @@ def cpu_seconds(pid: int) -> float:
 
 
 @asynccontextmanager
-async def start_server(*argv: str, ready_seconds: float = 60) -> AsyncIterator[ServerProcess]:
-    """Run ``python <argv>`` until it prints ``MCP endpoint: <url>``; SIGTERM it afterwards."""
+async def start_server(
+    *argv: str, ready_seconds: float = 60, code: Path = REPOSITORY, env: dict[str, str] | None = None
+) -> AsyncIterator[ServerProcess]:
+    """Run ``python <argv>`` until it prints ``MCP endpoint: <url>``; SIGTERM it afterwards.
+
+    ``code`` goes first on ``PYTHONPATH``: the ``mctltg`` the process imports (this
+    checkout, or another one such as main's for a baseline).
+    """
+    path = str(code) if code == REPOSITORY else f"{code}{os.pathsep}{REPOSITORY}"
     process = await trio.lowlevel.open_process(
         [sys.executable, *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         cwd=REPOSITORY,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPOSITORY)},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path, **(env or {})},
     )
     try:
         assert process.stdout is not None

@@ -1,10 +1,22 @@
 """Pure rendering of messages into the compact shape every read tool returns.
 
-One message is ``{id, peer, from?, date, text?, reply_to?, out?, media?, link?}`` with
-empty fields left out. Names can be given two ways and each result uses whichever is
-smaller in bytes: *inline* (``peer_title`` and a display-name ``from`` on every message)
-or a *legend* (``names`` maps each ``peer`` and ``from`` reference to its name once,
-and ``from`` is a reference a tool accepts as a peer: ``@username`` or ``user:<id>``).
+A model reads every byte of a result on every later turn, so the shape spends none
+twice. One message is ``{id, peer?, from?, date, text?, reply_to?, out?, media?, link?}``
+with empty fields left out, and:
+
+* ``peer`` is given once at the top of the result when every message is in the same
+  chat (always for ``get_messages``), else on each message;
+* ``day`` is given once at the top when every message was sent on the same UTC day,
+  and each ``date`` is then only the time of day (``HH:MM:SS``), else each ``date`` is
+  the full ``compact_date``;
+* ``from`` is left out where the sender follows from the message: the account's own
+  messages (``out``), channel posts, and incoming messages in a private chat (the
+  other person is the chat itself);
+* names are given one of two ways, whichever is smaller in bytes: *inline*
+  (``peer_title`` and a display-name ``from``) or a *legend* (``names`` maps each
+  ``peer`` and ``from`` reference to its name once, and ``from`` is a reference a tool
+  accepts as a peer: ``@username`` or ``user:<id>``).
+
 Every text and name passes the untrusted-content sanitizer first.
 """
 
@@ -16,16 +28,17 @@ from typing import Any, Final
 
 from mctltg.telegram.model import MediaInfo, Message
 from mctltg.tools.content import sanitize_name, sanitize_text, wrap
-from mctltg.tools.render import rfc3339
+from mctltg.tools.render import compact_date
 
 __all__ = ["FILE_NAME_MAX", "json_size", "render_media", "render_messages"]
 
 FILE_NAME_MAX: Final = 255
+_DUMPS: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def json_size(value: Any) -> int:
     """Bytes of ``value`` as the compact UTF-8 JSON the tools send."""
-    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    return len(_DUMPS(value).encode())
 
 
 def render_media(media: MediaInfo) -> dict[str, Any]:
@@ -43,12 +56,14 @@ def render_media(media: MediaInfo) -> dict[str, Any]:
     return out
 
 
-def _common(message: Message) -> dict[str, Any]:
-    return {"id": message.id, "peer": message.peer}
+def _sender_implied(message: Message) -> bool:
+    """Your own message is from you; an incoming one in a private chat is from the chat itself."""
+    return message.out or message.peer.startswith("user:")
 
 
-def _rest(message: Message, nonce: str, out: dict[str, Any]) -> dict[str, Any]:
-    out["date"] = rfc3339(message.date)
+def _tail(message: Message, date: str, nonce: str, day: str | None) -> dict[str, Any]:
+    """Everything after the names: rendered once per message and shared by both forms."""
+    out: dict[str, Any] = {"date": date if day is None else date[11:19]}
     text = sanitize_text(message.text, official=message.official) if message.text else ""
     if text:
         out["text"] = wrap(text, nonce)
@@ -63,46 +78,83 @@ def _rest(message: Message, nonce: str, out: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _inline(messages: Sequence[Message], nonce: str) -> dict[str, Any]:
-    rendered = []
+def _titles(messages: Sequence[Message]) -> dict[str, str]:
+    """Each chat's name; a private chat's falls back to its incoming sender's display name."""
+    titles: dict[str, str] = {}
     for message in messages:
-        out = _common(message)
         title = sanitize_name(message.peer_title)
+        if not title and not message.out and message.peer.startswith("user:"):
+            title = sanitize_name(message.sender_name)
         if title:
-            out["peer_title"] = title
-        if message.sender:
+            titles.setdefault(message.peer, title)
+    return titles
+
+
+def _top(shared: str | None, day: str | None, title: str | None) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    if shared is not None:
+        result["peer"] = shared
+        if title:
+            result["peer_title"] = title
+    if day is not None:
+        result["day"] = day
+    return result
+
+
+def _inline(
+    messages: Sequence[Message], tails: list[dict[str, Any]], shared: str | None, day: str | None
+) -> dict[str, Any]:
+    titles = _titles(messages)
+    rendered = []
+    for message, tail in zip(messages, tails, strict=True):
+        out: dict[str, Any] = {"id": message.id}
+        if shared is None:
+            out["peer"] = message.peer
+            if message.peer in titles:
+                out["peer_title"] = titles[message.peer]
+        if message.sender and not _sender_implied(message):
             name = sanitize_name(message.sender_name)
             out["from"] = message.sender if message.sender.startswith("@") or not name else name
-        rendered.append(_rest(message, nonce, out))
-    return {"messages": rendered}
+        rendered.append(out | tail)
+    result = _top(shared, day, titles.get(shared) if shared is not None else None)
+    result["messages"] = rendered
+    return result
 
 
-def _legend(messages: Sequence[Message], nonce: str) -> dict[str, Any]:
-    names: dict[str, str] = {}
+def _legend(
+    messages: Sequence[Message], tails: list[dict[str, Any]], shared: str | None, day: str | None
+) -> dict[str, Any]:
+    names = _titles(messages)
     rendered = []
-    for message in messages:
-        out = _common(message)
-        title = sanitize_name(message.peer_title)
-        if title:
-            names.setdefault(message.peer, title)
-        if message.sender:
+    for message, tail in zip(messages, tails, strict=True):
+        out: dict[str, Any] = {"id": message.id}
+        if shared is None:
+            out["peer"] = message.peer
+        if message.sender and not _sender_implied(message):
             out["from"] = message.sender
             name = sanitize_name(message.sender_name)
             if name:
                 names.setdefault(message.sender, name)
-        rendered.append(_rest(message, nonce, out))
-    result: dict[str, Any] = {"messages": rendered}
+        rendered.append(out | tail)
+    result = _top(shared, day, None)
+    result["messages"] = rendered
     if names:
         result["names"] = names
     return result
 
 
 def render_messages(messages: Sequence[Message], nonce: str) -> dict[str, Any]:
-    """``{"messages": [...]}`` plus ``names`` when the legend form is the smaller one.
+    """``{"peer"?, "day"?, "messages": [...]}`` plus ``names`` when the legend form is the smaller one.
 
     Service messages are left out here: callers keep them only to move cursors.
     """
     visible = [m for m in messages if not m.service]
-    legend = _legend(visible, nonce)
-    inline = _inline(visible, nonce)
+    peers = {m.peer for m in visible}
+    shared = next(iter(peers)) if len(peers) == 1 else None
+    dates = [compact_date(m.date) for m in visible]
+    days = {date[:10] for date in dates}
+    day = next(iter(days)) if len(days) == 1 else None
+    tails = [_tail(m, date, nonce, day) for m, date in zip(visible, dates, strict=True)]
+    legend = _legend(visible, tails, shared, day)
+    inline = _inline(visible, tails, shared, day)
     return legend if json_size(legend) <= json_size(inline) else inline

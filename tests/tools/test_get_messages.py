@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -101,11 +102,12 @@ async def test_media_summaries_links_and_replies_come_with_the_message(
     assert kinds["document"]["file_name"] == "trajectory-notes.pdf"
     assert kinds["document"]["mime_type"] == "application/pdf"
     assert all(m["link"] == f"https://t.me/science_weekly/{m['id']}" for m in channel["messages"])
-    assert all(m["peer"] == f"channel:{demo.channel}" for m in channel["messages"])
+    assert channel["peer"] == f"channel:{demo.channel}"  # one chat: given once, at the top
+    assert all("peer" not in m for m in channel["messages"])
     assert all("from" not in m for m in channel["messages"])  # broadcast posts speak as the channel
     reply = next(m for m in group["messages"] if "could you check" in m.get("text", ""))
     assert reply["reply_to"] in {m["id"] for m in group["messages"]}
-    assert all(m["date"].endswith("Z") for m in group["messages"])
+    assert all(_is_utc_date(m["date"], group.get("day")) for m in group["messages"])
 
 
 async def test_fifty_messages_fit_in_a_measured_byte_budget_with_each_name_given_once(
@@ -117,21 +119,25 @@ async def test_fifty_messages_fit_in_a_measured_byte_budget_with_each_name_given
     messages = page["messages"]
     names = page["names"]
     size = _bytes({"messages": messages, "names": names})
-    inline = [
-        {**m, "peer_title": names[m["peer"]], **({"from": names[m["from"]]} if "from" in m else {})}
-        for m in messages
-    ]
-    inline_size = _bytes({"messages": inline})
+    inline = [{**m, **({"from": names[m["from"]]} if "from" in m else {})} for m in messages]
+    inline_size = _bytes({"peer_title": names[page["peer"]], "messages": inline})
     print(
         f"\nget_messages, 50-message page ({len(messages)} shown, service messages left out): "
         f"{size} B of messages+legend ({size / len(messages):.0f} B/message), "
         f"{_bytes(page)} B whole result with notice; names inline instead: {inline_size} B"
     )
     assert 45 <= len(messages) <= 50
+    assert page["peer"] == f"chat:{group}"
     assert set(names) == {f"chat:{group}"} | {m["from"] for m in messages if "from" in m}
-    assert all("peer_title" not in m for m in messages)
+    assert all("peer_title" not in m and "peer" not in m for m in messages)
     assert size < inline_size
     assert size / len(messages) < 140
+
+
+def _is_utc_date(date: str, day: str | None) -> bool:
+    """``2024-05-01T09:30:00Z``, or ``09:30:00`` under a result-wide ``day``."""
+    full = f"{day}T{date}Z" if day is not None else date
+    return dt.datetime.strptime(full, "%Y-%m-%dT%H:%M:%SZ") is not None
 
 
 def _bytes(value: object) -> int:
