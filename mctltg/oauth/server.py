@@ -2,7 +2,8 @@
 
 Framework-free: the web layer (``web/oauth_endpoints.py``) turns HTTP into calls on
 :class:`AuthorizationServer` and its results back into HTTP. Protocol rules live in the
-RFC modules; this module sequences them over the store (``storage/oauth.py``):
+RFC modules (``rfc6749`` for the authorization request and the grants, ``rfc7009`` for
+revocation, ...); this module sequences them over the store (``storage/oauth.py``):
 
 - ``begin`` validates an authorization request (RFC 6749 §4.1.1 with OAuth 2.1's
   mandatory S256 PKCE, RFC 8707 ``resource``) and parks it server-side; the browser
@@ -23,12 +24,13 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from mctltg.crypto import random_token, sha256_hex
 from mctltg.errors import StorageError
-from mctltg.oauth import rfc7591, rfc7636
+from mctltg.oauth import rfc6749, rfc7009, rfc7591, rfc7636
 from mctltg.oauth.errors import AuthorizeError, OAuthError
+from mctltg.oauth.rfc6749 import AUTHORIZATION_TTL, CODE_FAILURES, CODE_TTL, REFRESH_FAILURES, TokenResponse
 from mctltg.oauth.rfc8707 import resolve_resource
 from mctltg.oauth.rfc9068 import AccessClaims, AccessTokenCodec
 from mctltg.oauth.scopes import SCOPES, SEND_SCOPES, format_scope, parse_scope
@@ -46,9 +48,6 @@ from mctltg.storage import (
 
 __all__ = ["AuthorizationServer", "ConsentView", "PendingSignIn", "ServerConfig", "TokenResponse"]
 
-MAX_STATE_BYTES: Final = 4096
-CODE_TTL: Final = 600.0
-AUTHORIZATION_TTL: Final = 900.0
 REFRESH_GRACE: Final = 10.0
 
 
@@ -82,25 +81,6 @@ class ConsentView:
     read_scopes: tuple[str, ...]
     send_scopes: tuple[str, ...]
     csrf: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TokenResponse:
-    body: dict[str, Any]
-
-
-def _with_query(uri: str, params: Mapping[str, str | None]) -> str:
-    parts = urlsplit(uri)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    query.extend((key, value) for key, value in params.items() if value is not None)
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-def _single(params: Mapping[str, list[str]], name: str) -> str | None:
-    values = params.get(name) or []
-    if len(values) > 1:
-        raise AuthorizeError("invalid_request", f"The {name} parameter was given more than once.")
-    return values[0] if values else None
 
 
 class AuthorizationServer:
@@ -174,8 +154,8 @@ class AuthorizationServer:
             AuthorizeError: with ``redirect=False``.
         """
         try:
-            client_id = _single(params, "client_id")
-            redirect_uri = _single(params, "redirect_uri")
+            client_id = rfc6749.single(params, "client_id")
+            redirect_uri = rfc6749.single(params, "redirect_uri")
         except AuthorizeError as exc:
             raise AuthorizeError(exc.error, exc.description, redirect=False) from None
         client = await self.store.client(client_id) if client_id else None
@@ -185,20 +165,7 @@ class AuthorizationServer:
                 "The client_id is missing or unknown to this server; the client must register first.",
                 redirect=False,
             )
-        if redirect_uri is None:
-            if len(client.redirect_uris) != 1:
-                raise AuthorizeError(
-                    "invalid_request",
-                    "redirect_uri is required: this client registered several.",
-                    redirect=False,
-                )
-            redirect_uri = client.redirect_uris[0]
-        if redirect_uri not in client.redirect_uris:
-            raise AuthorizeError(
-                "invalid_request",
-                "The redirect_uri does not exactly match one this client registered.",
-                redirect=False,
-            )
+        redirect_uri = rfc6749.match_redirect_uri(client.redirect_uris, redirect_uri)
         return client, redirect_uri
 
     async def begin(self, params: Mapping[str, list[str]]) -> PendingSignIn:
@@ -209,22 +176,9 @@ class AuthorizationServer:
                 otherwise send the error to the redirect URI.
         """
         client, redirect_uri = await self.client_and_redirect(params)
-        state = _single(params, "state")
-        if state is not None and len(state.encode()) > MAX_STATE_BYTES:
-            raise AuthorizeError("invalid_request", f"state may be at most {MAX_STATE_BYTES} bytes.")
-        if _single(params, "response_type") != "code":
-            raise AuthorizeError("unsupported_response_type", "Only response_type=code is supported.")
-        challenge = rfc7636.check_challenge(
-            _single(params, "code_challenge"), _single(params, "code_challenge_method")
+        request = rfc6749.parse_authorization_request(
+            params, redirect_uri=redirect_uri, default_resource=self.config.resource
         )
-        try:
-            scopes = parse_scope(_single(params, "scope"))
-        except ValueError as exc:
-            raise AuthorizeError("invalid_scope", f"The scope parameter is invalid: {exc}.") from None
-        try:
-            resource = resolve_resource(params.get("resource") or [], self.config.resource)
-        except OAuthError as exc:
-            raise AuthorizeError(exc.error, exc.description) from None
         pending = PendingSignIn(
             browser_token=random_token(),
             upstream_state=random_token(),
@@ -235,11 +189,11 @@ class AuthorizationServer:
             browser_hash=sha256_hex(pending.browser_token),
             upstream_state_hash=sha256_hex(pending.upstream_state),
             client_id=client.client_id,
-            redirect_uri=redirect_uri,
-            state=state,
-            code_challenge=challenge,
-            scope=None if scopes is None else format_scope(scopes),
-            resource=resource,
+            redirect_uri=request.redirect_uri,
+            state=request.state,
+            code_challenge=request.code_challenge,
+            scope=request.scope,
+            resource=request.resource,
             upstream_verifier=pending.upstream_verifier,
             upstream_nonce=pending.upstream_nonce,
             csrf=random_token(),
@@ -249,17 +203,7 @@ class AuthorizationServer:
 
     def error_redirect(self, redirect_uri: str, error: AuthorizeError, state: str | None) -> str:
         """The redirect carrying an authorization error (§4.1.2.1), with ``iss`` (RFC 9207)."""
-        if state is not None and len(state.encode()) > MAX_STATE_BYTES:
-            state = None
-        return _with_query(
-            redirect_uri,
-            {
-                "error": error.error,
-                "error_description": error.description,
-                "state": state,
-                "iss": self.config.issuer,
-            },
-        )
+        return rfc6749.error_redirect(redirect_uri, error, state, issuer=self.config.issuer)
 
     async def pending(self, browser_token: str | None) -> AuthorizationRow | None:
         """The authorization the browser holding ``browser_token`` is in, if any."""
@@ -339,9 +283,7 @@ class AuthorizationServer:
         """Issue the code for an approved authorization; returns the redirect back to the client."""
         code = random_token()
         issued = await self.store.issue_code(authorization.id, code_hash=sha256_hex(code), lifetime=CODE_TTL)
-        return _with_query(
-            issued.redirect_uri, {"code": code, "state": issued.state, "iss": self.config.issuer}
-        )
+        return rfc6749.code_redirect(issued.redirect_uri, code, issued.state, issuer=self.config.issuer)
 
     # -- the token endpoint (RFC 6749 §4.1.3, §6) -------------------------------------
 
@@ -426,7 +368,7 @@ class AuthorizationServer:
             code_hash, check, issue, grant_lifetime=self.config.refresh_token_ttl
         )
         if result.outcome is not Outcome.OK or result.grant is None:
-            raise OAuthError("invalid_grant", _CODE_FAILURES.get(result.outcome, "The code is not valid."))
+            raise OAuthError("invalid_grant", CODE_FAILURES.get(result.outcome, "The code is not valid."))
         return self._issue(issue, result.grant, scopes, refresh_token, now)
 
     def successor_of(self, refresh_token: str) -> str:
@@ -442,16 +384,7 @@ class AuthorizationServer:
         if grant is None:
             raise OAuthError("invalid_grant", "The refresh token is not valid.")
         granted = frozenset(grant.scope.split())
-        try:
-            requested = parse_scope(form.get("scope"))
-        except ValueError as exc:
-            raise OAuthError("invalid_scope", f"The scope parameter is invalid: {exc}.") from None
-        if requested is not None and not requested <= granted:
-            raise OAuthError(
-                "invalid_scope",
-                "A refresh cannot widen the grant; sign in again to grant more: "
-                f"{format_scope(requested - granted)}.",
-            )
+        requested = rfc6749.refresh_scope(form.get("scope"), granted)
         access = await self.access_of(grant.identity_id, grant.telegram_user_id)
         scopes = (requested if requested is not None else granted) & access.scopes
         successor = self.successor_of(old)
@@ -465,7 +398,7 @@ class AuthorizationServer:
         )
         if result.outcome is not Outcome.OK or result.grant is None:
             raise OAuthError(
-                "invalid_grant", _REFRESH_FAILURES.get(result.outcome, "The refresh token is not valid.")
+                "invalid_grant", REFRESH_FAILURES.get(result.outcome, "The refresh token is not valid.")
             )
         return self._issue(issue, result.grant, scopes, successor, now)
 
@@ -477,20 +410,9 @@ class AuthorizationServer:
         Raises:
             OAuthError: no token was given, or the client is unknown.
         """
-        token = form.get("token")
-        if not token:
-            raise OAuthError("invalid_request", "token is required.")
-        client_id = form.get("client_id") or None
-        hint = form.get("token_type_hint")
-        if hint not in (None, "access_token", "refresh_token"):
-            raise OAuthError(
-                "unsupported_token_type", "token_type_hint must be access_token or refresh_token."
-            )
-        claims = self.codec.verify(token, audience=self.config.resource, check_expiry=False)
-        if claims is not None:
-            await self.store.revoke_access(claims.jti, client_id)
-            return
-        await self.store.revoke_refresh(sha256_hex(token), client_id)
+        await rfc7009.revoke(
+            rfc7009.parse_revocation(form), codec=self.codec, store=self.store, audience=self.config.resource
+        )
 
     async def verify_access(self, token: str) -> AccessClaims | None:
         """The claims of a valid, unrevoked access token for this server's resource; else None."""
@@ -498,22 +420,3 @@ class AuthorizationServer:
         if claims is None or not await self.store.access_token_live(claims.jti):
             return None
         return claims
-
-
-_CODE_FAILURES: Final = {
-    Outcome.MISSING: "The authorization code is not valid.",
-    Outcome.REPLAYED: "The authorization code was already used; the tokens it issued are revoked.",
-    Outcome.EXPIRED: "The authorization code expired; start the authorization again.",
-    Outcome.WRONG_CLIENT: "The authorization code was issued to another client.",
-    Outcome.WRONG_REDIRECT: "redirect_uri does not match the one in the authorization request.",
-    Outcome.WRONG_VERIFIER: "code_verifier is missing or does not match the code_challenge (PKCE S256).",
-    Outcome.WRONG_RESOURCE: "resource does not match the one in the authorization request.",
-}
-
-_REFRESH_FAILURES: Final = {
-    Outcome.MISSING: "The refresh token is not valid.",
-    Outcome.REPLAYED: "The refresh token was already used; its whole grant is revoked. Sign in again.",
-    Outcome.REVOKED: "The grant was revoked; sign in again.",
-    Outcome.EXPIRED: "The grant expired; sign in again.",
-    Outcome.WRONG_CLIENT: "The refresh token was issued to another client.",
-}
