@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from mctltg.config import is_loopback_host
 from mctltg.oauth import rfc7636
 from mctltg.oauth.errors import AuthorizeError, OAuthError
 from mctltg.oauth.rfc8707 import resolve_resource
@@ -78,6 +79,8 @@ def single(params: Mapping[str, list[str]], name: str) -> str | None:
 def match_redirect_uri(registered: tuple[str, ...], requested: str | None) -> str:
     """The redirect URI to use: the requested one if it matches a registered one exactly.
 
+    Exactly, except the port of an http loopback URI (:func:`_same_loopback`).
+
     Raises:
         AuthorizeError: with ``redirect=False`` (never redirect to an unverified URI).
     """
@@ -87,13 +90,38 @@ def match_redirect_uri(registered: tuple[str, ...], requested: str | None) -> st
                 "invalid_request", "redirect_uri is required: this client registered several.", redirect=False
             )
         return registered[0]
-    if requested not in registered:
+    if requested not in registered and not any(_same_loopback(uri, requested) for uri in registered):
         raise AuthorizeError(
             "invalid_request",
             "The redirect_uri does not exactly match one this client registered.",
             redirect=False,
         )
     return requested
+
+
+def _same_loopback(registered: str, requested: str) -> bool:
+    """Whether two http loopback URIs differ at most in their port (RFC 8252 §7.3).
+
+    A native client listens on whatever port the OS gives it at request time, so the
+    port of a registered loopback redirect URI is not part of the match; everything
+    else (scheme, host, path, query) still is, exactly.
+    """
+    try:
+        a, b = urlsplit(registered), urlsplit(requested)
+        _ = (a.port, b.port)  # a malformed port raises ValueError
+    except ValueError:
+        return False
+    if a.scheme != "http" or b.scheme != "http" or a.username or b.username:
+        return False
+    host = a.hostname or ""
+    return (
+        is_loopback_host(host)
+        and host == b.hostname
+        and a.path == b.path
+        and a.query == b.query
+        and not a.fragment
+        and not b.fragment
+    )
 
 
 def parse_authorization_request(

@@ -4,7 +4,9 @@ https://www.rfc-editor.org/rfc/rfc7009 §2.1 (request: ``token``, optional
 ``token_type_hint``), §2.2 (an unknown or already invalid token is answered 200, so
 revocation reveals nothing), §2.2.1 (``unsupported_token_type``). Revoking either
 kind of token ends the whole grant behind it: its refresh family and every access
-token it issued.
+token it issued. Only the client the token was issued to may revoke it (§2.1: the
+server verifies that the token was issued to the requesting client); another
+client's request is answered 200 like an unknown token and changes nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ __all__ = ["RevocationRequest", "parse_revocation", "revoke"]
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RevocationRequest:
     token: str
-    client_id: str | None
+    client_id: str
     hint: str | None
 
 
@@ -42,7 +44,12 @@ def parse_revocation(form: Mapping[str, str]) -> RevocationRequest:
     hint = form.get("token_type_hint")
     if hint not in (None, "access_token", "refresh_token"):
         raise OAuthError("unsupported_token_type", "token_type_hint must be access_token or refresh_token.")
-    return RevocationRequest(token=token, client_id=form.get("client_id") or None, hint=hint)
+    client_id = form.get("client_id")
+    if not client_id:
+        raise OAuthError(
+            "invalid_client", "client_id is required: a token is revoked only by its own client.", status=401
+        )
+    return RevocationRequest(token=token, client_id=client_id, hint=hint)
 
 
 async def revoke(

@@ -127,6 +127,11 @@ def parse_registration(raw: bytes, *, allowed_hosts: frozenset[str] = frozenset(
         )
     try:
         body = json.loads(raw)
+    except RecursionError:
+        # json recurses once per level: a few thousand brackets exhaust the stack.
+        raise OAuthError(
+            "invalid_client_metadata", "The registration request is nested too deeply to be client metadata."
+        ) from None
     except (ValueError, UnicodeDecodeError):
         raise OAuthError(
             "invalid_client_metadata", "The registration request must be a JSON object."

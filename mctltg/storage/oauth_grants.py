@@ -92,11 +92,11 @@ class GrantStore:
 
     # -- revocation and verification ------------------------------------------------
 
-    async def revoke_refresh(self, token_hash: str, client_id: str | None) -> bool:
-        """Revoke the grant of a refresh token (only if issued to ``client_id``, when given)."""
+    async def revoke_refresh(self, token_hash: str, client_id: str) -> bool:
+        """Revoke the grant of a refresh token, only if it was issued to ``client_id``."""
         return await self._db.write(_revoke_by, "refresh", token_hash, client_id, self.clock())
 
-    async def revoke_access(self, jti: str, client_id: str | None) -> bool:
+    async def revoke_access(self, jti: str, client_id: str) -> bool:
         return await self._db.write(_revoke_by, "access", jti, client_id, self.clock())
 
     async def access_token_live(self, jti: str) -> bool:
@@ -215,7 +215,7 @@ def _rotate_refresh(
     return Exchange(outcome=Outcome.REPLAYED, grant=grant)
 
 
-def _revoke_by(conn: sqlite3.Connection, kind: str, key: str, client_id: str | None, now: float) -> bool:
+def _revoke_by(conn: sqlite3.Connection, kind: str, key: str, client_id: str, now: float) -> bool:
     if kind == "refresh":
         row = conn.execute(
             "SELECT g.id, g.client_id FROM oauth_refresh_tokens r JOIN oauth_grants g"
@@ -228,7 +228,7 @@ def _revoke_by(conn: sqlite3.Connection, kind: str, key: str, client_id: str | N
             " ON g.id = a.grant_id WHERE a.jti = ?",
             (key,),
         ).fetchone()
-    if row is None or (client_id is not None and not constant_time_equal(row["client_id"], client_id)):
+    if row is None or not constant_time_equal(row["client_id"], client_id):
         return False
     revoke_grant(conn, int(row["id"]), now)
     return True

@@ -94,3 +94,12 @@ def test_malformed_registrations_are_refused(raw: bytes) -> None:
 
 def test_a_client_name_loses_control_characters_and_is_bounded() -> None:
     assert parse_registration(_body(client_name="A\u202e\x00B" + "c" * 500)).client_name == "AB" + "c" * 198
+
+
+def test_a_deeply_nested_registration_body_is_refused_with_400_not_a_crash() -> None:
+    deep = b'{"redirect_uris": ' + b"[" * 8000 + b"]" * 8000 + b"}"
+    with pytest.raises(OAuthError) as refused:
+        parse_registration(deep)
+    assert refused.value.status == 400
+    assert refused.value.error == "invalid_client_metadata"
+    assert "nested" in refused.value.description

@@ -311,3 +311,20 @@ async def test_no_code_token_or_verifier_reaches_a_log_line(
         refreshed["refresh_token"],
     ):
         assert secret not in logged
+
+
+async def test_a_token_is_revoked_only_by_the_client_it_was_issued_to(harness: Harness) -> None:
+    h = harness
+    tokens = (await h.exchange(await h.code())).json()
+    other = await h.http.post("/oauth/register", json={"client_name": "Other", "redirect_uris": [REDIRECT]})
+    other_id = other.json()["client_id"]
+    for form in (
+        {"token": tokens["refresh_token"], "client_id": other_id},
+        {"token": tokens["access_token"], "client_id": other_id},
+        {"token": tokens["refresh_token"]},  # no client at all
+        {"token": tokens["access_token"]},
+    ):
+        response = await h.http.post("/oauth/revoke", data=form)
+        assert response.status_code in (200, 401), response.text
+        assert await h.parts.server.verify_access(tokens["access_token"]) is not None, form
+    assert (await h.refresh(tokens["refresh_token"])).status_code == 200
