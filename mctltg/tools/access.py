@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from mctltg.errors import InvalidInput, PermissionDenied
 from mctltg.oauth.scopes import ADMIN_USERS, SCOPES, format_scope
@@ -72,7 +72,8 @@ def register_access_tools(server: MCPServer, deps: ToolDeps) -> None:
     admins = TierPolicy(admins=deps.login_admins)
 
     async def set_telegram_access(
-        telegram_id: Annotated[int | None, Field(description="The person's Telegram user id")] = None,
+        # Strict: JSON true, "123" or 123.0 is refused, never coerced (true would approve tg:1).
+        telegram_id: Annotated[StrictInt | None, Field(description="The person's Telegram user id")] = None,
         identity: Annotated[
             str | None, Field(description="Or the identity's subject (tg:<id>) or row id")
         ] = None,
