@@ -20,12 +20,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
 
 import trio
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
-from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import Tool
 
 from mctltg import __version__
@@ -43,6 +41,7 @@ from mctltg.accounts import (
     open_session_lifecycle,
 )
 from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_http, serve, wait_for_signal
+from mctltg.asgi.host_guard import HostAllowlist, guard_hosts
 from mctltg.config import Settings
 from mctltg.crypto import Sealer
 from mctltg.errors import SessionDead
@@ -291,19 +290,6 @@ async def provision_sandbox_account(
     return row.id
 
 
-def _transport_security(settings: Settings) -> TransportSecuritySettings:
-    """Host/Origin allowlist against DNS rebinding, derived from PUBLIC_BASE_URL and ADDR."""
-    public = urlsplit(settings.public_base_url)
-    hosts = {public.netloc, f"{settings.host}:{settings.port}"}
-    origins = {f"{public.scheme}://{public.netloc}"}
-    if settings.host in ("127.0.0.1", "localhost", "::1", "0.0.0.0"):
-        hosts |= {"127.0.0.1:*", "localhost:*", "[::1]:*"}
-        origins |= {"http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"}
-    return TransportSecuritySettings(
-        enable_dns_rebinding_protection=True, allowed_hosts=sorted(hosts), allowed_origins=sorted(origins)
-    )
-
-
 def tool_deps(services: Services) -> ToolDeps:
     """What the MCP tools get from ``services`` (also what tests build servers from)."""
     settings = services.settings
@@ -444,7 +430,7 @@ def build_asgi_app(services: Services) -> Any:
     mcp_app: ASGIApp = mcp.streamable_http_app(
         json_response=False,
         stateless_http=False,
-        transport_security=_transport_security(settings),
+        transport_security=HostAllowlist.from_settings(settings).transport_security(),
         host=settings.host,
     )
     if oauth is not None:
@@ -478,6 +464,7 @@ def build_asgi_app(services: Services) -> Any:
     web = create_web_app(readiness=readiness, blueprints=blueprints)
     app = create_asgi_app(mcp_app=mcp_app, session_manager=mcp.session_manager, web_app=cast("ASGIApp", web))
     app = limit_request_body(app)  # 413 for any body over 4 MiB, on every path, before it is read
+    app = guard_hosts(app, HostAllowlist.from_settings(settings))  # DNS rebinding, on every path
     return observe_http(app, metrics=services.metrics, route_of=route_namer(web, extra=("/mcp",)))
 
 

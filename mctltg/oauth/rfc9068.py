@@ -22,6 +22,8 @@ MIN_KEY_BYTES: Final = 32
 _ALGORITHM: Final = "HS256"
 #: §2.1 / §4: "at+jwt" (or its media type); an ID token or any other JWT signed with our key is not one.
 _TYPES: Final = frozenset({"at+jwt", "application/at+jwt"})
+#: Seconds an ``iat`` may lie ahead of our clock (another host's clock, a second's rounding).
+FUTURE_IAT_SKEW: Final = 60
 _REQUIRED: Final = ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"]
 
 
@@ -98,7 +100,7 @@ class AccessTokenCodec:
             return None
         if now is not None and check_expiry and int(payload["exp"]) + self._leeway < now:
             return None
-        if now is not None and int(payload["iat"]) - self._leeway > now:
+        if now is not None and int(payload["iat"]) > now + max(self._leeway, FUTURE_IAT_SKEW):
             return None  # issued in the future: minted with a wrong clock or forged ahead of time
         scope = payload.get("scope", "")
         if not isinstance(scope, str) or not isinstance(payload["sub"], str):

@@ -86,3 +86,41 @@ async def test_a_foreign_origin_is_refused(server: InProcessServer, origin: str)
     assert response.status_code == 403
     assert response.text == "Invalid Origin header"
     assert "mcp-session-id" not in response.headers
+
+
+# -- every web page, not only /mcp ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/telegram/signin", "/telegram/manage", "/telegram/connect"])
+async def test_a_rebound_host_gets_no_web_page_and_no_session(server: InProcessServer, path: str) -> None:
+    async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
+        with trio.fail_after(10):
+            response = await http.get(
+                server.base_url + path, headers={"Host": f"rebind.attacker.example:{server.port}"}
+            )
+    assert response.status_code == 421
+    assert response.text == "Invalid Host header"
+    assert "set-cookie" not in response.headers
+
+
+async def test_a_foreign_origin_cannot_post_to_a_web_page(server: InProcessServer) -> None:
+    async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
+        with trio.fail_after(10):
+            response = await http.post(
+                server.base_url + "/telegram/signout", headers={"Origin": "https://evil.example"}
+            )
+    assert response.status_code == 403
+    assert response.text == "Invalid Origin header"
+
+
+async def test_the_servers_own_host_still_gets_its_pages_and_probes_answer_any_host(
+    server: InProcessServer,
+) -> None:
+    async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
+        with trio.fail_after(10):
+            own = await http.get(server.base_url + "/", headers={"Host": "mcp.example.com"})
+            loopback = await http.get(server.base_url + "/telegram/signin")
+            probe = await http.get(server.base_url + "/healthz", headers={"Host": "10.0.0.5:8000"})
+    assert own.status_code == 200
+    assert loopback.status_code in (302, 303)
+    assert probe.status_code == 200
