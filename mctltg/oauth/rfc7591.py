@@ -26,6 +26,7 @@ __all__ = [
     "MAX_REDIRECT_URIS",
     "MAX_REDIRECT_URI_CHARS",
     "ClientMetadata",
+    "ascii_netloc",
     "check_redirect_uri",
     "parse_registration",
 ]
@@ -94,6 +95,26 @@ def check_redirect_uri(uri: object, *, allowed_hosts: frozenset[str] = frozenset
             f"This server accepts redirect URIs only on: {', '.join(sorted(allowed_hosts))}.",
         )
     return uri
+
+
+def ascii_netloc(uri: str) -> tuple[str, bool]:
+    """``uri``'s host (and port) with a non-ASCII host in punycode; and whether it had to be converted.
+
+    What a person is shown, and what a Content-Security-Policy names, must be the
+    name the browser will actually visit: ``clаude.ai`` with a Cyrillic ``а`` looks
+    like ``claude.ai`` but is ``xn--clude-5ve.ai``. A host that IDNA cannot encode is
+    shown with its non-ASCII characters escaped rather than as-is.
+    """
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    if host.isascii():
+        return parts.netloc, False
+    try:
+        shown = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        shown = host.encode("ascii", "backslashreplace").decode("ascii")
+    port = f":{parts.port}" if parts.port is not None else ""
+    return shown + port, True
 
 
 def _string_list(body: dict[str, Any], key: str) -> list[str] | None:

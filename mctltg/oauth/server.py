@@ -24,7 +24,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from mctltg.crypto import random_token, sha256_hex
 from mctltg.errors import StorageError
@@ -76,7 +75,10 @@ class ConsentView:
     """What the consent screen shows."""
 
     client_name: str
+    #: Where the browser goes next, punycode for a non-ASCII host (what the browser really visits).
     redirect_host: str
+    #: Whether ``redirect_host`` was converted to punycode (the page says so).
+    redirect_host_is_punycode: bool
     access: Access
     read_scopes: tuple[str, ...]
     send_scopes: tuple[str, ...]
@@ -244,9 +246,11 @@ class AuthorizationServer:
             raise StorageError("the sign-in or the client is gone; start again from the client")
         access = await self.access_of(identity.id, identity.telegram_user_id)
         offered = self._requested(authorization) & access.scopes
+        redirect_host, punycode = rfc7591.ascii_netloc(authorization.redirect_uri)
         return ConsentView(
             client_name=client.client_name or "An unnamed client",
-            redirect_host=urlsplit(authorization.redirect_uri).netloc,
+            redirect_host=redirect_host,
+            redirect_host_is_punycode=punycode,
             access=access,
             read_scopes=tuple(s for s in SCOPES if s in offered - SEND_SCOPES),
             send_scopes=tuple(s for s in SCOPES if s in offered & SEND_SCOPES),

@@ -34,7 +34,7 @@ from werkzeug.datastructures import MultiDict
 from mctltg.crypto import constant_time_equal
 from mctltg.errors import StorageError
 from mctltg.oauth import AuthorizationServer, AuthorizeError, OAuthError, OidcClient, OidcError
-from mctltg.oauth.rfc7591 import MAX_BODY_BYTES
+from mctltg.oauth.rfc7591 import MAX_BODY_BYTES, ascii_netloc
 from mctltg.oauth.rfc8414 import AUTHORIZE_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, server_metadata
 from mctltg.oauth.rfc8414 import WELL_KNOWN as AS_WELL_KNOWN
 from mctltg.oauth.scopes import SEND_SCOPES
@@ -109,8 +109,9 @@ async def _error_page(title: str, message: str, status: int) -> Response:
 
 
 def _origin(uri: str) -> str:
-    parts = urlsplit(uri)
-    return f"{parts.scheme}://{parts.netloc}"
+    """The origin a form may post to, host in punycode (a CSP source must be ASCII)."""
+    netloc, _ = ascii_netloc(uri)
+    return f"{urlsplit(uri).scheme}://{netloc}"
 
 
 async def pending_continuation(server: AuthorizationServer, browser_token: str | None) -> str | None:

@@ -1,0 +1,52 @@
+"""The OAuth pages a person sees: the consent page names where the browser goes, unambiguously."""
+
+from __future__ import annotations
+
+from mctltg.oauth.rfc7636 import s256
+from tests.oauth.conftest import VERIFIER, Harness
+from tests.oauth.conftest import harness as harness  # the fixture
+
+LOOKALIKE = "https://cl\u0430ude.ai/api/mcp/auth_callback"  # a Cyrillic "а" in "claude"
+PUNYCODE = "xn--clude-5ve.ai"
+
+
+async def _consent_page(h: Harness, redirect_uri: str) -> tuple[str, str]:
+    registered = await h.http.post(
+        "/oauth/register", json={"client_name": "Claude", "redirect_uris": [redirect_uri]}
+    )
+    assert registered.status_code == 201, registered.text
+    client_id = registered.json()["client_id"]
+    server = h.parts.server
+    pending = await server.begin(
+        {
+            "response_type": ["code"],
+            "client_id": [client_id],
+            "redirect_uri": [redirect_uri],
+            "code_challenge": [s256(VERIFIER)],
+            "code_challenge_method": ["S256"],
+        }
+    )
+    authorization = await server.pending(pending.browser_token)
+    assert authorization is not None
+    await server.signed_in(authorization, telegram_user_id=7002, display_name="Test")
+    page = await h.http.get(
+        "/oauth/consent", headers={"Cookie": f"mctltg_authorization={pending.browser_token}"}
+    )
+    assert page.status_code == 200, page.text
+    return page.text, page.headers["content-security-policy"]
+
+
+async def test_a_non_ascii_redirect_host_is_shown_as_punycode_and_said_so(harness: Harness) -> None:
+    text, csp = await _consent_page(harness, LOOKALIKE)
+    assert "cl\u0430ude.ai" not in text
+    assert PUNYCODE in text
+    assert "punycode" in text
+    assert f"form-action 'self' https://{PUNYCODE}" in csp
+    assert "\u0430" not in csp
+
+
+async def test_an_ascii_redirect_host_is_shown_plainly(harness: Harness) -> None:
+    text, csp = await _consent_page(harness, "https://claude.ai/api/mcp/auth_callback")
+    assert "<strong>claude.ai</strong>" in text
+    assert "punycode" not in text
+    assert "form-action 'self' https://claude.ai" in csp
