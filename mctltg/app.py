@@ -459,6 +459,7 @@ def build_asgi_app(services: Services) -> Any:
         sessions=sessions,
         list_tools=functools.partial(served_tools, mcp, settings),
         operator_subject=OPERATOR_SUBJECT,
+        telegram_refusal=None if oauth is None else oauth.server.telegram_refusal,
     )
     blueprints.extend(site_blueprints(web_deps, signin, oauth=None if oauth is None else oauth.server))
     web = create_web_app(readiness=readiness, blueprints=blueprints)

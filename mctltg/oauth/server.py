@@ -48,6 +48,7 @@ from mctltg.storage import (
 __all__ = ["AuthorizationServer", "ConsentView", "PendingSignIn", "ServerConfig", "TokenResponse"]
 
 REFRESH_GRACE: Final = 10.0
+TELEGRAM_SCOPE_PREFIX: Final = "telegram:"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -237,6 +238,20 @@ class AuthorizationServer:
             granted_tier=decision.tier if decision else None,
             granted_scopes=decision.scopes if decision else None,
         )
+
+    async def telegram_refusal(self, identity_id: int) -> str | None:
+        """Why this identity may not connect a Telegram account here, or None if it may.
+
+        Connecting an account, and the login codes it makes Telegram send, need a tier
+        that holds Telegram scopes; checked before every Telegram login step.
+        """
+        identity = await self.identities.get(identity_id)
+        if identity is None:
+            return "This sign-in no longer exists; sign in again."
+        access = await self.access_of(identity.id, identity.telegram_user_id)
+        if any(scope.startswith(TELEGRAM_SCOPE_PREFIX) for scope in access.scopes):
+            return None
+        return access.message or "This server's operator has not approved you to use Telegram here yet."
 
     async def consent_view(self, authorization: AuthorizationRow) -> ConsentView:
         assert authorization.identity_id is not None

@@ -8,7 +8,7 @@ with the headers a page needs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
@@ -22,10 +22,14 @@ from mctltg.web.catalogue import ListTools
 from mctltg.web.headers import NO_STORE
 from mctltg.web.session_cookie import COOKIE, SessionCodec, WebSession
 
+#: One sentence saying why this identity may not use Telegram here, or None if it may.
+TelegramRefusal = Callable[[int], Awaitable[str | None]]
+
 __all__ = [
     "CONNECT_PATH",
     "MANAGE_PATH",
     "SIGNIN_PATH",
+    "TelegramRefusal",
     "WebDeps",
     "page",
     "redirect",
@@ -47,6 +51,8 @@ class WebDeps:
         sessions: seals and opens the browser's session cookie.
         list_tools: the live MCP tool registry (``/docs``).
         operator_subject: the identity a local-development server acts for.
+        telegram_refusal: with OAuth, the access-tier check every Telegram login step
+            passes first (an unapproved person connects no account and asks for no code).
     """
 
     settings: Settings
@@ -58,6 +64,8 @@ class WebDeps:
     sessions: SessionCodec
     list_tools: ListTools
     operator_subject: str
+    #: Says why an identity may not connect Telegram (None: it may); None when everyone may.
+    telegram_refusal: TelegramRefusal | None = None
 
 
 async def signed_in(deps: WebDeps, cookies: Mapping[str, str] | None = None) -> WebSession | None:

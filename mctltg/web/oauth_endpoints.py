@@ -299,10 +299,13 @@ def oauth_blueprint(
         if form.get("decision") != "approve":
             return redirect(await server.deny(authorization), 303)
         assert authorization.identity_id is not None
+        # The detour through the connect wizard only for someone allowed to connect Telegram:
+        # an unapproved person finishes the authorization and never reaches a login step.
         wizard = (
             connect_path is not None
             and has_account is not None
             and not await has_account(authorization.identity_id)
+            and await server.telegram_refusal(authorization.identity_id) is None
         )
         await server.approve(
             authorization,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from mctltg.oauth.rfc7636 import s256
-from tests.oauth.conftest import VERIFIER, Harness
+from mctltg.web.signin import HANDOFF_PATH
+from tests.oauth.conftest import CLIENT_ID, REDIRECT, VERIFIER, Harness
 from tests.oauth.conftest import harness as harness  # the fixture
 
 LOOKALIKE = "https://cl\u0430ude.ai/api/mcp/auth_callback"  # a Cyrillic "а" in "claude"
@@ -50,3 +51,34 @@ async def test_an_ascii_redirect_host_is_shown_plainly(harness: Harness) -> None
     assert "<strong>claude.ai</strong>" in text
     assert "punycode" not in text
     assert "form-action 'self' https://claude.ai" in csp
+
+
+async def _decide(h: Harness, telegram_id: int) -> str:
+    server = h.parts.server
+    pending = await server.begin(
+        {
+            "response_type": ["code"],
+            "client_id": [h.client_id],
+            "redirect_uri": [REDIRECT],
+            "code_challenge": [s256(VERIFIER)],
+            "code_challenge_method": ["S256"],
+        }
+    )
+    authorization = await server.pending(pending.browser_token)
+    assert authorization is not None
+    await server.signed_in(authorization, telegram_user_id=telegram_id, display_name="Someone")
+    decided = await h.http.post(
+        "/oauth/consent",
+        data={"csrf": authorization.csrf, "decision": "approve", "access": "read"},
+        headers={"Cookie": f"mctltg_authorization={pending.browser_token}"},
+    )
+    assert decided.status_code == 303, decided.text
+    return decided.headers["location"]
+
+
+async def test_an_unapproved_person_is_not_sent_to_connect_telegram_after_consent(harness: Harness) -> None:
+    assert (await _decide(harness, 7003)).startswith(REDIRECT + "?code=")
+
+
+async def test_an_approved_person_without_an_account_is_sent_to_connect_telegram(harness: Harness) -> None:
+    assert await _decide(harness, CLIENT_ID) == HANDOFF_PATH
