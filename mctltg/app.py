@@ -58,6 +58,7 @@ from mctltg.oauth import (
 )
 from mctltg.observability.metrics import Metrics
 from mctltg.storage import Accounts, AuditLog, Database, Identities, OAuthStore, Sends, open_database
+from mctltg.storage.web_sessions import WebSessions
 from mctltg.telegram import (
     AsyncioBridge,
     ClientFactory,
@@ -457,6 +458,7 @@ def build_asgi_app(services: Services) -> Any:
         logins=services.logins,
         audit=services.audit,
         sessions=sessions,
+        web_sessions=WebSessions(services.database),
         list_tools=functools.partial(served_tools, mcp, settings),
         operator_subject=OPERATOR_SUBJECT,
         telegram_refusal=None if oauth is None else oauth.server.telegram_refusal,

@@ -18,6 +18,7 @@ from quart import Response, render_template, request
 from mctltg.accounts import AccountDirectory, LoginManager
 from mctltg.config import Settings
 from mctltg.storage import Accounts, AuditLog, Identities
+from mctltg.storage.web_sessions import WebSessions
 from mctltg.web.catalogue import ListTools
 from mctltg.web.headers import NO_STORE
 from mctltg.web.session_cookie import COOKIE, SessionCodec, WebSession
@@ -31,6 +32,7 @@ __all__ = [
     "SIGNIN_PATH",
     "TelegramRefusal",
     "WebDeps",
+    "end_browser_sessions",
     "page",
     "redirect",
     "signed_in",
@@ -62,6 +64,7 @@ class WebDeps:
     logins: LoginManager
     audit: AuditLog
     sessions: SessionCodec
+    web_sessions: WebSessions
     list_tools: ListTools
     operator_subject: str
     #: Says why an identity may not connect Telegram (None: it may); None when everyone may.
@@ -80,7 +83,15 @@ async def signed_in(deps: WebDeps, cookies: Mapping[str, str] | None = None) -> 
     identity = await deps.identities.get(session.identity_id)
     if identity is None or identity.subject != session.subject:
         return None
+    ended = await deps.web_sessions.ended_at(identity.id)
+    if ended is not None and session.issued_at <= ended:
+        return None  # signed out everywhere since this cookie was issued
     return session
+
+
+async def end_browser_sessions(deps: WebDeps, identity_id: int) -> None:
+    """Sign ``identity_id`` out of every browser (sign-out, disconnect, delete)."""
+    await deps.web_sessions.end_all(identity_id, at=deps.sessions.now())
 
 
 def redirect(location: str, status: int = 303) -> Response:
