@@ -5,6 +5,12 @@ person's consent to one client. Refresh tokens are stored as SHA-256 digests and
 access tokens only by their ``jti``. Rotating a refresh token and revoking a family
 on replay each run as one write transaction and *return* an outcome instead of
 raising, because raising would roll back the revocation a replay must leave behind.
+
+The refresh grace window (``REFRESH_GRACE``, 10 s) lets a client that refreshed twice
+at once receive the same successor twice. It is open only to the client the grant
+belongs to, and only while the successor is unused: refreshing with the successor,
+or using an access token issued with it, closes it, and a later presentation of the
+old token revokes the whole family.
 """
 
 from __future__ import annotations
@@ -100,8 +106,16 @@ class GrantStore:
         return await self._db.write(_revoke_by, "access", jti, client_id, self.clock())
 
     async def access_token_live(self, jti: str) -> bool:
-        """Whether the access token ``jti`` was issued here and its grant is still live."""
-        return await self._db.read(_access_live, jti, self.clock())
+        """Whether the access token ``jti`` was issued here and its grant is still live.
+
+        Its first use is recorded (one write per token): using the access token that came
+        with a refresh token's successor closes that refresh's grace window.
+        """
+        now = self.clock()
+        live, used = await self._db.read(_access_live, jti, now)
+        if live and not used:
+            await self._db.write(_mark_used, jti, now)
+        return live
 
 
 # -- SQL, run on the database threads ----------------------------------------------------
@@ -148,8 +162,8 @@ def record_tokens(
             (issue.refresh_hash, grant_id, now),
         )
     conn.execute(
-        "INSERT INTO oauth_access_tokens (jti, grant_id, expires_at) VALUES (?, ?, ?)",
-        (issue.jti, grant_id, issue.access_expires_at),
+        "INSERT INTO oauth_access_tokens (jti, grant_id, expires_at, refresh_hash) VALUES (?, ?, ?, ?)",
+        (issue.jti, grant_id, issue.access_expires_at, issue.refresh_hash),
     )
 
 
@@ -197,17 +211,16 @@ def _rotate_refresh(
             new_refresh=True,
         )
         return Exchange(outcome=Outcome.OK, grant=grant)
-    successor = conn.execute(
-        "SELECT rotated_at FROM oauth_refresh_tokens WHERE token_hash = ?", (row["successor_hash"],)
-    ).fetchone()
     within_grace = now - float(row["rotated_at"]) <= grace
     if (
         within_grace
-        and successor is not None
-        and successor["rotated_at"] is None
         and constant_time_equal(row["successor_hash"], successor_hash)
+        and not _successor_used(conn, successor_hash)
     ):
-        # A concurrent refresh: the same successor, a fresh access token, one family.
+        # A concurrent refresh by the same client (checked above) while the successor is
+        # still unused: the same successor, a fresh access token, one family. Once the
+        # successor or an access token issued with it is used, the client evidently got
+        # its answer, so a second presentation can only be a copy: revoke below.
         record_tokens(conn, grant_id, issue, now, new_refresh=False)
         return Exchange(outcome=Outcome.OK, grant=grant, reused_successor=True)
     # A rotated token presented again: someone holds a copy. Revoke the whole family.
@@ -234,10 +247,28 @@ def _revoke_by(conn: sqlite3.Connection, kind: str, key: str, client_id: str, no
     return True
 
 
-def _access_live(conn: sqlite3.Connection, jti: str, now: float) -> bool:
+def _access_live(conn: sqlite3.Connection, jti: str, now: float) -> tuple[bool, bool]:
     row = conn.execute(
-        "SELECT 1 FROM oauth_access_tokens a JOIN oauth_grants g ON g.id = a.grant_id"
+        "SELECT a.used_at FROM oauth_access_tokens a JOIN oauth_grants g ON g.id = a.grant_id"
         " WHERE a.jti = ? AND g.revoked_at IS NULL AND a.expires_at >= ?",
         (jti, now),
     ).fetchone()
-    return row is not None
+    return row is not None, row is not None and row["used_at"] is not None
+
+
+def _mark_used(conn: sqlite3.Connection, jti: str, now: float) -> None:
+    conn.execute("UPDATE oauth_access_tokens SET used_at = ? WHERE jti = ? AND used_at IS NULL", (now, jti))
+
+
+def _successor_used(conn: sqlite3.Connection, successor_hash: str) -> bool:
+    """Whether the successor refresh token, or any access token issued with it, was used."""
+    rotated = conn.execute(
+        "SELECT 1 FROM oauth_refresh_tokens WHERE token_hash = ? AND rotated_at IS NOT NULL",
+        (successor_hash,),
+    ).fetchone()
+    if rotated is not None:
+        return True
+    used = conn.execute(
+        "SELECT 1 FROM oauth_access_tokens WHERE refresh_hash = ? AND used_at IS NOT NULL", (successor_hash,)
+    ).fetchone()
+    return used is not None
