@@ -32,9 +32,10 @@ __all__ = [
 ]
 
 MAX_BODY_BYTES: Final = 16 * 1024
-MAX_REDIRECT_URIS: Final = 10
-MAX_REDIRECT_URI_CHARS: Final = 2000
-MAX_CLIENT_NAME_CHARS: Final = 200
+# Bounded so one registration stores a few hundred bytes (SECURITY.md, "OAuth and web hardening").
+MAX_REDIRECT_URIS: Final = 5
+MAX_REDIRECT_URI_CHARS: Final = 512
+MAX_CLIENT_NAME_CHARS: Final = 100
 _SUPPORTED_GRANTS: Final = ("authorization_code", "refresh_token")
 
 

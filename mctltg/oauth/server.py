@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +29,15 @@ from typing import Any, Final
 from mctltg.crypto import random_token, sha256_hex
 from mctltg.errors import StorageError
 from mctltg.oauth import rfc6749, rfc7009, rfc7591, rfc7636
+from mctltg.oauth.admission import (
+    AUTHORIZATION_WINDOW,
+    AUTHORIZATIONS_PER_WINDOW,
+    MAX_PARKED,
+    MAX_UNUSED_CLIENTS,
+    REGISTRATIONS_PER_HOUR,
+    AddressLimiter,
+    retry_sentence,
+)
 from mctltg.oauth.errors import AuthorizeError, OAuthError
 from mctltg.oauth.rfc6749 import AUTHORIZATION_TTL, CODE_FAILURES, CODE_TTL, REFRESH_FAILURES, TokenResponse
 from mctltg.oauth.rfc8707 import resolve_resource
@@ -114,19 +124,41 @@ class AuthorizationServer:
         self.policy = policy
         self.config = config
         self._successor_key = hmac.new(refresh_key, b"mctltg/refresh-successor/v1", hashlib.sha256).digest()
+        self._registrations = AddressLimiter(limit=REGISTRATIONS_PER_HOUR, window=3600.0, clock=store.clock)
+        self._parked = AddressLimiter(
+            limit=AUTHORIZATIONS_PER_WINDOW, window=AUTHORIZATION_WINDOW, clock=store.clock
+        )
 
     def __repr__(self) -> str:
         return f"<AuthorizationServer issuer={self.config.issuer!r}>"
 
     # -- registration (RFC 7591) ------------------------------------------------------
 
-    async def register(self, body: bytes) -> dict[str, Any]:
+    async def register(self, body: bytes, *, client_address: str | None = None) -> dict[str, Any]:
         """Register a public client; returns the RFC 7591 §3.2.1 response body.
 
+        ``client_address`` (the TCP peer) is rate-limited (``admission.py``); None is
+        for callers that are not the network.
+
         Raises:
-            OAuthError: the metadata is invalid or too large.
+            OAuthError: the metadata is invalid or too large, or registrations are limited.
         """
         metadata = rfc7591.parse_registration(body, allowed_hosts=self.config.allowed_redirect_hosts)
+        wait = None if client_address is None else self._registrations.admit(client_address)
+        if wait is not None:
+            raise OAuthError(
+                "temporarily_unavailable",
+                f"Too many client registrations from this address; {retry_sentence(wait)}.",
+                status=429,
+                retry_after=math.ceil(wait),
+            )
+        if await self.store.unused_clients() >= MAX_UNUSED_CLIENTS:
+            raise OAuthError(
+                "temporarily_unavailable",
+                "Too many registered clients have not signed in yet; try again in an hour.",
+                status=503,
+                retry_after=3600,
+            )
         client = await self.store.add_client(
             client_id=str(uuid.uuid4()),
             client_name=metadata.client_name,
@@ -171,8 +203,12 @@ class AuthorizationServer:
         redirect_uri = rfc6749.match_redirect_uri(client.redirect_uris, redirect_uri)
         return client, redirect_uri
 
-    async def begin(self, params: Mapping[str, list[str]]) -> PendingSignIn:
+    async def begin(
+        self, params: Mapping[str, list[str]], *, client_address: str | None = None
+    ) -> PendingSignIn:
         """Validate an authorization request and park it until sign-in and consent.
+
+        Parking is rate-limited per ``client_address`` and in total (``admission.py``).
 
         Raises:
             AuthorizeError: ``redirect=False`` for client/redirect problems (show a page),
@@ -182,6 +218,17 @@ class AuthorizationServer:
         request = rfc6749.parse_authorization_request(
             params, redirect_uri=redirect_uri, default_resource=self.config.resource
         )
+        wait = None if client_address is None else self._parked.admit(client_address)
+        if wait is not None:
+            raise AuthorizeError(
+                "temporarily_unavailable",
+                f"Too many sign-ins started from this address; {retry_sentence(wait)}.",
+            )
+        if await self.store.parked_authorizations() >= MAX_PARKED:
+            raise AuthorizeError(
+                "temporarily_unavailable",
+                "Too many sign-ins are in progress on this server; try again shortly.",
+            )
         pending = PendingSignIn(
             browser_token=random_token(),
             upstream_state=random_token(),

@@ -3,13 +3,18 @@
 A client row is what dynamic registration stored: its id, a display name, the exact
 redirect URIs it may use, and the grant types and scope it asked for. Nothing secret
 lives here (every client is public; PKCE protects its codes).
+
+Registration is open to anyone, so clients do not accumulate: each registration first
+deletes clients that never completed an authorization within ``UNUSED_CLIENT_TTL``
+(a day) and clients unused for ``IDLE_CLIENT_TTL`` (90 days) that hold no live grant.
+A client is "used" when a code it obtained is redeemed or it refreshes a token.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     import sqlite3
@@ -17,7 +22,10 @@ if TYPE_CHECKING:
 
     from mctltg.storage.database import Database
 
-__all__ = ["ClientRow", "ClientStore"]
+__all__ = ["IDLE_CLIENT_TTL", "UNUSED_CLIENT_TTL", "ClientRow", "ClientStore"]
+
+UNUSED_CLIENT_TTL: Final = 86_400.0
+IDLE_CLIENT_TTL: Final = 90 * 86_400.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,11 +71,37 @@ class ClientStore:
     async def client(self, client_id: str) -> ClientRow | None:
         return await self._db.read(_select_client, client_id)
 
+    async def client_used(self, client_id: str) -> None:
+        """Record that ``client_id`` completed an authorization or refreshed just now."""
+        await self._db.write(mark_client_used, client_id, self.clock())
+
+    async def unused_clients(self) -> int:
+        """How many registered clients have never completed an authorization."""
+        return await self._db.read(_count_unused)
+
 
 # -- SQL, run on the database threads ----------------------------------------------------
 
 
+def mark_client_used(conn: sqlite3.Connection, client_id: str, now: float) -> None:
+    conn.execute("UPDATE oauth_clients SET last_used_at = ? WHERE client_id = ?", (now, client_id))
+
+
+def _count_unused(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM oauth_clients WHERE last_used_at IS NULL").fetchone()[0])
+
+
 def _insert_client(conn: sqlite3.Connection, row: ClientRow) -> None:
+    now = row.created_at
+    conn.execute(
+        "DELETE FROM oauth_clients WHERE last_used_at IS NULL AND created_at < ?",
+        (now - UNUSED_CLIENT_TTL,),
+    )
+    conn.execute(
+        "DELETE FROM oauth_clients WHERE last_used_at < ? AND NOT EXISTS (SELECT 1 FROM oauth_grants g"
+        " WHERE g.client_id = oauth_clients.client_id AND g.revoked_at IS NULL AND g.expires_at >= ?)",
+        (now - IDLE_CLIENT_TTL, now),
+    )
     conn.execute(
         "INSERT INTO oauth_clients (client_id, client_name, redirect_uris, grant_types, scope, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from mctltg.crypto import constant_time_equal
 from mctltg.errors import StorageError
+from mctltg.storage.oauth_clients import mark_client_used
 from mctltg.storage.oauth_grants import (
     Exchange,
     GrantRow,
@@ -108,6 +109,10 @@ class FlowStore:
             ),
         )
 
+    async def parked_authorizations(self) -> int:
+        """How many authorization requests are parked (unexpired, not yet a code)."""
+        return await self._db.read(_count_parked, self.clock())
+
     async def authorization_by_browser(self, browser_hash: str) -> AuthorizationRow | None:
         return await self._db.read(_select_authorization, "browser_hash", browser_hash, self.clock())
 
@@ -169,6 +174,11 @@ def _insert_authorization(conn: sqlite3.Connection, values: tuple[object, ...]) 
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'signin', ?, ?)",
         values,
     )
+
+
+def _count_parked(conn: sqlite3.Connection, now: float) -> int:
+    row = conn.execute("SELECT COUNT(*) FROM oauth_authorizations WHERE expires_at >= ?", (now,)).fetchone()
+    return int(row[0])
 
 
 def _authorization_from_row(row: sqlite3.Row) -> AuthorizationRow:
@@ -295,4 +305,5 @@ def _redeem_code(
     grant_id = int(cursor.lastrowid or 0)
     conn.execute("UPDATE oauth_codes SET grant_id = ? WHERE code_hash = ?", (grant_id, code_hash))
     record_tokens(conn, grant_id, issue, now, new_refresh=True)
+    mark_client_used(conn, row["client_id"], now)
     return Exchange(outcome=Outcome.OK, grant=select_grant(conn, grant_id))

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from mctltg.crypto import constant_time_equal
+from mctltg.storage.oauth_clients import mark_client_used
 
 if TYPE_CHECKING:
     import sqlite3
@@ -210,6 +211,7 @@ def _rotate_refresh(
             now,
             new_refresh=True,
         )
+        mark_client_used(conn, client_id, now)
         return Exchange(outcome=Outcome.OK, grant=grant)
     within_grace = now - float(row["rotated_at"]) <= grace
     if (

@@ -78,7 +78,10 @@ def redirect(location: str, status: int = 302) -> Response:
 
 
 def _oauth_error(exc: OAuthError) -> Response:
-    return _json(exc.body(), exc.status)
+    response = _json(exc.body(), exc.status)
+    if exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _single_values(form: MultiDict[str, str]) -> dict[str, str]:
@@ -191,7 +194,9 @@ def oauth_blueprint(
             )
         try:
             raw = await request.get_data(cache=False)
-            body = await server.register(raw if isinstance(raw, bytes) else raw.encode())
+            body = await server.register(
+                raw if isinstance(raw, bytes) else raw.encode(), client_address=request.remote_addr or "?"
+            )
         except OAuthError as exc:
             return _oauth_error(exc)
         return _json(body, 201)
@@ -208,7 +213,7 @@ def oauth_blueprint(
         state_values = params.get("state") or []
         state = state_values[0] if len(state_values) == 1 else None
         try:
-            pending = await server.begin(params)
+            pending = await server.begin(params, client_address=request.remote_addr or "?")
             target = await oidc.authorization_url(
                 state=pending.upstream_state, nonce=pending.upstream_nonce, verifier=pending.upstream_verifier
             )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from mctltg.oauth.admission import AUTHORIZATIONS_PER_WINDOW, REGISTRATIONS_PER_HOUR
 from mctltg.oauth.rfc7636 import s256
 from mctltg.web.signin import HANDOFF_PATH
+from tests.e2e.oauth_support import query_of
 from tests.oauth.conftest import CLIENT_ID, REDIRECT, VERIFIER, Harness
 from tests.oauth.conftest import harness as harness  # the fixture
 
@@ -82,3 +84,35 @@ async def test_an_unapproved_person_is_not_sent_to_connect_telegram_after_consen
 
 async def test_an_approved_person_without_an_account_is_sent_to_connect_telegram(harness: Harness) -> None:
     assert await _decide(harness, CLIENT_ID) == HANDOFF_PATH
+
+
+async def test_registrations_from_one_address_are_rate_limited_with_a_time_to_retry(harness: Harness) -> None:
+    h = harness
+    answers = [
+        await h.http.post("/oauth/register", json={"client_name": f"c{n}", "redirect_uris": [REDIRECT]})
+        for n in range(REGISTRATIONS_PER_HOUR + 1)
+    ]
+    assert all(answer.status_code == 201 for answer in answers[: REGISTRATIONS_PER_HOUR - 1])
+    refused = answers[-1]
+    assert refused.status_code == 429
+    assert "try again in" in refused.json()["error_description"]
+    assert int(refused.headers["retry-after"]) > 0
+
+
+async def test_authorizations_parked_from_one_address_are_rate_limited(harness: Harness) -> None:
+    h = harness
+    params = {
+        "response_type": "code",
+        "client_id": h.client_id,
+        "redirect_uri": REDIRECT,
+        "state": "s" * 4000,
+        "code_challenge": s256(VERIFIER),
+        "code_challenge_method": "S256",
+    }
+    answers = [
+        await h.http.get("/oauth/authorize", params=params) for _ in range(AUTHORIZATIONS_PER_WINDOW + 1)
+    ]
+    last = answers[-1]
+    assert last.status_code == 302
+    assert last.headers["location"].startswith(REDIRECT + "?error=temporarily_unavailable")
+    assert "Too many sign-ins" in query_of(last.headers["location"])["error_description"]
