@@ -42,6 +42,7 @@ from mctltg.accounts import (
 )
 from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_http, serve, wait_for_signal
 from mctltg.asgi.host_guard import HostAllowlist, guard_hosts
+from mctltg.asgi.jsonrpc_ids import reject_invalid_ids
 from mctltg.config import Settings
 from mctltg.crypto import Sealer
 from mctltg.errors import SessionDead
@@ -434,6 +435,7 @@ def build_asgi_app(services: Services) -> Any:
         transport_security=HostAllowlist.from_settings(settings).transport_security(),
         host=settings.host,
     )
+    mcp_app = reject_invalid_ids(mcp_app)  # JSON-RPC ids: strings and integers only
     if oauth is not None:
         mcp_app = require_bearer(mcp_app, resource_metadata=rfc9728.metadata_url(settings.mcp_url))
 
