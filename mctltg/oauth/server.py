@@ -124,6 +124,7 @@ class AuthorizationServer:
         self.policy = policy
         self.config = config
         self._successor_key = hmac.new(refresh_key, b"mctltg/refresh-successor/v1", hashlib.sha256).digest()
+        self._upstream_key = hmac.new(refresh_key, b"mctltg/upstream-pkce/v1", hashlib.sha256).digest()
         self._registrations = AddressLimiter(limit=REGISTRATIONS_PER_HOUR, window=3600.0, clock=store.clock)
         self._parked = AddressLimiter(
             limit=AUTHORIZATIONS_PER_WINDOW, window=AUTHORIZATION_WINDOW, clock=store.clock
@@ -229,10 +230,11 @@ class AuthorizationServer:
                 "temporarily_unavailable",
                 "Too many sign-ins are in progress on this server; try again shortly.",
             )
+        upstream_state = random_token()
         pending = PendingSignIn(
             browser_token=random_token(),
-            upstream_state=random_token(),
-            upstream_verifier=random_token(48),
+            upstream_state=upstream_state,
+            upstream_verifier=self.upstream_verifier(upstream_state),
             upstream_nonce=random_token(),
         )
         await self.store.begin_authorization(
@@ -244,7 +246,6 @@ class AuthorizationServer:
             code_challenge=request.code_challenge,
             scope=request.scope,
             resource=request.resource,
-            upstream_verifier=pending.upstream_verifier,
             upstream_nonce=pending.upstream_nonce,
             csrf=random_token(),
             lifetime=AUTHORIZATION_TTL,
@@ -436,6 +437,14 @@ class AuthorizationServer:
         if result.outcome is not Outcome.OK or result.grant is None:
             raise OAuthError("invalid_grant", CODE_FAILURES.get(result.outcome, "The code is not valid."))
         return self._issue(issue, result.grant, scopes, refresh_token, now)
+
+    def upstream_verifier(self, upstream_state: str) -> str:
+        """The PKCE verifier of the upstream sign-in whose state is ``upstream_state``.
+
+        Derived, never stored: a database reader holding a parked authorization (and a
+        code intercepted on its way back) still cannot redeem it at the provider.
+        """
+        return hmac.new(self._upstream_key, upstream_state.encode(), hashlib.sha256).hexdigest()
 
     def successor_of(self, refresh_token: str) -> str:
         digest = hmac.new(self._successor_key, refresh_token.encode(), hashlib.sha256).digest()

@@ -47,7 +47,6 @@ class AuthorizationRow:
     code_challenge: str
     scope: str | None
     resource: str
-    upstream_verifier: str
     upstream_nonce: str
     identity_id: int | None
     stage: str
@@ -84,7 +83,6 @@ class FlowStore:
         code_challenge: str,
         scope: str | None,
         resource: str,
-        upstream_verifier: str,
         upstream_nonce: str,
         csrf: str,
         lifetime: float,
@@ -101,7 +99,6 @@ class FlowStore:
                 code_challenge,
                 scope,
                 resource,
-                upstream_verifier,
                 upstream_nonce,
                 csrf,
                 now,
@@ -171,7 +168,8 @@ def _insert_authorization(conn: sqlite3.Connection, values: tuple[object, ...]) 
         "INSERT INTO oauth_authorizations (browser_hash, upstream_state_hash, client_id, redirect_uri, state,"
         " code_challenge, scope, resource, upstream_verifier, upstream_nonce, csrf, stage, created_at,"
         " expires_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'signin', ?, ?)",
+        # upstream_verifier stays empty: the verifier is derived from the state, never stored.
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, 'signin', ?, ?)",
         values,
     )
 
@@ -190,7 +188,6 @@ def _authorization_from_row(row: sqlite3.Row) -> AuthorizationRow:
         code_challenge=row["code_challenge"],
         scope=row["scope"],
         resource=row["resource"],
-        upstream_verifier=row["upstream_verifier"],
         upstream_nonce=row["upstream_nonce"],
         identity_id=None if row["identity_id"] is None else int(row["identity_id"]),
         stage=row["stage"],

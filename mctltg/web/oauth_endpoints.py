@@ -254,7 +254,7 @@ def oauth_blueprint(
         try:
             person = await oidc.exchange(
                 code=request.args["code"],
-                verifier=authorization.upstream_verifier,
+                verifier=server.upstream_verifier(request.args["state"]),
                 nonce=authorization.upstream_nonce,
             )
             await server.signed_in(
