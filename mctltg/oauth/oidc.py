@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import logging
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeGuard
 from urllib.parse import urlencode
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     import httpx
     from jwt import PyJWKSet
 
-__all__ = ["OidcClient", "OidcConfig", "OidcError", "SignedIn"]
+__all__ = ["OidcClient", "OidcConfig", "OidcError", "SignedIn", "plain_name"]
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,17 @@ class _Provider:
     jwks_uri: str
     auth_methods: tuple[str, ...]
     fetched_at: float
+
+
+def plain_name(text: str) -> str:
+    """``text`` without control, format (bidi overrides and isolates, zero-width) or private-use characters.
+
+    A display name from the provider is shown on every page; a right-to-left override
+    in it could make "Eve\u202egnp.exe" read as "Eveexe.png", or reorder the text
+    around it. Runs of whitespace collapse to one space.
+    """
+    kept = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    return " ".join(kept.split())
 
 
 def telegram_user_id(claims: dict[str, Any]) -> int | None:
@@ -211,8 +223,8 @@ class OidcClient:
         user_id = telegram_user_id(claims)
         if user_id is None:
             raise OidcError("The sign-in did not say which Telegram user signed in (no numeric id claim).")
-        name = claims.get("name") or claims.get("preferred_username") or f"Telegram user {user_id}"
-        return SignedIn(telegram_user_id=user_id, display_name=str(name)[:200])
+        name = plain_name(str(claims.get("name") or claims.get("preferred_username") or ""))
+        return SignedIn(telegram_user_id=user_id, display_name=name[:200] or f"Telegram user {user_id}")
 
     async def _key_set(self, *, refresh: bool) -> PyJWKSet:
         from jwt import PyJWKSet

@@ -17,13 +17,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from mctltg.oauth.oidc import OidcClient, OidcConfig, OidcError, telegram_user_id
+from mctltg.oauth.oidc import OidcClient, OidcConfig, OidcError, plain_name, telegram_user_id
 
 ISSUER = "https://oauth.example"
 NOW = 1_800_000_000
 
 
-def _provider(keys: list[dict[str, Any]], *, counter: list[int] | None = None) -> httpx.MockTransport:
+def _provider(
+    keys: list[dict[str, Any]], *, counter: list[int] | None = None, id_token: str | None = None
+) -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/.well-known/openid-configuration":
             return httpx.Response(
@@ -34,6 +36,10 @@ def _provider(keys: list[dict[str, Any]], *, counter: list[int] | None = None) -
                     "token_endpoint": ISSUER + "/token",
                     "jwks_uri": ISSUER + "/jwks",
                 },
+            )
+        if request.url.path == "/token" and id_token is not None:
+            return httpx.Response(
+                200, json={"access_token": "a", "token_type": "Bearer", "id_token": id_token}
             )
         if request.url.path == "/jwks":
             if counter is not None:
@@ -138,3 +144,14 @@ async def test_a_symmetric_key_in_the_jwks_cannot_sign_an_id_token(key: RSAKey) 
 
 def test_the_clock_used_is_not_the_wall_clock() -> None:
     assert abs(NOW - time.time()) > 3600  # the tests above would pass by accident otherwise
+
+
+@pytest.mark.parametrize("claim", ["name", "preferred_username"])
+async def test_bidi_and_control_characters_are_stripped_from_the_display_name(
+    key: RSAKey, claim: str
+) -> None:
+    token = _token(key, **{claim: "Eve\u202egnp.exe\u2066\u200f\x00 Smith"})
+    client = _client(_provider([_public(key)], id_token=token))
+    person = await client.exchange(code="c", verifier="v", nonce="n1")
+    assert person.display_name == "Evegnp.exe Smith"
+    assert plain_name("\u202e\u2067") == ""
