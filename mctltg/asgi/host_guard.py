@@ -62,7 +62,10 @@ class HostAllowlist:
         return bool(host) and _matches(host or "", self.hosts)
 
     def origin_ok(self, origin: str | None) -> bool:
-        return not origin or _matches(origin, self.origins)  # same-origin requests may omit it
+        # Same-origin requests may omit it, and browsers send "null" for a form posted from a
+        # page with Referrer-Policy: no-referrer (every page here). Host decides rebinding;
+        # CSRF tokens decide cross-site forms; /mcp's own check still refuses "null".
+        return not origin or origin == "null" or _matches(origin, self.origins)
 
     def transport_security(self) -> TransportSecuritySettings:
         """The same lists for the MCP SDK's own check on ``/mcp``."""

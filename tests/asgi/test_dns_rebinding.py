@@ -113,6 +113,16 @@ async def test_a_foreign_origin_cannot_post_to_a_web_page(server: InProcessServe
     assert response.text == "Invalid Origin header"
 
 
+async def test_a_form_posted_with_origin_null_from_the_servers_own_page_is_not_refused(
+    server: InProcessServer,
+) -> None:
+    # Browsers send "Origin: null" for forms on pages with Referrer-Policy: no-referrer.
+    async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
+        with trio.fail_after(10):
+            response = await http.post(server.base_url + "/telegram/signout", headers={"Origin": "null"})
+    assert response.status_code == 303
+
+
 async def test_the_servers_own_host_still_gets_its_pages_and_probes_answer_any_host(
     server: InProcessServer,
 ) -> None:
