@@ -6,22 +6,32 @@ https://www.rfc-editor.org/rfc/rfc6749 §3.1.2 (redirection endpoint), §4.1.1
 (refreshing). OAuth 2.1 (draft-ietf-oauth-v2-1) tightens these: exact redirect-URI
 matching, PKCE S256 on every code, single-use codes, no implicit grant.
 
-Pure rules only: :mod:`mctltg.oauth.server` sequences them over the store.
+The rules are pure functions; :class:`TokenEndpoint` applies the grant rules over the
+store, and :mod:`mctltg.oauth.server` sequences the authorization request around them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from mctltg.config import is_loopback_host
+from mctltg.crypto import random_token, sha256_hex
 from mctltg.oauth import rfc7636
 from mctltg.oauth.errors import AuthorizeError, OAuthError
 from mctltg.oauth.rfc8707 import resolve_resource
-from mctltg.oauth.scopes import format_scope, parse_scope
-from mctltg.storage import Outcome
+from mctltg.oauth.rfc9068 import AccessClaims
+from mctltg.oauth.scopes import SCOPES, format_scope, parse_scope
+from mctltg.storage import ClientRow, CodeCheck, GrantRow, IssueTokens, Outcome
+
+if TYPE_CHECKING:
+    from mctltg.oauth.rfc9068 import AccessTokenCodec
+    from mctltg.oauth.tiers import Access
+    from mctltg.storage import OAuthStore
 
 __all__ = [
     "AUTHORIZATION_TTL",
@@ -30,6 +40,7 @@ __all__ = [
     "MAX_STATE_BYTES",
     "REFRESH_FAILURES",
     "AuthorizationRequest",
+    "TokenEndpoint",
     "TokenResponse",
     "code_redirect",
     "error_redirect",
@@ -189,6 +200,157 @@ def refresh_scope(requested: str | None, granted: frozenset[str]) -> frozenset[s
             f"{format_scope(scopes - granted)}.",
         )
     return scopes
+
+
+class TokenEndpoint:
+    """The token endpoint (§4.1.3 code redemption, §6 refresh) over the OAuth store.
+
+    A refresh token's successor is ``HMAC(successor_key, token)``: a concurrent refresh
+    inside the grace window recomputes and receives the *same* successor without any
+    plaintext token being stored. Scopes are narrowed at every issue by the identity's
+    access tier right now (``access_of``).
+    """
+
+    def __init__(
+        self,
+        *,
+        store: OAuthStore,
+        codec: AccessTokenCodec,
+        access_of: Callable[[int, int | None], Awaitable[Access]],
+        issuer: str,
+        resource: str,
+        access_token_ttl: float,
+        refresh_token_ttl: float,
+        refresh_grace: float,
+        successor_key: bytes,
+    ) -> None:
+        self._store = store
+        self._codec = codec
+        self._access_of = access_of
+        self._issuer = issuer
+        self._resource = resource
+        self._access_token_ttl = access_token_ttl
+        self._refresh_token_ttl = refresh_token_ttl
+        self._refresh_grace = refresh_grace
+        self._successor_key = successor_key
+
+    def __repr__(self) -> str:
+        return f"<TokenEndpoint issuer={self._issuer!r}>"
+
+    async def token(self, form: Mapping[str, str]) -> TokenResponse:
+        """Answer a token request.
+
+        Raises:
+            OAuthError: per RFC 6749 §5.2.
+        """
+        client_id = form.get("client_id")
+        client = await self._store.client(client_id) if client_id else None
+        if client is None:
+            raise OAuthError(
+                "invalid_client",
+                "The client_id is missing or unknown; register the client first.",
+                status=401,
+            )
+        grant_type = form.get("grant_type")
+        if grant_type == "authorization_code":
+            return await self._redeem(client, form)
+        if grant_type == "refresh_token":
+            return await self._refresh(client, form)
+        raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token.")
+
+    def _issue(
+        self, issue: IssueTokens, grant: GrantRow, scopes: frozenset[str], refresh_token: str, now: float
+    ) -> TokenResponse:
+        ordered = tuple(s for s in SCOPES if s in scopes)
+        access = self._codec.mint(
+            AccessClaims(
+                issuer=self._issuer,
+                subject=grant.subject,
+                audience=grant.resource,
+                client_id=grant.client_id,
+                scopes=ordered,
+                issued_at=int(now),
+                expires_at=int(issue.access_expires_at),
+                jti=issue.jti,
+            )
+        )
+        return TokenResponse(
+            body={
+                "access_token": access,
+                "token_type": "Bearer",
+                "expires_in": int(issue.access_expires_at - now),
+                "refresh_token": refresh_token,
+                "scope": " ".join(ordered),
+            }
+        )
+
+    def _new_issue(self, refresh_token: str) -> tuple[IssueTokens, float]:
+        now = self._store.clock()
+        return IssueTokens(
+            refresh_hash=sha256_hex(refresh_token),
+            jti=random_token(16),
+            access_expires_at=now + self._access_token_ttl,
+        ), now
+
+    async def _redeem(self, client: ClientRow, form: Mapping[str, str]) -> TokenResponse:
+        code = form.get("code")
+        if not code:
+            raise OAuthError("invalid_request", "code is required.")
+        resource = form.get("resource")
+        if resource is not None:
+            resource = resolve_resource([resource], self._resource)
+        verifier = form.get("code_verifier")
+        code_hash = sha256_hex(code)
+        preview = await self._store.code_identity(code_hash)
+        scopes: frozenset[str] = frozenset()
+        if preview is not None:
+            access = await self._access_of(preview.identity_id, preview.telegram_user_id)
+            scopes = frozenset(preview.scope.split()) & access.scopes
+        refresh_token = random_token()
+        issue, now = self._new_issue(refresh_token)
+        check = CodeCheck(
+            client_id=client.client_id,
+            redirect_uri=form.get("redirect_uri"),
+            challenge_of_verifier=rfc7636.challenge_of(verifier),
+            resource=resource,
+        )
+        result = await self._store.redeem_code(
+            code_hash, check, issue, grant_lifetime=self._refresh_token_ttl
+        )
+        if result.outcome is not Outcome.OK or result.grant is None:
+            raise OAuthError("invalid_grant", CODE_FAILURES.get(result.outcome, "The code is not valid."))
+        return self._issue(issue, result.grant, scopes, refresh_token, now)
+
+    def successor_of(self, refresh_token: str) -> str:
+        digest = hmac.new(self._successor_key, refresh_token.encode(), hashlib.sha256).digest()
+        return digest.hex()
+
+    async def _refresh(self, client: ClientRow, form: Mapping[str, str]) -> TokenResponse:
+        old = form.get("refresh_token")
+        if not old:
+            raise OAuthError("invalid_request", "refresh_token is required.")
+        old_hash = sha256_hex(old)
+        grant = await self._store.grant_of_refresh(old_hash)
+        if grant is None:
+            raise OAuthError("invalid_grant", "The refresh token is not valid.")
+        granted = frozenset(grant.scope.split())
+        requested = refresh_scope(form.get("scope"), granted)
+        access = await self._access_of(grant.identity_id, grant.telegram_user_id)
+        scopes = (requested if requested is not None else granted) & access.scopes
+        successor = self.successor_of(old)
+        issue, now = self._new_issue(successor)
+        result = await self._store.rotate_refresh(
+            old_hash,
+            client_id=client.client_id,
+            successor_hash=issue.refresh_hash,
+            issue=issue,
+            grace=self._refresh_grace,
+        )
+        if result.outcome is not Outcome.OK or result.grant is None:
+            raise OAuthError(
+                "invalid_grant", REFRESH_FAILURES.get(result.outcome, "The refresh token is not valid.")
+            )
+        return self._issue(issue, result.grant, scopes, successor, now)
 
 
 CODE_FAILURES: Final = {

@@ -11,9 +11,10 @@ revocation, ...); this module sequences them over the store (``storage/oauth.py`
 - ``approve`` records the person's consent; ``finish`` issues the code (10 minutes,
   single use, bound to client, redirect URI, challenge and resource) and the redirect
   back carrying ``code``, ``state`` and ``iss`` (RFC 9207).
-- ``token`` redeems codes and rotates refresh tokens. A refresh token's successor is
-  ``HMAC(key, token)``: a concurrent refresh inside the grace window can recompute and
-  receive the *same* successor without any plaintext token being stored.
+- ``token`` hands token requests to ``rfc6749.TokenEndpoint`` (code redemption and
+  refresh-token rotation); ``revoke`` to ``rfc7009``.
+- Unauthenticated writes (registration, parked authorizations) pass ``admission``
+  first; ``telegram_refusal`` says whether an identity may connect Telegram at all.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any, Final
 
 from mctltg.crypto import random_token, sha256_hex
 from mctltg.errors import StorageError
-from mctltg.oauth import rfc6749, rfc7009, rfc7591, rfc7636
+from mctltg.oauth import rfc6749, rfc7009, rfc7591
 from mctltg.oauth.admission import (
     AUTHORIZATION_WINDOW,
     AUTHORIZATIONS_PER_WINDOW,
@@ -39,20 +40,15 @@ from mctltg.oauth.admission import (
     retry_sentence,
 )
 from mctltg.oauth.errors import AuthorizeError, OAuthError
-from mctltg.oauth.rfc6749 import AUTHORIZATION_TTL, CODE_FAILURES, CODE_TTL, REFRESH_FAILURES, TokenResponse
-from mctltg.oauth.rfc8707 import resolve_resource
+from mctltg.oauth.rfc6749 import AUTHORIZATION_TTL, CODE_TTL, TokenResponse
 from mctltg.oauth.rfc9068 import AccessClaims, AccessTokenCodec
 from mctltg.oauth.scopes import SCOPES, SEND_SCOPES, format_scope, parse_scope
 from mctltg.oauth.tiers import Access, TierPolicy
 from mctltg.storage import (
     AuthorizationRow,
     ClientRow,
-    CodeCheck,
-    GrantRow,
     Identities,
-    IssueTokens,
     OAuthStore,
-    Outcome,
 )
 
 __all__ = ["AuthorizationServer", "ConsentView", "PendingSignIn", "ServerConfig", "TokenResponse"]
@@ -123,7 +119,17 @@ class AuthorizationServer:
         self.codec = codec
         self.policy = policy
         self.config = config
-        self._successor_key = hmac.new(refresh_key, b"mctltg/refresh-successor/v1", hashlib.sha256).digest()
+        self._tokens = rfc6749.TokenEndpoint(
+            store=store,
+            codec=codec,
+            access_of=self.access_of,
+            issuer=config.issuer,
+            resource=config.resource,
+            access_token_ttl=config.access_token_ttl,
+            refresh_token_ttl=config.refresh_token_ttl,
+            refresh_grace=config.refresh_grace,
+            successor_key=hmac.new(refresh_key, b"mctltg/refresh-successor/v1", hashlib.sha256).digest(),
+        )
         self._upstream_key = hmac.new(refresh_key, b"mctltg/upstream-pkce/v1", hashlib.sha256).digest()
         self._registrations = AddressLimiter(limit=REGISTRATIONS_PER_HOUR, window=3600.0, clock=store.clock)
         self._parked = AddressLimiter(
@@ -355,88 +361,15 @@ class AuthorizationServer:
     # -- the token endpoint (RFC 6749 §4.1.3, §6) -------------------------------------
 
     async def token(self, form: Mapping[str, str]) -> TokenResponse:
-        """Answer a token request.
+        """Answer a token request (``rfc6749.TokenEndpoint``).
 
         Raises:
             OAuthError: per RFC 6749 §5.2.
         """
-        client_id = form.get("client_id")
-        client = await self.store.client(client_id) if client_id else None
-        if client is None:
-            raise OAuthError(
-                "invalid_client",
-                "The client_id is missing or unknown; register the client first.",
-                status=401,
-            )
-        grant_type = form.get("grant_type")
-        if grant_type == "authorization_code":
-            return await self._redeem(client, form)
-        if grant_type == "refresh_token":
-            return await self._refresh(client, form)
-        raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token.")
+        return await self._tokens.token(form)
 
-    def _issue(
-        self, issue: IssueTokens, grant: GrantRow, scopes: frozenset[str], refresh_token: str, now: float
-    ) -> TokenResponse:
-        ordered = tuple(s for s in SCOPES if s in scopes)
-        access = self.codec.mint(
-            AccessClaims(
-                issuer=self.config.issuer,
-                subject=grant.subject,
-                audience=grant.resource,
-                client_id=grant.client_id,
-                scopes=ordered,
-                issued_at=int(now),
-                expires_at=int(issue.access_expires_at),
-                jti=issue.jti,
-            )
-        )
-        return TokenResponse(
-            body={
-                "access_token": access,
-                "token_type": "Bearer",
-                "expires_in": int(issue.access_expires_at - now),
-                "refresh_token": refresh_token,
-                "scope": " ".join(ordered),
-            }
-        )
-
-    def _new_issue(self, refresh_token: str) -> tuple[IssueTokens, float]:
-        now = self.store.clock()
-        return IssueTokens(
-            refresh_hash=sha256_hex(refresh_token),
-            jti=random_token(16),
-            access_expires_at=now + self.config.access_token_ttl,
-        ), now
-
-    async def _redeem(self, client: ClientRow, form: Mapping[str, str]) -> TokenResponse:
-        code = form.get("code")
-        if not code:
-            raise OAuthError("invalid_request", "code is required.")
-        resource = form.get("resource")
-        if resource is not None:
-            resource = resolve_resource([resource], self.config.resource)
-        verifier = form.get("code_verifier")
-        code_hash = sha256_hex(code)
-        preview = await self.store.code_identity(code_hash)
-        scopes: frozenset[str] = frozenset()
-        if preview is not None:
-            access = await self.access_of(preview.identity_id, preview.telegram_user_id)
-            scopes = frozenset(preview.scope.split()) & access.scopes
-        refresh_token = random_token()
-        issue, now = self._new_issue(refresh_token)
-        check = CodeCheck(
-            client_id=client.client_id,
-            redirect_uri=form.get("redirect_uri"),
-            challenge_of_verifier=rfc7636.challenge_of(verifier),
-            resource=resource,
-        )
-        result = await self.store.redeem_code(
-            code_hash, check, issue, grant_lifetime=self.config.refresh_token_ttl
-        )
-        if result.outcome is not Outcome.OK or result.grant is None:
-            raise OAuthError("invalid_grant", CODE_FAILURES.get(result.outcome, "The code is not valid."))
-        return self._issue(issue, result.grant, scopes, refresh_token, now)
+    def successor_of(self, refresh_token: str) -> str:
+        return self._tokens.successor_of(refresh_token)
 
     def upstream_verifier(self, upstream_state: str) -> str:
         """The PKCE verifier of the upstream sign-in whose state is ``upstream_state``.
@@ -445,37 +378,6 @@ class AuthorizationServer:
         code intercepted on its way back) still cannot redeem it at the provider.
         """
         return hmac.new(self._upstream_key, upstream_state.encode(), hashlib.sha256).hexdigest()
-
-    def successor_of(self, refresh_token: str) -> str:
-        digest = hmac.new(self._successor_key, refresh_token.encode(), hashlib.sha256).digest()
-        return digest.hex()
-
-    async def _refresh(self, client: ClientRow, form: Mapping[str, str]) -> TokenResponse:
-        old = form.get("refresh_token")
-        if not old:
-            raise OAuthError("invalid_request", "refresh_token is required.")
-        old_hash = sha256_hex(old)
-        grant = await self.store.grant_of_refresh(old_hash)
-        if grant is None:
-            raise OAuthError("invalid_grant", "The refresh token is not valid.")
-        granted = frozenset(grant.scope.split())
-        requested = rfc6749.refresh_scope(form.get("scope"), granted)
-        access = await self.access_of(grant.identity_id, grant.telegram_user_id)
-        scopes = (requested if requested is not None else granted) & access.scopes
-        successor = self.successor_of(old)
-        issue, now = self._new_issue(successor)
-        result = await self.store.rotate_refresh(
-            old_hash,
-            client_id=client.client_id,
-            successor_hash=issue.refresh_hash,
-            issue=issue,
-            grace=self.config.refresh_grace,
-        )
-        if result.outcome is not Outcome.OK or result.grant is None:
-            raise OAuthError(
-                "invalid_grant", REFRESH_FAILURES.get(result.outcome, "The refresh token is not valid.")
-            )
-        return self._issue(issue, result.grant, scopes, successor, now)
 
     # -- revocation (RFC 7009) and verification ---------------------------------------
 
