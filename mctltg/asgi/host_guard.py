@@ -102,11 +102,19 @@ async def _refuse(send: Send, status: int, text: str) -> None:
 
 
 def guard_hosts(app: ASGIApp, allowlist: HostAllowlist) -> ASGIApp:
-    """Wrap ``app`` so every HTTP request with a foreign Host or Origin is refused unread."""
+    """Wrap ``app`` so every HTTP request or WebSocket with a foreign Host or Origin is refused unread."""
 
     async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path", "") in PROBE_PATHS:
+        if scope["type"] not in ("http", "websocket") or scope.get("path", "") in PROBE_PATHS:
             await app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            host_ok = allowlist.host_ok(_header(scope, b"host"))
+            if host_ok and allowlist.origin_ok(_header(scope, b"origin")):
+                await app(scope, receive, send)
+            else:
+                await receive()  # websocket.connect
+                await send({"type": "websocket.close", "code": 1008})  # refuses the handshake (403)
             return
         if not allowlist.host_ok(_header(scope, b"host")):
             await _refuse(send, 421, "Invalid Host header")

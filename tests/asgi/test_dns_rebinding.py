@@ -134,3 +134,24 @@ async def test_the_servers_own_host_still_gets_its_pages_and_probes_answer_any_h
     assert own.status_code == 200
     assert loopback.status_code in (302, 303)
     assert probe.status_code == 200
+
+
+async def test_a_rebound_host_cannot_open_the_wizards_websocket(server: InProcessServer) -> None:
+    # Even holding a valid session cookie, with an Origin that matches the rebound Host.
+    async with httpx.AsyncClient(timeout=10) as http:
+        with trio.fail_after(10):
+            signed_in = await http.get(server.base_url + "/telegram/signin")
+    cookie = signed_in.headers["set-cookie"].split(";", 1)[0]
+    rebound = f"rebind.attacker.example:{server.port}"
+    handshake = (
+        "GET /telegram/connect/ws HTTP/1.1\r\n"
+        f"Host: {rebound}\r\nOrigin: http://{rebound}\r\nCookie: {cookie}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    with trio.fail_after(10):
+        stream = await trio.open_tcp_stream("127.0.0.1", server.port)
+        async with stream:
+            await stream.send_all(handshake.encode())
+            answer = await stream.receive_some(4096)
+    assert answer.startswith(b"HTTP/1.1 403")
