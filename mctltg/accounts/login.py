@@ -18,6 +18,9 @@ Rules it keeps:
   complete, in one transaction (``Accounts.connect``). The login's client lets go of
   the auth key *before* that, so the account pool becomes its only owner; a refused
   account (another identity's, or the wrong one) is logged out at Telegram instead.
+* **Codes are rationed.** A phone login asks Telegram to send a code; requests are
+  limited per identity, per phone number and server-wide (``code_limits.py``) and
+  refused before Telegram is asked.
 * **Privacy.** Phone numbers, codes and passwords are passed through, never kept in a
   view, an error or a log line.
 """
@@ -32,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import trio
 
+from mctltg.accounts.code_limits import CodeLimits
 from mctltg.accounts.login_steps import (
     FAILURES,
     NEXT_STEP,
@@ -117,8 +121,10 @@ class LoginManager:
         max_attempts: int = MAX_ATTEMPTS,
         clock: Clock = SYSTEM_CLOCK,
         metrics: Metrics | None = None,
+        code_limits: CodeLimits | None = None,
     ) -> None:
         self._metrics = metrics
+        self._code_limits = code_limits or CodeLimits(clock=clock)
         self._bridge = bridge
         self._factory = factory
         self._accounts = accounts
@@ -142,9 +148,12 @@ class LoginManager:
 
         Raises:
             InvalidInput: the phone number is not in international form.
+            CodeRequestsLimited: too many codes were asked for (this person, this number or
+                this server); the login in progress, if any, is left as it was.
         """
         number = normalize_phone(phone)
         async with self._serialized(identity_id):
+            self._code_limits.admit(identity_id, number)
             login = await self._begin(identity_id, "phone")
             if login.view is not None:
                 return login.view

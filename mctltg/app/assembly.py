@@ -12,17 +12,17 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
 
 import trio
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
-from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import Tool
 
 from mctltg.accounts import OPERATOR_SUBJECT, AccessAdmin, AuditTrail
 from mctltg.app.services import Services, open_services
 from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_http, serve, wait_for_signal
+from mctltg.asgi.host_guard import HostAllowlist, guard_hosts
+from mctltg.asgi.jsonrpc_ids import reject_invalid_ids
 from mctltg.asgi.mcp_sessions import SessionGuard
 from mctltg.clock import Clock
 from mctltg.config import Settings
@@ -37,6 +37,7 @@ from mctltg.oauth import (
     require_bearer,
     rfc9728,
 )
+from mctltg.storage.web_sessions import WebSessions
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
 from mctltg.tools.visibility import READ_ONLY_FILTER, visible
 from mctltg.web import create_web_app
@@ -53,19 +54,6 @@ if TYPE_CHECKING:
 __all__ = ["OAuthParts", "build_asgi_app", "build_oauth", "build_oidc", "run", "served_tools", "tool_deps"]
 
 logger = logging.getLogger(__name__)
-
-
-def _transport_security(settings: Settings) -> TransportSecuritySettings:
-    """Host/Origin allowlist against DNS rebinding, derived from PUBLIC_BASE_URL and ADDR."""
-    public = urlsplit(settings.public_base_url)
-    hosts = {public.netloc, f"{settings.host}:{settings.port}"}
-    origins = {f"{public.scheme}://{public.netloc}"}
-    if settings.host in ("127.0.0.1", "localhost", "::1", "0.0.0.0"):
-        hosts |= {"127.0.0.1:*", "localhost:*", "[::1]:*"}
-        origins |= {"http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"}
-    return TransportSecuritySettings(
-        enable_dns_rebinding_protection=True, allowed_hosts=sorted(hosts), allowed_origins=sorted(origins)
-    )
 
 
 def tool_deps(services: Services) -> ToolDeps:
@@ -213,11 +201,12 @@ def build_asgi_app(services: Services) -> Any:
     mcp_app: ASGIApp = mcp.streamable_http_app(
         json_response=False,
         stateless_http=False,
-        transport_security=_transport_security(settings),
+        transport_security=HostAllowlist.from_settings(settings).transport_security(),
         host=settings.host,
         session_idle_timeout=settings.mcp_session_idle_timeout,
         max_sessions=settings.mcp_max_sessions,
     )
+    mcp_app = reject_invalid_ids(mcp_app)  # JSON-RPC ids: strings and integers only
     per_identity = None if oauth is None else settings.mcp_max_sessions_per_identity
     guard = SessionGuard(mcp_app, mcp.session_manager, per_identity=per_identity)
     services.metrics.watch_mcp_sessions(guard.statistics)
@@ -246,14 +235,17 @@ def build_asgi_app(services: Services) -> Any:
         logins=services.logins,
         audit=services.audit,
         sessions=sessions,
+        web_sessions=WebSessions(services.database),
         list_tools=functools.partial(served_tools, mcp, settings),
         operator_subject=OPERATOR_SUBJECT,
+        telegram_refusal=None if oauth is None else oauth.server.telegram_refusal,
     )
     blueprints.extend(site_blueprints(web_deps, signin, oauth=None if oauth is None else oauth.server))
     web = create_web_app(readiness=readiness, blueprints=blueprints)
     app = create_asgi_app(mcp_app=mcp_app, session_manager=mcp.session_manager, web_app=cast("ASGIApp", web))
     # 413 for any body over 4 MiB before it is read, 408 for one not in within HTTP_READ_TIMEOUT: every path.
     app = limit_request_body(app, read_timeout=settings.http_read_timeout)
+    app = guard_hosts(app, HostAllowlist.from_settings(settings))  # DNS rebinding, on every path
     return observe_http(app, metrics=services.metrics, route_of=route_namer(web, extra=("/mcp",)))
 
 

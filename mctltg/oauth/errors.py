@@ -44,11 +44,14 @@ class OAuthError(Exception):
         error: the RFC error code.
         description: one sentence for the client developer.
         status: the HTTP status (400 unless the RFC says otherwise, e.g. 401 for invalid_client).
+        retry_after: for a rate limit, seconds until a retry can succeed.
     """
 
     error: OAuthErrorCode
     description: str
     status: int = 400
+    #: Seconds to send as ``Retry-After`` (rate limits), if any.
+    retry_after: int | None = None
 
     def __str__(self) -> str:
         return f"{self.error}: {self.description}"

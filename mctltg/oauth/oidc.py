@@ -2,11 +2,14 @@
 
 A person proves who they are at ``TELEGRAM_OIDC_ISSUER`` with the authorization-code
 flow, using its own PKCE pair (S256) and nonce, separate from the MCP client's. The
-``id_token`` is verified with joserfc (no hand-written JOSE) against the provider's
-JWKS: signature, ``iss``, ``aud``, ``exp``/``iat`` with two minutes of clock skew,
-and ``nonce``. Keys of a type we cannot use are skipped rather than failing the set,
-and the JWKS is fetched again once when a token names a key id we have not seen
-(the provider rotated its keys).
+``id_token`` is verified with pyjwt (no hand-written JOSE; ``PyJWKSet`` reads the
+keys) against the provider's JWKS: signature, ``iss``, ``aud``, ``exp``/``iat`` with
+two minutes of clock skew, and ``nonce``. Only asymmetric signing keys are used (an
+``oct`` key in a JWKS would let anyone who read it sign); keys of a type we cannot use
+are skipped rather than failing the set; each key verifies only its own algorithm
+(its JWK ``alg``, else its type's default: RS256, ES256/384/512 by curve, EdDSA);
+and the JWKS is fetched again once when a token's signature does not verify with the
+keys we hold (the provider rotated its keys).
 
 The Telegram user id comes from the ``id`` claim (Telegram's; a number or a numeric
 string), falling back to a numeric ``sub`` for generic providers.
@@ -17,36 +20,49 @@ from __future__ import annotations
 import base64
 import logging
 import time
+import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeGuard
 from urllib.parse import urlencode
 
+from mctltg.crypto import constant_time_equal
 from mctltg.oauth.rfc7636 import s256
 
 if TYPE_CHECKING:
-    # httpx and joserfc (with cryptography's x509) cost about 0.07 s of startup; they are
+    # httpx and pyjwt's JWK support (cryptography) cost startup time; they are
     # imported when the first person signs in, not when the server starts.
     import httpx
-    from joserfc.jwk import KeySet
+    from jwt import PyJWKSet
 
-__all__ = ["OidcClient", "OidcConfig", "OidcError", "SignedIn"]
+__all__ = ["OidcClient", "OidcConfig", "OidcError", "SignedIn", "plain_name"]
 
 logger = logging.getLogger(__name__)
 
 CLOCK_SKEW: Final = 120
 _METADATA_TTL: Final = 3600.0
-_ALGORITHMS: Final = (
-    "RS256",
-    "RS384",
-    "RS512",
-    "PS256",
-    "PS384",
-    "PS512",
-    "ES256",
-    "ES384",
-    "ES512",
-    "EdDSA",
+_ALGORITHMS: Final = frozenset(
+    {
+        "RS256",
+        "RS384",
+        "RS512",
+        "PS256",
+        "PS384",
+        "PS512",
+        "ES256",
+        "ES384",
+        "ES512",
+        "EdDSA",
+    }
 )
+_KEY_TYPES: Final = frozenset({"RSA", "EC", "OKP"})
+_SIGNATURE_ONLY: Final[Any] = {
+    "verify_signature": True,
+    "verify_exp": False,
+    "verify_iat": False,
+    "verify_nbf": False,
+    "verify_aud": False,
+    "verify_iss": False,
+}
 
 
 class OidcError(Exception):
@@ -80,6 +96,17 @@ class _Provider:
     fetched_at: float
 
 
+def plain_name(text: str) -> str:
+    """``text`` without control, format (bidi overrides and isolates, zero-width) or private-use characters.
+
+    A display name from the provider is shown on every page; a right-to-left override
+    in it could make "Eve\u202egnp.exe" read as "Eveexe.png", or reorder the text
+    around it. Runs of whitespace collapse to one space.
+    """
+    kept = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    return " ".join(kept.split())
+
+
 def telegram_user_id(claims: dict[str, Any]) -> int | None:
     """The Telegram user id in verified id_token claims (``id``, else a numeric ``sub``)."""
     for name in ("id", "sub"):
@@ -103,7 +130,7 @@ class OidcClient:
         self._clock = clock
         self._transport = transport
         self._provider: _Provider | None = None
-        self._keys: KeySet | None = None
+        self._keys: PyJWKSet | None = None
 
     def __repr__(self) -> str:
         return f"<OidcClient issuer={self.config.issuer!r}>"
@@ -196,12 +223,12 @@ class OidcClient:
         user_id = telegram_user_id(claims)
         if user_id is None:
             raise OidcError("The sign-in did not say which Telegram user signed in (no numeric id claim).")
-        name = claims.get("name") or claims.get("preferred_username") or f"Telegram user {user_id}"
-        return SignedIn(telegram_user_id=user_id, display_name=str(name)[:200])
+        name = plain_name(str(claims.get("name") or claims.get("preferred_username") or ""))
+        return SignedIn(telegram_user_id=user_id, display_name=name[:200] or f"Telegram user {user_id}")
 
-    async def _key_set(self, *, refresh: bool) -> KeySet:
-        from joserfc.errors import JoseError
-        from joserfc.jwk import KeySet
+    async def _key_set(self, *, refresh: bool) -> PyJWKSet:
+        from jwt import PyJWKSet
+        from jwt.exceptions import PyJWKSetError
 
         if self._keys is not None and not refresh:
             return self._keys
@@ -210,50 +237,75 @@ class OidcClient:
         raw_keys = document.get("keys")
         if not isinstance(raw_keys, list):
             raise OidcError("The sign-in provider's JWKS has no keys list.")
-        usable = []
-        for raw in raw_keys:
-            if not isinstance(raw, dict) or raw.get("use", "sig") != "sig":
+        signing = [
+            raw
+            for raw in raw_keys
+            if isinstance(raw, dict) and raw.get("use", "sig") == "sig" and raw.get("kty") in _KEY_TYPES
+        ]
+        try:
+            self._keys = PyJWKSet(signing)  # skips keys of a type or curve it cannot use
+        except PyJWKSetError:
+            raise OidcError("The sign-in provider's JWKS has no usable signing key.") from None
+        return self._keys
+
+    def _decode(self, id_token: str, keys: PyJWKSet) -> dict[str, Any] | None:
+        """The claims if some key in ``keys`` verifies the signature (claims not yet checked)."""
+        import jwt
+
+        try:
+            header = jwt.get_unverified_header(id_token)
+        except jwt.PyJWTError:
+            return None
+        alg = header.get("alg")
+        if alg not in _ALGORITHMS:
+            return None
+        kid = header.get("kid")
+        for key in keys:
+            if key.algorithm_name != alg or (kid is not None and key.key_id not in (None, kid)):
                 continue
             try:
-                usable.append(KeySet.import_key_set({"keys": [raw]}).keys[0])
-            except (JoseError, ValueError, TypeError, KeyError):
-                continue  # a key type or curve we cannot use: skip it, keep the rest
-        if not usable:
-            raise OidcError("The sign-in provider's JWKS has no usable signing key.")
-        self._keys = KeySet(usable)
-        return self._keys
+                # The PyJWK carries its own algorithm; claims are checked by the caller.
+                claims: dict[str, Any] = jwt.decode(id_token, key, algorithms=[alg], options=_SIGNATURE_ONLY)
+            except jwt.PyJWTError:
+                continue
+            return claims
+        return None
 
     async def verify_id_token(self, id_token: str, *, nonce: str) -> dict[str, Any]:
         """Verify an id_token's signature and claims; return the claims.
 
+        pyjwt checks the signature; the claims are checked here because pyjwt reads the
+        wall clock and this client's clock is injected (tests, and one home for "now").
+
         Raises:
             OidcError: any check failed.
         """
-        from joserfc import jwt
-        from joserfc.errors import JoseError
-
-        keys = await self._key_set(refresh=False)
-        try:
-            token = jwt.decode(id_token, keys, algorithms=list(_ALGORITHMS))
-        except JoseError:
-            keys = await self._key_set(refresh=True)
-            try:
-                token = jwt.decode(id_token, keys, algorithms=list(_ALGORITHMS))
-            except JoseError as exc:
-                raise OidcError(f"The id_token's signature did not verify ({type(exc).__name__}).") from None
-        registry = jwt.JWTClaimsRegistry(
-            now=lambda: int(self._clock()),
-            leeway=CLOCK_SKEW,
-            iss={"essential": True, "value": self.config.issuer},
-            aud={"essential": True, "value": self.config.client_id},
-            exp={"essential": True},
-            nonce={"essential": True, "value": nonce},
-        )
-        try:
-            registry.validate(token.claims)
-        except JoseError as exc:
-            raise OidcError(f"The id_token's claims were not acceptable ({exc.error}).") from None
-        iat = token.claims.get("iat")
-        if isinstance(iat, int | float) and iat > self._clock() + CLOCK_SKEW:
+        claims = self._decode(id_token, await self._key_set(refresh=False))
+        if claims is None:
+            claims = self._decode(id_token, await self._key_set(refresh=True))
+        if claims is None:
+            raise OidcError("The id_token's signature did not verify with the provider's keys.")
+        now = self._clock()
+        if claims.get("iss") != self.config.issuer:
+            raise OidcError("The id_token's claims were not acceptable (iss).")
+        audience = claims.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if self.config.client_id not in audiences:
+            raise OidcError("The id_token's claims were not acceptable (aud).")
+        exp = claims.get("exp")
+        if not _is_number(exp) or exp + CLOCK_SKEW < now:
+            raise OidcError("The id_token's claims were not acceptable (exp).")
+        nbf = claims.get("nbf")
+        if nbf is not None and (not _is_number(nbf) or nbf - CLOCK_SKEW > now):
+            raise OidcError("The id_token's claims were not acceptable (nbf).")
+        iat = claims.get("iat")
+        if iat is not None and (not _is_number(iat) or iat > now + CLOCK_SKEW):
             raise OidcError("The id_token was issued in the future.")
-        return dict(token.claims)
+        token_nonce = claims.get("nonce")
+        if not isinstance(token_nonce, str) or not constant_time_equal(token_nonce, nonce):
+            raise OidcError("The id_token's claims were not acceptable (nonce).")
+        return claims
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)

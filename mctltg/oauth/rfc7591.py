@@ -26,14 +26,16 @@ __all__ = [
     "MAX_REDIRECT_URIS",
     "MAX_REDIRECT_URI_CHARS",
     "ClientMetadata",
+    "ascii_netloc",
     "check_redirect_uri",
     "parse_registration",
 ]
 
 MAX_BODY_BYTES: Final = 16 * 1024
-MAX_REDIRECT_URIS: Final = 10
-MAX_REDIRECT_URI_CHARS: Final = 2000
-MAX_CLIENT_NAME_CHARS: Final = 200
+# Bounded so one registration stores a few hundred bytes (SECURITY.md, "OAuth and web hardening").
+MAX_REDIRECT_URIS: Final = 5
+MAX_REDIRECT_URI_CHARS: Final = 512
+MAX_CLIENT_NAME_CHARS: Final = 100
 _SUPPORTED_GRANTS: Final = ("authorization_code", "refresh_token")
 
 
@@ -96,6 +98,26 @@ def check_redirect_uri(uri: object, *, allowed_hosts: frozenset[str] = frozenset
     return uri
 
 
+def ascii_netloc(uri: str) -> tuple[str, bool]:
+    """``uri``'s host (and port) with a non-ASCII host in punycode; and whether it had to be converted.
+
+    What a person is shown, and what a Content-Security-Policy names, must be the
+    name the browser will actually visit: ``clаude.ai`` with a Cyrillic ``а`` looks
+    like ``claude.ai`` but is ``xn--clude-5ve.ai``. A host that IDNA cannot encode is
+    shown with its non-ASCII characters escaped rather than as-is.
+    """
+    parts = urlsplit(uri)
+    host = parts.hostname or ""
+    if host.isascii():
+        return parts.netloc, False
+    try:
+        shown = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        shown = host.encode("ascii", "backslashreplace").decode("ascii")
+    port = f":{parts.port}" if parts.port is not None else ""
+    return shown + port, True
+
+
 def _string_list(body: dict[str, Any], key: str) -> list[str] | None:
     value = body.get(key)
     if value is None:
@@ -127,6 +149,11 @@ def parse_registration(raw: bytes, *, allowed_hosts: frozenset[str] = frozenset(
         )
     try:
         body = json.loads(raw)
+    except RecursionError:
+        # json recurses once per level: a few thousand brackets exhaust the stack.
+        raise OAuthError(
+            "invalid_client_metadata", "The registration request is nested too deeply to be client metadata."
+        ) from None
     except (ValueError, UnicodeDecodeError):
         raise OAuthError(
             "invalid_client_metadata", "The registration request must be a JSON object."

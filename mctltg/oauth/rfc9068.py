@@ -4,8 +4,9 @@ https://www.rfc-editor.org/rfc/rfc9068 §2.1 (``typ: at+jwt``), §2.2 (claims: i
 exp, aud, sub, client_id, iat, jti, scope), §4 (validation). Tokens are HS256-signed
 with ``OAUTH_JWT_SIGNING_KEY``: the issuer and the resource server are one process, so
 a shared key is enough and needs no key distribution. Verification pins the algorithm
-to HS256 (``alg: none`` and every other algorithm are refused), requires every claim,
-and checks issuer and audience exactly.
+to HS256 (``alg: none`` and every other algorithm are refused), requires ``typ: at+jwt``
+and every claim, checks issuer and audience exactly, and refuses a token issued in
+the future.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ __all__ = ["MIN_KEY_BYTES", "AccessClaims", "AccessTokenCodec"]
 
 MIN_KEY_BYTES: Final = 32
 _ALGORITHM: Final = "HS256"
+#: §2.1 / §4: "at+jwt" (or its media type); an ID token or any other JWT signed with our key is not one.
+_TYPES: Final = frozenset({"at+jwt", "application/at+jwt"})
+#: Seconds an ``iat`` may lie ahead of our clock (another host's clock, a second's rounding).
+FUTURE_IAT_SKEW: Final = 60
 _REQUIRED: Final = ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"]
 
 
@@ -80,7 +85,7 @@ class AccessTokenCodec:
         """
         try:
             header = jwt.get_unverified_header(token)
-            if header.get("alg") != _ALGORITHM:
+            if header.get("alg") != _ALGORITHM or str(header.get("typ", "")).lower() not in _TYPES:
                 return None
             payload = jwt.decode(
                 token,
@@ -95,6 +100,8 @@ class AccessTokenCodec:
             return None
         if now is not None and check_expiry and int(payload["exp"]) + self._leeway < now:
             return None
+        if now is not None and int(payload["iat"]) > now + max(self._leeway, FUTURE_IAT_SKEW):
+            return None  # issued in the future: minted with a wrong clock or forged ahead of time
         scope = payload.get("scope", "")
         if not isinstance(scope, str) or not isinstance(payload["sub"], str):
             return None

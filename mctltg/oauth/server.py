@@ -2,7 +2,8 @@
 
 Framework-free: the web layer (``web/oauth_endpoints.py``) turns HTTP into calls on
 :class:`AuthorizationServer` and its results back into HTTP. Protocol rules live in the
-RFC modules; this module sequences them over the store (``storage/oauth.py``):
+RFC modules (``rfc6749`` for the authorization request and the grants, ``rfc7009`` for
+revocation, ...); this module sequences them over the store (``storage/oauth.py``):
 
 - ``begin`` validates an authorization request (RFC 6749 §4.1.1 with OAuth 2.1's
   mandatory S256 PKCE, RFC 8707 ``resource``) and parks it server-side; the browser
@@ -10,46 +11,50 @@ RFC modules; this module sequences them over the store (``storage/oauth.py``):
 - ``approve`` records the person's consent; ``finish`` issues the code (10 minutes,
   single use, bound to client, redirect URI, challenge and resource) and the redirect
   back carrying ``code``, ``state`` and ``iss`` (RFC 9207).
-- ``token`` redeems codes and rotates refresh tokens. A refresh token's successor is
-  ``HMAC(key, token)``: a concurrent refresh inside the grace window can recompute and
-  receive the *same* successor without any plaintext token being stored.
+- ``token`` hands token requests to ``rfc6749.TokenEndpoint`` (code redemption and
+  refresh-token rotation); ``revoke`` to ``rfc7009``.
+- Unauthenticated writes (registration, parked authorizations) pass ``admission``
+  first; ``telegram_refusal`` says whether an identity may connect Telegram at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from mctltg.crypto import random_token, sha256_hex
 from mctltg.errors import StorageError
-from mctltg.oauth import rfc7591, rfc7636
+from mctltg.oauth import rfc6749, rfc7009, rfc7591
+from mctltg.oauth.admission import (
+    AUTHORIZATION_WINDOW,
+    AUTHORIZATIONS_PER_WINDOW,
+    MAX_PARKED,
+    MAX_UNUSED_CLIENTS,
+    REGISTRATIONS_PER_HOUR,
+    AddressLimiter,
+    retry_sentence,
+)
 from mctltg.oauth.errors import AuthorizeError, OAuthError
-from mctltg.oauth.rfc8707 import resolve_resource
+from mctltg.oauth.rfc6749 import AUTHORIZATION_TTL, CODE_TTL, TokenResponse
 from mctltg.oauth.rfc9068 import AccessClaims, AccessTokenCodec
 from mctltg.oauth.scopes import SCOPES, SEND_SCOPES, format_scope, parse_scope
 from mctltg.oauth.tiers import Access, TierPolicy
 from mctltg.storage import (
     AuthorizationRow,
     ClientRow,
-    CodeCheck,
-    GrantRow,
     Identities,
-    IssueTokens,
     OAuthStore,
-    Outcome,
 )
 
 __all__ = ["AuthorizationServer", "ConsentView", "PendingSignIn", "ServerConfig", "TokenResponse"]
 
-MAX_STATE_BYTES: Final = 4096
-CODE_TTL: Final = 600.0
-AUTHORIZATION_TTL: Final = 900.0
 REFRESH_GRACE: Final = 10.0
+TELEGRAM_SCOPE_PREFIX: Final = "telegram:"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,30 +82,14 @@ class ConsentView:
     """What the consent screen shows."""
 
     client_name: str
+    #: Where the browser goes next, punycode for a non-ASCII host (what the browser really visits).
     redirect_host: str
+    #: Whether ``redirect_host`` was converted to punycode (the page says so).
+    redirect_host_is_punycode: bool
     access: Access
     read_scopes: tuple[str, ...]
     send_scopes: tuple[str, ...]
     csrf: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TokenResponse:
-    body: dict[str, Any]
-
-
-def _with_query(uri: str, params: Mapping[str, str | None]) -> str:
-    parts = urlsplit(uri)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    query.extend((key, value) for key, value in params.items() if value is not None)
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-def _single(params: Mapping[str, list[str]], name: str) -> str | None:
-    values = params.get(name) or []
-    if len(values) > 1:
-        raise AuthorizeError("invalid_request", f"The {name} parameter was given more than once.")
-    return values[0] if values else None
 
 
 class AuthorizationServer:
@@ -130,20 +119,53 @@ class AuthorizationServer:
         self.codec = codec
         self.policy = policy
         self.config = config
-        self._successor_key = hmac.new(refresh_key, b"mctltg/refresh-successor/v1", hashlib.sha256).digest()
+        self._tokens = rfc6749.TokenEndpoint(
+            store=store,
+            codec=codec,
+            access_of=self.access_of,
+            issuer=config.issuer,
+            resource=config.resource,
+            access_token_ttl=config.access_token_ttl,
+            refresh_token_ttl=config.refresh_token_ttl,
+            refresh_grace=config.refresh_grace,
+            successor_key=hmac.new(refresh_key, b"mctltg/refresh-successor/v1", hashlib.sha256).digest(),
+        )
+        self._upstream_key = hmac.new(refresh_key, b"mctltg/upstream-pkce/v1", hashlib.sha256).digest()
+        self._registrations = AddressLimiter(limit=REGISTRATIONS_PER_HOUR, window=3600.0, clock=store.clock)
+        self._parked = AddressLimiter(
+            limit=AUTHORIZATIONS_PER_WINDOW, window=AUTHORIZATION_WINDOW, clock=store.clock
+        )
 
     def __repr__(self) -> str:
         return f"<AuthorizationServer issuer={self.config.issuer!r}>"
 
     # -- registration (RFC 7591) ------------------------------------------------------
 
-    async def register(self, body: bytes) -> dict[str, Any]:
+    async def register(self, body: bytes, *, client_address: str | None = None) -> dict[str, Any]:
         """Register a public client; returns the RFC 7591 §3.2.1 response body.
 
+        ``client_address`` (the TCP peer) is rate-limited (``admission.py``); None is
+        for callers that are not the network.
+
         Raises:
-            OAuthError: the metadata is invalid or too large.
+            OAuthError: the metadata is invalid or too large, or registrations are limited.
         """
         metadata = rfc7591.parse_registration(body, allowed_hosts=self.config.allowed_redirect_hosts)
+        wait = None if client_address is None else self._registrations.admit(client_address)
+        if wait is not None:
+            raise OAuthError(
+                "temporarily_unavailable",
+                f"Too many client registrations from this address; {retry_sentence(wait)}.",
+                status=429,
+                retry_after=math.ceil(wait),
+            )
+        if await self.store.unused_clients() >= MAX_UNUSED_CLIENTS:
+            raise OAuthError(
+                "temporarily_unavailable",
+                "Too many registered clients have not signed in yet; try again in an hour.",
+                status=503,
+                retry_after=3600,
+            )
         client = await self.store.add_client(
             client_id=str(uuid.uuid4()),
             client_name=metadata.client_name,
@@ -174,8 +196,8 @@ class AuthorizationServer:
             AuthorizeError: with ``redirect=False``.
         """
         try:
-            client_id = _single(params, "client_id")
-            redirect_uri = _single(params, "redirect_uri")
+            client_id = rfc6749.single(params, "client_id")
+            redirect_uri = rfc6749.single(params, "redirect_uri")
         except AuthorizeError as exc:
             raise AuthorizeError(exc.error, exc.description, redirect=False) from None
         client = await self.store.client(client_id) if client_id else None
@@ -185,62 +207,51 @@ class AuthorizationServer:
                 "The client_id is missing or unknown to this server; the client must register first.",
                 redirect=False,
             )
-        if redirect_uri is None:
-            if len(client.redirect_uris) != 1:
-                raise AuthorizeError(
-                    "invalid_request",
-                    "redirect_uri is required: this client registered several.",
-                    redirect=False,
-                )
-            redirect_uri = client.redirect_uris[0]
-        if redirect_uri not in client.redirect_uris:
-            raise AuthorizeError(
-                "invalid_request",
-                "The redirect_uri does not exactly match one this client registered.",
-                redirect=False,
-            )
+        redirect_uri = rfc6749.match_redirect_uri(client.redirect_uris, redirect_uri)
         return client, redirect_uri
 
-    async def begin(self, params: Mapping[str, list[str]]) -> PendingSignIn:
+    async def begin(
+        self, params: Mapping[str, list[str]], *, client_address: str | None = None
+    ) -> PendingSignIn:
         """Validate an authorization request and park it until sign-in and consent.
+
+        Parking is rate-limited per ``client_address`` and in total (``admission.py``).
 
         Raises:
             AuthorizeError: ``redirect=False`` for client/redirect problems (show a page),
                 otherwise send the error to the redirect URI.
         """
         client, redirect_uri = await self.client_and_redirect(params)
-        state = _single(params, "state")
-        if state is not None and len(state.encode()) > MAX_STATE_BYTES:
-            raise AuthorizeError("invalid_request", f"state may be at most {MAX_STATE_BYTES} bytes.")
-        if _single(params, "response_type") != "code":
-            raise AuthorizeError("unsupported_response_type", "Only response_type=code is supported.")
-        challenge = rfc7636.check_challenge(
-            _single(params, "code_challenge"), _single(params, "code_challenge_method")
+        request = rfc6749.parse_authorization_request(
+            params, redirect_uri=redirect_uri, default_resource=self.config.resource
         )
-        try:
-            scopes = parse_scope(_single(params, "scope"))
-        except ValueError as exc:
-            raise AuthorizeError("invalid_scope", f"The scope parameter is invalid: {exc}.") from None
-        try:
-            resource = resolve_resource(params.get("resource") or [], self.config.resource)
-        except OAuthError as exc:
-            raise AuthorizeError(exc.error, exc.description) from None
+        wait = None if client_address is None else self._parked.admit(client_address)
+        if wait is not None:
+            raise AuthorizeError(
+                "temporarily_unavailable",
+                f"Too many sign-ins started from this address; {retry_sentence(wait)}.",
+            )
+        if await self.store.parked_authorizations() >= MAX_PARKED:
+            raise AuthorizeError(
+                "temporarily_unavailable",
+                "Too many sign-ins are in progress on this server; try again shortly.",
+            )
+        upstream_state = random_token()
         pending = PendingSignIn(
             browser_token=random_token(),
-            upstream_state=random_token(),
-            upstream_verifier=random_token(48),
+            upstream_state=upstream_state,
+            upstream_verifier=self.upstream_verifier(upstream_state),
             upstream_nonce=random_token(),
         )
         await self.store.begin_authorization(
             browser_hash=sha256_hex(pending.browser_token),
             upstream_state_hash=sha256_hex(pending.upstream_state),
             client_id=client.client_id,
-            redirect_uri=redirect_uri,
-            state=state,
-            code_challenge=challenge,
-            scope=None if scopes is None else format_scope(scopes),
-            resource=resource,
-            upstream_verifier=pending.upstream_verifier,
+            redirect_uri=request.redirect_uri,
+            state=request.state,
+            code_challenge=request.code_challenge,
+            scope=request.scope,
+            resource=request.resource,
             upstream_nonce=pending.upstream_nonce,
             csrf=random_token(),
             lifetime=AUTHORIZATION_TTL,
@@ -249,17 +260,7 @@ class AuthorizationServer:
 
     def error_redirect(self, redirect_uri: str, error: AuthorizeError, state: str | None) -> str:
         """The redirect carrying an authorization error (§4.1.2.1), with ``iss`` (RFC 9207)."""
-        if state is not None and len(state.encode()) > MAX_STATE_BYTES:
-            state = None
-        return _with_query(
-            redirect_uri,
-            {
-                "error": error.error,
-                "error_description": error.description,
-                "state": state,
-                "iss": self.config.issuer,
-            },
-        )
+        return rfc6749.error_redirect(redirect_uri, error, state, issuer=self.config.issuer)
 
     async def pending(self, browser_token: str | None) -> AuthorizationRow | None:
         """The authorization the browser holding ``browser_token`` is in, if any."""
@@ -292,6 +293,20 @@ class AuthorizationServer:
             granted_scopes=decision.scopes if decision else None,
         )
 
+    async def telegram_refusal(self, identity_id: int) -> str | None:
+        """Why this identity may not connect a Telegram account here, or None if it may.
+
+        Connecting an account, and the login codes it makes Telegram send, need a tier
+        that holds Telegram scopes; checked before every Telegram login step.
+        """
+        identity = await self.identities.get(identity_id)
+        if identity is None:
+            return "This sign-in no longer exists; sign in again."
+        access = await self.access_of(identity.id, identity.telegram_user_id)
+        if any(scope.startswith(TELEGRAM_SCOPE_PREFIX) for scope in access.scopes):
+            return None
+        return access.message or "This server's operator has not approved you to use Telegram here yet."
+
     async def consent_view(self, authorization: AuthorizationRow) -> ConsentView:
         assert authorization.identity_id is not None
         identity = await self.identities.get(authorization.identity_id)
@@ -300,9 +315,11 @@ class AuthorizationServer:
             raise StorageError("the sign-in or the client is gone; start again from the client")
         access = await self.access_of(identity.id, identity.telegram_user_id)
         offered = self._requested(authorization) & access.scopes
+        redirect_host, punycode = rfc7591.ascii_netloc(authorization.redirect_uri)
         return ConsentView(
             client_name=client.client_name or "An unnamed client",
-            redirect_host=urlsplit(authorization.redirect_uri).netloc,
+            redirect_host=redirect_host,
+            redirect_host_is_punycode=punycode,
             access=access,
             read_scopes=tuple(s for s in SCOPES if s in offered - SEND_SCOPES),
             send_scopes=tuple(s for s in SCOPES if s in offered & SEND_SCOPES),
@@ -339,135 +356,28 @@ class AuthorizationServer:
         """Issue the code for an approved authorization; returns the redirect back to the client."""
         code = random_token()
         issued = await self.store.issue_code(authorization.id, code_hash=sha256_hex(code), lifetime=CODE_TTL)
-        return _with_query(
-            issued.redirect_uri, {"code": code, "state": issued.state, "iss": self.config.issuer}
-        )
+        return rfc6749.code_redirect(issued.redirect_uri, code, issued.state, issuer=self.config.issuer)
 
     # -- the token endpoint (RFC 6749 §4.1.3, §6) -------------------------------------
 
     async def token(self, form: Mapping[str, str]) -> TokenResponse:
-        """Answer a token request.
+        """Answer a token request (``rfc6749.TokenEndpoint``).
 
         Raises:
             OAuthError: per RFC 6749 §5.2.
         """
-        client_id = form.get("client_id")
-        client = await self.store.client(client_id) if client_id else None
-        if client is None:
-            raise OAuthError(
-                "invalid_client",
-                "The client_id is missing or unknown; register the client first.",
-                status=401,
-            )
-        grant_type = form.get("grant_type")
-        if grant_type == "authorization_code":
-            return await self._redeem(client, form)
-        if grant_type == "refresh_token":
-            return await self._refresh(client, form)
-        raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token.")
-
-    def _issue(
-        self, issue: IssueTokens, grant: GrantRow, scopes: frozenset[str], refresh_token: str, now: float
-    ) -> TokenResponse:
-        ordered = tuple(s for s in SCOPES if s in scopes)
-        access = self.codec.mint(
-            AccessClaims(
-                issuer=self.config.issuer,
-                subject=grant.subject,
-                audience=grant.resource,
-                client_id=grant.client_id,
-                scopes=ordered,
-                issued_at=int(now),
-                expires_at=int(issue.access_expires_at),
-                jti=issue.jti,
-            )
-        )
-        return TokenResponse(
-            body={
-                "access_token": access,
-                "token_type": "Bearer",
-                "expires_in": int(issue.access_expires_at - now),
-                "refresh_token": refresh_token,
-                "scope": " ".join(ordered),
-            }
-        )
-
-    def _new_issue(self, refresh_token: str) -> tuple[IssueTokens, float]:
-        now = self.store.clock()
-        return IssueTokens(
-            refresh_hash=sha256_hex(refresh_token),
-            jti=random_token(16),
-            access_expires_at=now + self.config.access_token_ttl,
-        ), now
-
-    async def _redeem(self, client: ClientRow, form: Mapping[str, str]) -> TokenResponse:
-        code = form.get("code")
-        if not code:
-            raise OAuthError("invalid_request", "code is required.")
-        resource = form.get("resource")
-        if resource is not None:
-            resource = resolve_resource([resource], self.config.resource)
-        verifier = form.get("code_verifier")
-        code_hash = sha256_hex(code)
-        preview = await self.store.code_identity(code_hash)
-        scopes: frozenset[str] = frozenset()
-        if preview is not None:
-            access = await self.access_of(preview.identity_id, preview.telegram_user_id)
-            scopes = frozenset(preview.scope.split()) & access.scopes
-        refresh_token = random_token()
-        issue, now = self._new_issue(refresh_token)
-        check = CodeCheck(
-            client_id=client.client_id,
-            redirect_uri=form.get("redirect_uri"),
-            challenge_of_verifier=rfc7636.challenge_of(verifier),
-            resource=resource,
-        )
-        result = await self.store.redeem_code(
-            code_hash, check, issue, grant_lifetime=self.config.refresh_token_ttl
-        )
-        if result.outcome is not Outcome.OK or result.grant is None:
-            raise OAuthError("invalid_grant", _CODE_FAILURES.get(result.outcome, "The code is not valid."))
-        return self._issue(issue, result.grant, scopes, refresh_token, now)
+        return await self._tokens.token(form)
 
     def successor_of(self, refresh_token: str) -> str:
-        digest = hmac.new(self._successor_key, refresh_token.encode(), hashlib.sha256).digest()
-        return digest.hex()
+        return self._tokens.successor_of(refresh_token)
 
-    async def _refresh(self, client: ClientRow, form: Mapping[str, str]) -> TokenResponse:
-        old = form.get("refresh_token")
-        if not old:
-            raise OAuthError("invalid_request", "refresh_token is required.")
-        old_hash = sha256_hex(old)
-        grant = await self.store.grant_of_refresh(old_hash)
-        if grant is None:
-            raise OAuthError("invalid_grant", "The refresh token is not valid.")
-        granted = frozenset(grant.scope.split())
-        try:
-            requested = parse_scope(form.get("scope"))
-        except ValueError as exc:
-            raise OAuthError("invalid_scope", f"The scope parameter is invalid: {exc}.") from None
-        if requested is not None and not requested <= granted:
-            raise OAuthError(
-                "invalid_scope",
-                "A refresh cannot widen the grant; sign in again to grant more: "
-                f"{format_scope(requested - granted)}.",
-            )
-        access = await self.access_of(grant.identity_id, grant.telegram_user_id)
-        scopes = (requested if requested is not None else granted) & access.scopes
-        successor = self.successor_of(old)
-        issue, now = self._new_issue(successor)
-        result = await self.store.rotate_refresh(
-            old_hash,
-            client_id=client.client_id,
-            successor_hash=issue.refresh_hash,
-            issue=issue,
-            grace=self.config.refresh_grace,
-        )
-        if result.outcome is not Outcome.OK or result.grant is None:
-            raise OAuthError(
-                "invalid_grant", _REFRESH_FAILURES.get(result.outcome, "The refresh token is not valid.")
-            )
-        return self._issue(issue, result.grant, scopes, successor, now)
+    def upstream_verifier(self, upstream_state: str) -> str:
+        """The PKCE verifier of the upstream sign-in whose state is ``upstream_state``.
+
+        Derived, never stored: a database reader holding a parked authorization (and a
+        code intercepted on its way back) still cannot redeem it at the provider.
+        """
+        return hmac.new(self._upstream_key, upstream_state.encode(), hashlib.sha256).hexdigest()
 
     # -- revocation (RFC 7009) and verification ---------------------------------------
 
@@ -477,20 +387,9 @@ class AuthorizationServer:
         Raises:
             OAuthError: no token was given, or the client is unknown.
         """
-        token = form.get("token")
-        if not token:
-            raise OAuthError("invalid_request", "token is required.")
-        client_id = form.get("client_id") or None
-        hint = form.get("token_type_hint")
-        if hint not in (None, "access_token", "refresh_token"):
-            raise OAuthError(
-                "unsupported_token_type", "token_type_hint must be access_token or refresh_token."
-            )
-        claims = self.codec.verify(token, audience=self.config.resource, check_expiry=False)
-        if claims is not None:
-            await self.store.revoke_access(claims.jti, client_id)
-            return
-        await self.store.revoke_refresh(sha256_hex(token), client_id)
+        await rfc7009.revoke(
+            rfc7009.parse_revocation(form), codec=self.codec, store=self.store, audience=self.config.resource
+        )
 
     async def verify_access(self, token: str) -> AccessClaims | None:
         """The claims of a valid, unrevoked access token for this server's resource; else None."""
@@ -498,22 +397,3 @@ class AuthorizationServer:
         if claims is None or not await self.store.access_token_live(claims.jti):
             return None
         return claims
-
-
-_CODE_FAILURES: Final = {
-    Outcome.MISSING: "The authorization code is not valid.",
-    Outcome.REPLAYED: "The authorization code was already used; the tokens it issued are revoked.",
-    Outcome.EXPIRED: "The authorization code expired; start the authorization again.",
-    Outcome.WRONG_CLIENT: "The authorization code was issued to another client.",
-    Outcome.WRONG_REDIRECT: "redirect_uri does not match the one in the authorization request.",
-    Outcome.WRONG_VERIFIER: "code_verifier is missing or does not match the code_challenge (PKCE S256).",
-    Outcome.WRONG_RESOURCE: "resource does not match the one in the authorization request.",
-}
-
-_REFRESH_FAILURES: Final = {
-    Outcome.MISSING: "The refresh token is not valid.",
-    Outcome.REPLAYED: "The refresh token was already used; its whole grant is revoked. Sign in again.",
-    Outcome.REVOKED: "The grant was revoked; sign in again.",
-    Outcome.EXPIRED: "The grant expired; sign in again.",
-    Outcome.WRONG_CLIENT: "The refresh token was issued to another client.",
-}

@@ -261,6 +261,25 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         ALTER TABLE telegram_accounts ADD COLUMN broken_at REAL;
         """,
     ),
+    Migration(
+        version=5,
+        name="browser sign-outs and OAuth housekeeping",
+        sql="""
+        -- When an identity last ended all its browser sessions (sign-out, disconnect,
+        -- delete): a session cookie issued at or before this moment is refused.
+        CREATE TABLE web_sessions_ended (
+            identity_id INTEGER PRIMARY KEY REFERENCES identities(id) ON DELETE CASCADE,
+            ended_at    REAL NOT NULL
+        );
+        -- When a client last completed an authorization or refreshed (NULL: never).
+        ALTER TABLE oauth_clients ADD COLUMN last_used_at REAL;
+        CREATE INDEX oauth_clients_by_use ON oauth_clients (last_used_at, created_at);
+        -- Which refresh token an access token was issued with, and its first use at /mcp.
+        ALTER TABLE oauth_access_tokens ADD COLUMN refresh_hash TEXT;
+        ALTER TABLE oauth_access_tokens ADD COLUMN used_at REAL;
+        CREATE INDEX oauth_access_tokens_by_refresh ON oauth_access_tokens (refresh_hash);
+        """,
+    ),
     # Append new migrations here, with the next version number.
 )
 

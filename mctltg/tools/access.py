@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from mctltg.errors import InvalidInput
 from mctltg.oauth.scopes import ADMIN_USERS, SCOPES, format_scope
@@ -38,7 +38,8 @@ class SetTelegramAccessOut(BaseModel):
 )
 async def set_telegram_access(
     ctx: ToolContext,
-    telegram_id: Annotated[int | None, Field(description="Telegram user id")] = None,
+    # Strict: JSON true, "123" or 123.0 is refused, never coerced (true would approve tg:1).
+    telegram_id: Annotated[StrictInt | None, Field(description="Telegram user id")] = None,
     identity: Annotated[str | None, Field(description="Or subject (tg:<id>)")] = None,
     tier: Annotated[
         Literal["client", "none"] | None,

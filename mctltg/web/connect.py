@@ -11,6 +11,9 @@ Every step is a plain HTML form that posts and is redirected back to
 ``GET /telegram/connect`` (post/redirect/get), which renders whatever the login's
 current step is: reload, back button and a second tab all show the truth, and a
 form from an older page (its ``login_id`` is not the current one) changes nothing.
+With OAuth, every step that would start a Telegram login first checks the person's
+access tier (``WebDeps.telegram_refusal``): an unapproved person connects no account
+and makes Telegram send no code. Phone logins are also rationed (``code_limits``).
 With JavaScript, ``static/connect.js`` also opens the WebSocket below and learns of a
 new QR token, a scan or the next step without reloading; without it, the QR page
 refreshes itself every few seconds (``<noscript>`` meta refresh) and has a "check
@@ -29,9 +32,18 @@ import trio
 from quart import Blueprint, Response, request, websocket
 
 from mctltg.accounts import LoginStep, LoginView
+from mctltg.accounts.code_limits import CodeRequestsLimited
 from mctltg.errors import AccountNotReady, InvalidInput
 from mctltg.storage import AccountRow
-from mctltg.web.context import CONNECT_PATH, MANAGE_PATH, WebDeps, page, redirect, signed_in, signin_redirect
+from mctltg.web.context import (
+    CONNECT_PATH,
+    MANAGE_PATH,
+    WebDeps,
+    page,
+    redirect,
+    signed_in,
+    signin_redirect,
+)
 from mctltg.web.oauth_endpoints import CONTINUE_PATH
 from mctltg.web.pages import here, site_facts
 from mctltg.web.qr import qr_data_uri
@@ -131,11 +143,30 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
             return fields, False  # a form from an older page (back button): change nothing
         return fields, True
 
+    async def refused(session: WebSession) -> Response | None:
+        """The "not approved" page, when this identity may not use Telegram on this server."""
+        if deps.telegram_refusal is None:
+            return None
+        reason = await deps.telegram_refusal(session.identity_id)
+        if reason is None:
+            return None
+        response = await page(
+            "message.html",
+            status=403,
+            title="You are not approved to connect Telegram here",
+            message=reason,
+            action_href=None,
+            site=here(facts),
+        )
+        return deps.sessions.store(response, session)
+
     @blueprint.get(CONNECT_PATH)
     async def show() -> Response:
         session = await signed_in(deps)
         if session is None:
             return signin_redirect(CONNECT_PATH)
+        if (answer := await refused(session)) is not None:
+            return answer
         row = await deps.accounts.for_identity(session.identity_id)
         view = await current(session, refresh_qr=True)
         if row is not None and row.status == "active":
@@ -163,10 +194,14 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
         fields, fresh = await form_for(session)
         if not fresh or fields.get("access") not in ("read", "send"):
             return redirect(CONNECT_PATH)
+        if (answer := await refused(session)) is not None:
+            return answer
         session = session.replace(send=fields["access"] == "send")
         return await start_qr(session)
 
     async def start_qr(session: WebSession) -> Response:
+        if (answer := await refused(session)) is not None:
+            return answer
         try:
             view = await logins.start_qr(session.identity_id)
         except AccountNotReady:
@@ -202,6 +237,8 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
             return signin_redirect(CONNECT_PATH + "/phone")
         if session.send is None:
             return redirect(CONNECT_PATH)
+        if (answer := await refused(session)) is not None:
+            return answer
         return await render(session, "phone")
 
     @blueprint.post(CONNECT_PATH + "/phone")
@@ -212,10 +249,14 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
         fields, fresh = await form_for(session)
         if not fresh or session.send is None:
             return redirect(CONNECT_PATH)
+        if (answer := await refused(session)) is not None:
+            return answer
         try:
             view = await logins.start_phone(session.identity_id, fields.get("phone", ""))
         except InvalidInput as exc:
             return await render(session, "phone", error=_sentence(exc), status=400)
+        except CodeRequestsLimited as exc:
+            return await render(session, "phone", error=str(exc), status=429)
         except AccountNotReady:
             return redirect(CONNECT_PATH)
         return deps.sessions.store(redirect(CONNECT_PATH), session.replace(login_id=view.login_id))

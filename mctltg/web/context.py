@@ -8,7 +8,7 @@ with the headers a page needs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
@@ -18,15 +18,21 @@ from quart import Response, render_template, request
 from mctltg.accounts import AccountDirectory, LoginManager
 from mctltg.config import Settings
 from mctltg.storage import Accounts, AuditLog, Identities
+from mctltg.storage.web_sessions import WebSessions
 from mctltg.web.headers import NO_STORE
 from mctltg.web.session_cookie import COOKIE, SessionCodec, WebSession
 from mctltg.web.tool_docs import ListTools
+
+#: One sentence saying why this identity may not use Telegram here, or None if it may.
+TelegramRefusal = Callable[[int], Awaitable[str | None]]
 
 __all__ = [
     "CONNECT_PATH",
     "MANAGE_PATH",
     "SIGNIN_PATH",
+    "TelegramRefusal",
     "WebDeps",
+    "end_browser_sessions",
     "page",
     "redirect",
     "signed_in",
@@ -47,6 +53,8 @@ class WebDeps:
         sessions: seals and opens the browser's session cookie.
         list_tools: the live MCP tool registry (``/docs``).
         operator_subject: the identity a local-development server acts for.
+        telegram_refusal: with OAuth, the access-tier check every Telegram login step
+            passes first (an unapproved person connects no account and asks for no code).
     """
 
     settings: Settings
@@ -56,8 +64,11 @@ class WebDeps:
     logins: LoginManager
     audit: AuditLog
     sessions: SessionCodec
+    web_sessions: WebSessions
     list_tools: ListTools
     operator_subject: str
+    #: Says why an identity may not connect Telegram (None: it may); None when everyone may.
+    telegram_refusal: TelegramRefusal | None = None
 
 
 async def signed_in(deps: WebDeps, cookies: Mapping[str, str] | None = None) -> WebSession | None:
@@ -72,7 +83,15 @@ async def signed_in(deps: WebDeps, cookies: Mapping[str, str] | None = None) -> 
     identity = await deps.identities.get(session.identity_id)
     if identity is None or identity.subject != session.subject:
         return None
+    ended = await deps.web_sessions.ended_at(identity.id)
+    if ended is not None and session.issued_at <= ended:
+        return None  # signed out everywhere since this cookie was issued
     return session
+
+
+async def end_browser_sessions(deps: WebDeps, identity_id: int) -> None:
+    """Sign ``identity_id`` out of every browser (sign-out, disconnect, delete)."""
+    await deps.web_sessions.end_all(identity_id, at=deps.sessions.now())
 
 
 def redirect(location: str, status: int = 303) -> Response:

@@ -23,7 +23,15 @@ from quart import Blueprint, Response, request
 
 from mctltg.accounts import delete_account, disconnect_account
 from mctltg.errors import BROKEN_SESSION
-from mctltg.web.context import MANAGE_PATH, WebDeps, page, redirect, signed_in, signin_redirect
+from mctltg.web.context import (
+    MANAGE_PATH,
+    WebDeps,
+    end_browser_sessions,
+    page,
+    redirect,
+    signed_in,
+    signin_redirect,
+)
 from mctltg.web.pages import here, site_facts
 from mctltg.web.session_cookie import WebSession
 
@@ -105,7 +113,8 @@ def manage_blueprint(deps: WebDeps) -> Blueprint:
         if not outcome.disconnected:
             return done("nothing")
         await deps.audit.append(identity_id=session.identity_id, tool="web:disconnect", outcome="ok")
-        return deps.sessions.store(done("disconnected"), _fresh_wizard(session))
+        await end_browser_sessions(deps, session.identity_id)
+        return deps.sessions.store(done("disconnected"), _fresh_wizard(deps, session))
 
     @blueprint.get(MANAGE_PATH + "/delete")
     async def confirm_delete() -> Response:
@@ -130,11 +139,16 @@ def manage_blueprint(deps: WebDeps) -> Blueprint:
         if not outcome.deleted:
             return done("nothing")
         await deps.audit.append(identity_id=session.identity_id, tool="web:delete", outcome="ok")
-        return deps.sessions.store(done("deleted"), _fresh_wizard(session))
+        await end_browser_sessions(deps, session.identity_id)
+        return deps.sessions.store(done("deleted"), _fresh_wizard(deps, session))
 
     return blueprint
 
 
-def _fresh_wizard(session: WebSession) -> WebSession:
-    """After a disconnect or delete, connecting again starts from the permissions step."""
-    return session.replace(login_id=None, send=None, applied=None)
+def _fresh_wizard(deps: WebDeps, session: WebSession) -> WebSession:
+    """After a disconnect or delete, connecting again starts from the permissions step.
+
+    Every other browser of the identity was just signed out; this one continues with a
+    session issued after that moment.
+    """
+    return deps.sessions.renew(session).replace(login_id=None, send=None, applied=None)

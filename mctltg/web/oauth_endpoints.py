@@ -34,7 +34,7 @@ from werkzeug.datastructures import MultiDict
 from mctltg.crypto import constant_time_equal
 from mctltg.errors import StorageError
 from mctltg.oauth import AuthorizationServer, AuthorizeError, OAuthError, OidcClient, OidcError
-from mctltg.oauth.rfc7591 import MAX_BODY_BYTES
+from mctltg.oauth.rfc7591 import MAX_BODY_BYTES, ascii_netloc
 from mctltg.oauth.rfc8414 import AUTHORIZE_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, server_metadata
 from mctltg.oauth.rfc8414 import WELL_KNOWN as AS_WELL_KNOWN
 from mctltg.oauth.scopes import (
@@ -86,7 +86,10 @@ def redirect(location: str, status: int = 302) -> Response:
 
 
 def _oauth_error(exc: OAuthError) -> Response:
-    return _json(exc.body(), exc.status)
+    response = _json(exc.body(), exc.status)
+    if exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _single_values(form: MultiDict[str, str]) -> dict[str, str]:
@@ -117,8 +120,9 @@ async def _error_page(title: str, message: str, status: int) -> Response:
 
 
 def _origin(uri: str) -> str:
-    parts = urlsplit(uri)
-    return f"{parts.scheme}://{parts.netloc}"
+    """The origin a form may post to, host in punycode (a CSP source must be ASCII)."""
+    netloc, _ = ascii_netloc(uri)
+    return f"{urlsplit(uri).scheme}://{netloc}"
 
 
 async def pending_continuation(server: AuthorizationServer, browser_token: str | None) -> str | None:
@@ -198,7 +202,9 @@ def oauth_blueprint(
             )
         try:
             raw = await request.get_data(cache=False)
-            body = await server.register(raw if isinstance(raw, bytes) else raw.encode())
+            body = await server.register(
+                raw if isinstance(raw, bytes) else raw.encode(), client_address=request.remote_addr or "?"
+            )
         except OAuthError as exc:
             return _oauth_error(exc)
         return _json(body, 201)
@@ -215,7 +221,7 @@ def oauth_blueprint(
         state_values = params.get("state") or []
         state = state_values[0] if len(state_values) == 1 else None
         try:
-            pending = await server.begin(params)
+            pending = await server.begin(params, client_address=request.remote_addr or "?")
             target = await oidc.authorization_url(
                 state=pending.upstream_state, nonce=pending.upstream_nonce, verifier=pending.upstream_verifier
             )
@@ -256,7 +262,7 @@ def oauth_blueprint(
         try:
             person = await oidc.exchange(
                 code=request.args["code"],
-                verifier=authorization.upstream_verifier,
+                verifier=server.upstream_verifier(request.args["state"]),
                 nonce=authorization.upstream_nonce,
             )
             await server.signed_in(
@@ -306,10 +312,13 @@ def oauth_blueprint(
         if form.get("decision") != "approve":
             return redirect(await server.deny(authorization), 303)
         assert authorization.identity_id is not None
+        # The detour through the connect wizard only for someone allowed to connect Telegram:
+        # an unapproved person finishes the authorization and never reaches a login step.
         wizard = (
             connect_path is not None
             and has_account is not None
             and not await has_account(authorization.identity_id)
+            and await server.telegram_refusal(authorization.identity_id) is None
         )
         await server.approve(
             authorization,

@@ -7,6 +7,10 @@ server-side for it: the cookie is sealed (XChaCha20-Poly1305 through
 :class:`~mctltg.crypto.Sealer`, under a key derived from ``ENCRYPTION_KEY`` for this
 purpose only), so it can be neither read nor forged, and it expires on its own.
 
+Signing out, disconnecting or deleting ends *every* session of the identity, copies
+of the cookie included: the moment is recorded (``storage/web_sessions.py``) and any
+cookie issued at or before it is refused.
+
 It is bound to the identity: it names the identity's row id *and* subject, and a
 request whose identity no longer exists, or whose row now belongs to another subject,
 is signed out. The cookie is ``HttpOnly``, ``SameSite=Lax``, ``Secure`` on https
@@ -66,6 +70,7 @@ class WebSession:
         subject: the identity's subject (``tg:<id>`` or the operator's); binds the row id.
         csrf: the token every form of this session posts back.
         expires_at: wall-clock second after which the cookie is refused.
+        issued_at: when it was issued; a sign-out after that ends it (``storage/web_sessions.py``).
         login_id: the wizard's current Telegram login, if one was started.
         send: the wizard's permissions choice (None until chosen).
         applied: the login whose completion already applied ``send`` to the account.
@@ -76,6 +81,7 @@ class WebSession:
     subject: str
     csrf: str
     expires_at: float
+    issued_at: float
     login_id: str | None = None
     send: bool | None = None
     applied: str | None = None
@@ -130,14 +136,25 @@ class SessionCodec:
         return f"<SessionCodec secure={self.secure}>"
 
     # -- the session ---------------------------------------------------------------------
+    def now(self) -> float:
+        """This codec's clock (sessions issued before a recorded sign-out are refused)."""
+        return self._clock()
+
     def new(self, *, identity_id: int, subject: str, **fields: Any) -> WebSession:
+        now = self._clock()
         return WebSession(
             identity_id=identity_id,
             subject=subject,
             csrf=random_token(),
-            expires_at=self._clock() + self._ttl,
+            expires_at=now + self._ttl,
+            issued_at=now,
             **fields,
         )
+
+    def renew(self, session: WebSession) -> WebSession:
+        """The same session issued again now: it outlives a sign-out of all older ones."""
+        now = self._clock()
+        return session.replace(csrf=random_token(), expires_at=now + self._ttl, issued_at=now)
 
     def read(self, cookie: str | None) -> WebSession | None:
         """The session in ``cookie``, or None when absent, forged, tampered or expired."""

@@ -29,7 +29,15 @@ from mctltg.errors import StorageError
 from mctltg.oauth import AuthorizationServer, OidcClient, OidcError
 from mctltg.oauth.scopes import SEND_SCOPES
 from mctltg.storage import Identities, IdentityRow
-from mctltg.web.context import CONNECT_PATH, SIGNIN_PATH, WebDeps, page, redirect, signed_in
+from mctltg.web.context import (
+    CONNECT_PATH,
+    SIGNIN_PATH,
+    WebDeps,
+    end_browser_sessions,
+    page,
+    redirect,
+    signed_in,
+)
 from mctltg.web.oauth_endpoints import CALLBACK_PATH
 from mctltg.web.oauth_endpoints import COOKIE as OAUTH_COOKIE
 from mctltg.web.session_cookie import SIGNIN_COOKIE, SessionCodec, WebSession
@@ -197,6 +205,7 @@ def signin_blueprint(deps: WebDeps, signin: WebSignIn, *, oauth: AuthorizationSe
         session: WebSession | None = await signed_in(deps)
         form = await request.form
         if session is not None and session.csrf_ok(form.get("csrf")):
+            await end_browser_sessions(deps, session.identity_id)  # copies of the cookie too
             return deps.sessions.clear(redirect("/"))
         return redirect("/")
 

@@ -9,6 +9,7 @@ import pytest
 import trio
 
 from mctltg.accounts import LoginStep, open_login_manager
+from mctltg.accounts.code_limits import CodeRequestsLimited
 from mctltg.accounts.login import LOGIN_TTL
 from mctltg.app import SandboxFactory, Services
 from mctltg.errors import InvalidInput
@@ -334,3 +335,20 @@ async def test_no_phone_number_code_or_password_reaches_a_log_line(
     for record in caplog.records:
         text = record.getMessage() + repr(record.__dict__)
         assert not any(secret in text for secret in secrets), record.name
+
+
+async def test_login_codes_to_one_number_are_rationed_and_a_refusal_leaves_the_login_in_progress(
+    services: Services, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    me = await identity_id(services)
+    with trio.fail_after(30):
+        for _ in range(3):
+            view = await services.logins.start_phone(me, demo.me_phone)
+            assert view.step is LoginStep.NEEDS_CODE
+        with pytest.raises(CodeRequestsLimited) as refused:
+            await services.logins.start_phone(me, demo.me_phone)
+        assert "for this phone number" in str(refused.value)
+        assert "try again in" in str(refused.value)
+        assert demo.me_phone not in str(refused.value)
+        done = await services.logins.submit_code(me, view.login_id, code_for(world, demo.me_phone))
+    assert done.step is LoginStep.DONE

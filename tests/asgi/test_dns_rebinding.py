@@ -86,3 +86,72 @@ async def test_a_foreign_origin_is_refused(server: InProcessServer, origin: str)
     assert response.status_code == 403
     assert response.text == "Invalid Origin header"
     assert "mcp-session-id" not in response.headers
+
+
+# -- every web page, not only /mcp ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/telegram/signin", "/telegram/manage", "/telegram/connect"])
+async def test_a_rebound_host_gets_no_web_page_and_no_session(server: InProcessServer, path: str) -> None:
+    async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
+        with trio.fail_after(10):
+            response = await http.get(
+                server.base_url + path, headers={"Host": f"rebind.attacker.example:{server.port}"}
+            )
+    assert response.status_code == 421
+    assert response.text == "Invalid Host header"
+    assert "set-cookie" not in response.headers
+
+
+async def test_a_foreign_origin_cannot_post_to_a_web_page(server: InProcessServer) -> None:
+    async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
+        with trio.fail_after(10):
+            response = await http.post(
+                server.base_url + "/telegram/signout", headers={"Origin": "https://evil.example"}
+            )
+    assert response.status_code == 403
+    assert response.text == "Invalid Origin header"
+
+
+async def test_a_form_posted_with_origin_null_from_the_servers_own_page_is_not_refused(
+    server: InProcessServer,
+) -> None:
+    # Browsers send "Origin: null" for forms on pages with Referrer-Policy: no-referrer.
+    async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
+        with trio.fail_after(10):
+            response = await http.post(server.base_url + "/telegram/signout", headers={"Origin": "null"})
+    assert response.status_code == 303
+
+
+async def test_the_servers_own_host_still_gets_its_pages_and_probes_answer_any_host(
+    server: InProcessServer,
+) -> None:
+    async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
+        with trio.fail_after(10):
+            own = await http.get(server.base_url + "/", headers={"Host": "mcp.example.com"})
+            loopback = await http.get(server.base_url + "/telegram/signin")
+            probe = await http.get(server.base_url + "/healthz", headers={"Host": "10.0.0.5:8000"})
+    assert own.status_code == 200
+    assert loopback.status_code in (302, 303)
+    assert probe.status_code == 200
+
+
+async def test_a_rebound_host_cannot_open_the_wizards_websocket(server: InProcessServer) -> None:
+    # Even holding a valid session cookie, with an Origin that matches the rebound Host.
+    async with httpx.AsyncClient(timeout=10) as http:
+        with trio.fail_after(10):
+            signed_in = await http.get(server.base_url + "/telegram/signin")
+    cookie = signed_in.headers["set-cookie"].split(";", 1)[0]
+    rebound = f"rebind.attacker.example:{server.port}"
+    handshake = (
+        "GET /telegram/connect/ws HTTP/1.1\r\n"
+        f"Host: {rebound}\r\nOrigin: http://{rebound}\r\nCookie: {cookie}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    with trio.fail_after(10):
+        stream = await trio.open_tcp_stream("127.0.0.1", server.port)
+        async with stream:
+            await stream.send_all(handshake.encode())
+            answer = await stream.receive_some(4096)
+    assert answer.startswith(b"HTTP/1.1 403")

@@ -112,7 +112,7 @@ async def test_an_mcp_clients_sign_in_runs_through_the_qr_wizard_and_returns_to_
 async def test_a_phone_login_without_two_step_verification_connects_read_only(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
-    async with start_oauth_server(tmp_path, world) as server:
+    async with start_oauth_server(tmp_path, world, AUTO_APPROVE_CLIENTS="true") as server:
 
         def drive(tab: Tab) -> None:
             page = tab.page
@@ -149,7 +149,7 @@ async def test_a_phone_login_without_two_step_verification_connects_read_only(
 async def test_a_phone_login_with_two_step_verification_asks_for_the_password(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
-    async with start_oauth_server(tmp_path, world) as server:
+    async with start_oauth_server(tmp_path, world, AUTO_APPROVE_CLIENTS="true") as server:
 
         def drive(tab: Tab) -> None:
             page = tab.page
@@ -188,7 +188,7 @@ async def test_a_phone_login_with_two_step_verification_asks_for_the_password(
 async def test_a_wrong_code_is_one_sentence_and_the_right_one_then_connects(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
-    async with start_oauth_server(tmp_path, world) as server:
+    async with start_oauth_server(tmp_path, world, AUTO_APPROVE_CLIENTS="true") as server:
 
         def drive(tab: Tab) -> None:
             page = tab.page
@@ -224,7 +224,7 @@ async def test_a_wrong_code_is_one_sentence_and_the_right_one_then_connects(
 async def test_the_qr_wizard_works_without_javascript_by_plain_form_posts(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
-    async with start_oauth_server(tmp_path, world) as server:
+    async with start_oauth_server(tmp_path, world, AUTO_APPROVE_CLIENTS="true") as server:
 
         def drive(tab: Tab) -> None:
             page = tab.page
@@ -249,7 +249,7 @@ async def test_the_page_shows_a_renewed_qr_code_without_reloading_and_the_renewe
     offset = [-29.0]  # Telegram's first token is about to expire when issued
     world = SandboxWorld(clock=lambda: time.time() + offset[0])
     demo = seed_demo_world(world)
-    async with start_oauth_server(tmp_path, world) as server:
+    async with start_oauth_server(tmp_path, world, AUTO_APPROVE_CLIENTS="true") as server:
 
         def drive(tab: Tab) -> None:
             page = tab.page

@@ -121,3 +121,14 @@ async def test_set_telegram_access_refuses_bad_arguments_in_one_sentence(harness
     assert tool.annotations.read_only_hint is False
     assert tool.output_schema is not None
     assert "scopes" in tool.output_schema["properties"]
+
+
+async def test_set_telegram_access_takes_no_boolean_or_string_for_a_telegram_id(harness: Harness) -> None:
+    admin = await _token(harness, ADMIN_ID)
+    async with mcp_client(harness, admin["access_token"]) as client:
+        for wrong in (True, "7003", 7003.0):
+            result = await client.call_tool("set_telegram_access", {"telegram_id": wrong, "tier": "client"})
+            assert result.is_error, wrong
+            assert "telegram_id" in str(result.content), wrong
+    assert await harness.services.identities.by_subject("tg:1") is None
+    assert await harness.services.identities.by_subject("tg:7003") is None

@@ -1,27 +1,31 @@
 """The upstream id_token check: signature against the JWKS, issuer, audience, nonce, skew, the id claim.
 
 The provider's HTTP side is replaced by ``httpx.MockTransport`` (the true boundary);
-the JOSE work is joserfc's, as in production. The full flow against a real loopback
-provider is in tests/e2e.
+tokens are signed with pyjwt and cryptography, as a provider would sign them. The full
+flow against a real loopback provider is in tests/e2e.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import jwt
 import pytest
-from joserfc import jwt
-from joserfc.jwk import RSAKey
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
-from mctltg.oauth.oidc import OidcClient, OidcConfig, OidcError, telegram_user_id
+from mctltg.oauth.oidc import OidcClient, OidcConfig, OidcError, plain_name, telegram_user_id
 
 ISSUER = "https://oauth.example"
 NOW = 1_800_000_000
 
 
-def _provider(keys: list[dict[str, Any]], *, counter: list[int] | None = None) -> httpx.MockTransport:
+def _provider(
+    keys: list[dict[str, Any]], *, counter: list[int] | None = None, id_token: str | None = None
+) -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/.well-known/openid-configuration":
             return httpx.Response(
@@ -32,6 +36,10 @@ def _provider(keys: list[dict[str, Any]], *, counter: list[int] | None = None) -
                     "token_endpoint": ISSUER + "/token",
                     "jwks_uri": ISSUER + "/jwks",
                 },
+            )
+        if request.url.path == "/token" and id_token is not None:
+            return httpx.Response(
+                200, json={"access_token": "a", "token_type": "Bearer", "id_token": id_token}
             )
         if request.url.path == "/jwks":
             if counter is not None:
@@ -47,7 +55,13 @@ def _client(transport: httpx.MockTransport) -> OidcClient:
     return OidcClient(config, clock=lambda: NOW, transport=transport)
 
 
-def _token(key: RSAKey, **claims: Any) -> str:
+@dataclass(frozen=True)
+class RSAKey:
+    kid: str
+    private: rsa.RSAPrivateKey
+
+
+def _token(key: RSAKey, *, header: dict[str, Any] | None = None, **claims: Any) -> str:
     payload = {
         "iss": ISSUER,
         "aud": "bot-1",
@@ -58,16 +72,20 @@ def _token(key: RSAKey, **claims: Any) -> str:
         "exp": NOW + 300,
     }
     payload.update(claims)
-    return jwt.encode({"alg": "RS256", "kid": key.kid}, payload, key)
+    return jwt.encode(payload, key.private, algorithm="RS256", headers={"kid": key.kid, **(header or {})})
+
+
+def _generate(kid: str) -> RSAKey:
+    return RSAKey(kid=kid, private=rsa.generate_private_key(public_exponent=65537, key_size=2048))
 
 
 @pytest.fixture
 def key() -> RSAKey:
-    return RSAKey.generate_key(2048, parameters={"kid": "k1"})
+    return _generate("k1")
 
 
 def _public(key: RSAKey) -> dict[str, Any]:
-    return dict(key.as_dict(private=False))
+    return {**RSAAlgorithm.to_jwk(key.private.public_key(), as_dict=True), "kid": key.kid}
 
 
 async def test_a_valid_id_token_passes_and_keys_of_unknown_type_are_skipped(key: RSAKey) -> None:
@@ -104,12 +122,36 @@ async def test_a_mismatched_claim_is_refused(key: RSAKey, claim: str, value: str
 
 async def test_a_token_signed_by_an_unknown_key_refetches_the_jwks_once_then_fails(key: RSAKey) -> None:
     fetches: list[int] = []
-    other = RSAKey.generate_key(2048, parameters={"kid": "k2"})
+    other = _generate("k2")
     client = _client(_provider([_public(key)], counter=fetches))
     with pytest.raises(OidcError, match="signature"):
         await client.verify_id_token(_token(other), nonce="n1")
     assert len(fetches) == 2
 
 
+async def test_a_symmetric_key_in_the_jwks_cannot_sign_an_id_token(key: RSAKey) -> None:
+    secret = b"s" * 32
+    oct_key = {"kty": "oct", "kid": "h1", "k": "c" * 43}
+    forged = jwt.encode(
+        {"iss": ISSUER, "aud": "bot-1", "id": 42, "nonce": "n1", "iat": NOW, "exp": NOW + 300},
+        secret,
+        algorithm="HS256",
+        headers={"kid": "h1"},
+    )
+    with pytest.raises(OidcError, match="signature"):
+        await _client(_provider([oct_key, _public(key)])).verify_id_token(forged, nonce="n1")
+
+
 def test_the_clock_used_is_not_the_wall_clock() -> None:
     assert abs(NOW - time.time()) > 3600  # the tests above would pass by accident otherwise
+
+
+@pytest.mark.parametrize("claim", ["name", "preferred_username"])
+async def test_bidi_and_control_characters_are_stripped_from_the_display_name(
+    key: RSAKey, claim: str
+) -> None:
+    token = _token(key, **{claim: "Eve\u202egnp.exe\u2066\u200f\x00 Smith"})
+    client = _client(_provider([_public(key)], id_token=token))
+    person = await client.exchange(code="c", verifier="v", nonce="n1")
+    assert person.display_name == "Evegnp.exe Smith"
+    assert plain_name("\u202e\u2067") == ""

@@ -93,4 +93,22 @@ def test_malformed_registrations_are_refused(raw: bytes) -> None:
 
 
 def test_a_client_name_loses_control_characters_and_is_bounded() -> None:
-    assert parse_registration(_body(client_name="A\u202e\x00B" + "c" * 500)).client_name == "AB" + "c" * 198
+    assert parse_registration(_body(client_name="A\u202e\x00B" + "c" * 500)).client_name == "AB" + "c" * 98
+
+
+def test_a_deeply_nested_registration_body_is_refused_with_400_not_a_crash() -> None:
+    deep = b'{"redirect_uris": ' + b"[" * 8000 + b"]" * 8000 + b"}"
+    with pytest.raises(OAuthError) as refused:
+        parse_registration(deep)
+    assert refused.value.status == 400
+    assert refused.value.error == "invalid_client_metadata"
+    assert "nested" in refused.value.description
+
+
+def test_registration_metadata_is_capped_in_count_and_length() -> None:
+    with pytest.raises(OAuthError, match="At most 5 redirect URIs"):
+        parse_registration(_body(redirect_uris=[f"https://example.com/{n}" for n in range(6)]))
+    with pytest.raises(OAuthError, match="at most 512 characters"):
+        parse_registration(_body(redirect_uris=["https://example.com/" + "a" * 500]))
+    named = parse_registration(_body(client_name="N" * 5000))
+    assert named.client_name == "N" * 100

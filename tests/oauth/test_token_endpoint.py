@@ -311,3 +311,64 @@ async def test_no_code_token_or_verifier_reaches_a_log_line(
         refreshed["refresh_token"],
     ):
         assert secret not in logged
+
+
+async def test_a_token_is_revoked_only_by_the_client_it_was_issued_to(harness: Harness) -> None:
+    h = harness
+    tokens = (await h.exchange(await h.code())).json()
+    other = await h.http.post("/oauth/register", json={"client_name": "Other", "redirect_uris": [REDIRECT]})
+    other_id = other.json()["client_id"]
+    for form in (
+        {"token": tokens["refresh_token"], "client_id": other_id},
+        {"token": tokens["access_token"], "client_id": other_id},
+        {"token": tokens["refresh_token"]},  # no client at all
+        {"token": tokens["access_token"]},
+    ):
+        response = await h.http.post("/oauth/revoke", data=form)
+        assert response.status_code in (200, 401), response.text
+        assert await h.parts.server.verify_access(tokens["access_token"]) is not None, form
+    assert (await h.refresh(tokens["refresh_token"])).status_code == 200
+
+
+async def test_the_refresh_grace_window_closes_once_the_successor_is_used(harness: Harness) -> None:
+    h = harness
+    server = h.parts.server
+    tokens = (await h.exchange(await h.code())).json()
+    form = {"grant_type": "refresh_token", "client_id": h.client_id, "refresh_token": tokens["refresh_token"]}
+    successor = (await server.token(form)).body
+    assert await server.verify_access(successor["access_token"]) is not None  # the client used it
+    h.clock.now += 2  # well inside the grace window
+    with pytest.raises(OAuthError) as replay:
+        await server.token(form)
+    assert replay.value.error == "invalid_grant"
+    assert "already used" in replay.value.description
+    assert await server.verify_access(successor["access_token"]) is None  # the family is revoked
+
+
+async def test_the_refresh_grace_window_closes_once_the_successor_is_refreshed(harness: Harness) -> None:
+    h = harness
+    server = h.parts.server
+    tokens = (await h.exchange(await h.code())).json()
+    form = {"grant_type": "refresh_token", "client_id": h.client_id}
+    successor = (await server.token({**form, "refresh_token": tokens["refresh_token"]})).body
+    await server.token({**form, "refresh_token": successor["refresh_token"]})
+    with pytest.raises(OAuthError) as replay:
+        await server.token({**form, "refresh_token": tokens["refresh_token"]})
+    assert replay.value.error == "invalid_grant"
+
+
+async def test_another_client_never_gets_the_successor_inside_the_grace_window(harness: Harness) -> None:
+    h = harness
+    server = h.parts.server
+    tokens = (await h.exchange(await h.code())).json()
+    other = (
+        await h.http.post("/oauth/register", json={"client_name": "Other", "redirect_uris": [REDIRECT]})
+    ).json()["client_id"]
+    await server.token(
+        {"grant_type": "refresh_token", "client_id": h.client_id, "refresh_token": tokens["refresh_token"]}
+    )
+    with pytest.raises(OAuthError) as stolen:
+        await server.token(
+            {"grant_type": "refresh_token", "client_id": other, "refresh_token": tokens["refresh_token"]}
+        )
+    assert stolen.value.error == "invalid_grant"

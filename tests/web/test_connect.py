@@ -16,12 +16,18 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import trio
+from quart import Response
 from trio_websocket import open_websocket_url
 
 from mctltg.config import Settings
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld, seed_demo_world
+from mctltg.web.session_cookie import SessionCodec
 from tests.accounts.login_support import code_for, wrong_code
+from tests.oauth.conftest import CLIENT_ID, Harness
+from tests.oauth.conftest import harness as harness  # the OAuth deployment fixture
 from tests.web.support import Site, alert_of, csrf_of, login_id_of, open_site
+
+STRANGER = 7003
 
 FORWARD = ("Try again with a QR code", "Try again with a phone number")
 
@@ -275,3 +281,77 @@ def _logged_text(records: list[logging.LogRecord]) -> str:
 def _has_token(text: str, secret: str) -> bool:
     """``secret`` standing on its own in ``text``: not inside a longer number, word or token."""
     return re.search(rf"(?<![\w.]){re.escape(secret)}(?!\w)", text) is not None
+
+
+# -- who may connect at all (OAuth deployments) --------------------------------------------
+
+
+async def _browser_cookie(h: Harness, telegram_id: int) -> str:
+    """The sealed session cookie a browser holds after signing in as ``tg:<telegram_id>``."""
+    identity = await h.services.identities.ensure(f"tg:{telegram_id}", display_name="Someone")
+    identity = await h.services.identities.set_telegram_user(identity.id, telegram_id)
+    key = h.services.settings.encryption_key
+    assert key is not None
+    codec = SessionCodec(key.value, secure=False)
+    response = codec.store(Response(""), codec.new(identity_id=identity.id, subject=identity.subject))
+    return response.headers["set-cookie"].split(";", 1)[0]
+
+
+async def test_an_unapproved_person_can_start_no_telegram_login_and_no_code_is_sent(
+    harness: Harness, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    h = harness
+    cookie = await _browser_cookie(h, STRANGER)
+    page = await h.http.get("/telegram/connect", headers={"Cookie": cookie})
+    assert page.status_code == 403
+    assert "not approved" in page.text
+    assert 'name="csrf"' not in page.text
+    identity = await h.services.identities.by_subject(f"tg:{STRANGER}")
+    assert identity is not None
+    # Even a hand-made form (csrf is per session; the attacker has their own) starts nothing.
+    session = SessionCodec(h.services.settings.encryption_key.value, secure=False).read(  # type: ignore[union-attr]
+        cookie.split("=", 1)[1]
+    )
+    assert session is not None
+    for path, form in (
+        ("/telegram/connect/permissions", {"access": "send"}),
+        ("/telegram/connect/qr", {}),
+        ("/telegram/connect/phone", {"phone": demo.me_phone}),
+    ):
+        response = await h.http.post(path, data={"csrf": session.csrf, **form}, headers={"Cookie": cookie})
+        assert response.status_code in (303, 403), (path, response.status_code)
+    assert world.last_login_code(demo.me_phone) is None
+    assert await h.services.accounts.for_identity(identity.id) is None
+
+
+async def test_an_approved_person_reaches_the_permissions_step(harness: Harness) -> None:
+    cookie = await _browser_cookie(harness, CLIENT_ID)
+    page = await harness.http.get("/telegram/connect", headers={"Cookie": cookie})
+    assert page.status_code == 200
+    assert "Choose what is allowed" in page.text
+
+
+async def test_too_many_login_codes_get_a_sentence_saying_when_to_retry(
+    harness: Harness, demo: DemoWorld
+) -> None:
+    h = harness
+    cookie = await _browser_cookie(h, CLIENT_ID)
+    csrf = csrf_of((await h.http.get("/telegram/connect", headers={"Cookie": cookie})).text)
+    chosen = await h.http.post(
+        "/telegram/connect/permissions", data={"csrf": csrf, "access": "read"}, headers={"Cookie": cookie}
+    )
+    cookie = chosen.headers["set-cookie"].split(";", 1)[0]
+    last = None
+    for _ in range(4):
+        with trio.fail_after(20):
+            last = await h.http.post(
+                "/telegram/connect/phone",
+                data={"csrf": csrf, "phone": demo.me_phone},
+                headers={"Cookie": cookie},
+            )
+        if "set-cookie" in last.headers:
+            cookie = last.headers["set-cookie"].split(";", 1)[0]
+    assert last is not None
+    assert last.status_code == 429
+    assert "Too many login codes were requested for this phone number" in last.text
+    assert "try again in" in last.text
