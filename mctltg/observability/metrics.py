@@ -138,6 +138,7 @@ class Metrics:
         database: Callable[[], DatabaseSnapshot] | None = None,
         version: str = "",
     ) -> None:
+        self._session_collector: _SessionCollector | None = None
         self.registry = CollectorRegistry(auto_describe=True)
         registry = self.registry
         self._http = Counter(
@@ -183,8 +184,16 @@ class Metrics:
             registry.register(_SnapshotCollector(pool, database))
 
     def watch_mcp_sessions(self, sessions: Callable[[], SessionSnapshot]) -> None:
-        """Expose the MCP session counts, read from ``sessions`` at scrape time (once per server)."""
-        self.registry.register(_SessionCollector(sessions))
+        """Expose the MCP session counts, read from ``sessions`` at scrape time.
+
+        The newest MCP app wins: tests build several apps over one set of services, and
+        only the one serving answers for the gauges.
+        """
+        previous = self._session_collector
+        if previous is not None:
+            self.registry.unregister(previous)
+        self._session_collector = _SessionCollector(sessions)
+        self.registry.register(self._session_collector)
 
     def http_request(self, *, method: str, route: str, status: int | None) -> None:
         """Count one answered HTTP request (``status`` None: the client left before an answer)."""

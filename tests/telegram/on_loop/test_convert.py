@@ -11,8 +11,10 @@ from tests.tools.messages_support import call, tools_for
 
 
 def _chat_names(payload: dict[str, Any], peer: str) -> set[str]:
-    """Every name a read result gives ``peer``: inline on each message, or once in ``names``."""
-    names = {m["peer_title"] for m in payload["messages"] if m["peer"] == peer and "peer_title" in m}
+    """Every name a read result gives ``peer``: once at the top, on each message, or in ``names``."""
+    names = {m["peer_title"] for m in payload["messages"] if m.get("peer") == peer and "peer_title" in m}
+    if payload.get("peer") == peer and "peer_title" in payload:
+        names.add(payload["peer_title"])
     if peer in payload.get("names", {}):
         names.add(payload["names"][peer])
     return names
