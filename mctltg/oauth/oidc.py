@@ -19,19 +19,19 @@ from __future__ import annotations
 
 import base64
 import logging
-import time
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeGuard
 from urllib.parse import urlencode
 
+from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.crypto import constant_time_equal
 from mctltg.oauth.rfc7636 import s256
 
 if TYPE_CHECKING:
-    # httpx and pyjwt's JWK support (cryptography) cost startup time; they are
-    # imported when the first person signs in, not when the server starts.
-    import httpx
+    # httpx2 (the MCP SDK's HTTP client, our only one) and pyjwt's JWK support (cryptography)
+    # cost startup time; they are imported when the first person signs in, not at start.
+    import httpx2
     from jwt import PyJWKSet
 
 __all__ = ["OidcClient", "OidcConfig", "OidcError", "SignedIn", "plain_name"]
@@ -124,7 +124,11 @@ class OidcClient:
     """Talks to the OIDC provider; holds its metadata and JWKS between sign-ins."""
 
     def __init__(
-        self, config: OidcConfig, *, clock: Any = time.time, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        config: OidcConfig,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
         self.config = config
         self._clock = clock
@@ -136,12 +140,12 @@ class OidcClient:
         return f"<OidcClient issuer={self.config.issuer!r}>"
 
     async def _http_json(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
-        import httpx
+        import httpx2
 
         try:
-            async with httpx.AsyncClient(timeout=self.config.timeout, transport=self._transport) as http:
+            async with httpx2.AsyncClient(timeout=self.config.timeout, transport=self._transport) as http:
                 response = await http.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise OidcError(f"The sign-in provider could not be reached ({type(exc).__name__}).") from None
         if response.status_code != 200:
             raise OidcError(f"The sign-in provider answered HTTP {response.status_code}.")

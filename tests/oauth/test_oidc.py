@@ -1,6 +1,6 @@
 """The upstream id_token check: signature against the JWKS, issuer, audience, nonce, skew, the id claim.
 
-The provider's HTTP side is replaced by ``httpx.MockTransport`` (the true boundary);
+The provider's HTTP side is replaced by ``httpx2.MockTransport`` (the true boundary);
 tokens are signed with pyjwt and cryptography, as a provider would sign them. The full
 flow against a real loopback provider is in tests/e2e.
 """
@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -25,10 +25,10 @@ NOW = 1_800_000_000
 
 def _provider(
     keys: list[dict[str, Any]], *, counter: list[int] | None = None, id_token: str | None = None
-) -> httpx.MockTransport:
-    def handler(request: httpx.Request) -> httpx.Response:
+) -> httpx2.MockTransport:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         if request.url.path == "/.well-known/openid-configuration":
-            return httpx.Response(
+            return httpx2.Response(
                 200,
                 json={
                     "issuer": ISSUER,
@@ -38,19 +38,19 @@ def _provider(
                 },
             )
         if request.url.path == "/token" and id_token is not None:
-            return httpx.Response(
+            return httpx2.Response(
                 200, json={"access_token": "a", "token_type": "Bearer", "id_token": id_token}
             )
         if request.url.path == "/jwks":
             if counter is not None:
                 counter.append(1)
-            return httpx.Response(200, json={"keys": keys})
-        return httpx.Response(404)
+            return httpx2.Response(200, json={"keys": keys})
+        return httpx2.Response(404)
 
-    return httpx.MockTransport(handler)
+    return httpx2.MockTransport(handler)
 
 
-def _client(transport: httpx.MockTransport) -> OidcClient:
+def _client(transport: httpx2.MockTransport) -> OidcClient:
     config = OidcConfig(issuer=ISSUER, client_id="bot-1", client_secret=b"s", redirect_uri="https://me/cb")
     return OidcClient(config, clock=lambda: NOW, transport=transport)
 
