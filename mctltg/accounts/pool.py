@@ -99,6 +99,9 @@ class AccountPool:
         self._accounts = accounts
         self._timeouts = timeouts
         self._running: dict[int, _Account] = {}
+        #: Why an account's last task ended for good (revoked or broken), until it is started again:
+        #: a call that arrives just after its task ended learns the reason, not "no account".
+        self._ended: dict[int, AccountState] = {}
         self.running = True
 
     # -- lifecycle ----------------------------------------------------------------
@@ -108,6 +111,7 @@ class AccountPool:
             return
         account = _Account(account_id)
         self._running[account_id] = account  # registered before any await: no second owner
+        self._ended.pop(account_id, None)
         await self._nursery.start(self._supervise, account)
 
     async def stop(self, account_id: int) -> None:
@@ -162,9 +166,16 @@ class AccountPool:
 
         Raises:
             NoAccount: the account has no running task.
+            AccountBroken: its last task ended because the sealed session does not open.
+            AccountRevoked: its last task ended because the session is dead or was retired.
         """
         account = self._running.get(account_id)
         if account is None:
+            ended = self._ended.get(account_id)
+            if ended is AccountState.FAILED:
+                raise AccountBroken()
+            if ended is AccountState.REVOKED:
+                raise AccountRevoked()
             raise NoAccount()
         return TelegramAccount(_Lease(self, account))
 
@@ -237,6 +248,8 @@ class AccountPool:
         finally:
             if account.state not in (AccountState.REVOKED, AccountState.FAILED):
                 account.state = AccountState.STOPPED
+            else:
+                self._ended[account.account_id] = account.state
             self._running.pop(account.account_id, None)
             account.finished.set()
 
