@@ -10,8 +10,7 @@ import httpx
 from mctltg.oauth.rfc7636 import s256
 from mctltg.web import create_web_app
 from mctltg.web.oauth_endpoints import CONTINUE_PATH, COOKIE, oauth_blueprint, pending_continuation
-from tests.e2e.oauth_support import query_of
-from tests.oauth.conftest import BASE, CLIENT_ID, REDIRECT, VERIFIER, Harness
+from tests.harness.oauth import BASE, CLIENT_ID, REDIRECT, VERIFIER, Harness, query_of
 
 
 async def _ready() -> None:

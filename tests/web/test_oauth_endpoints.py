@@ -5,9 +5,7 @@ from __future__ import annotations
 from mctltg.oauth.admission import AUTHORIZATIONS_PER_WINDOW, REGISTRATIONS_PER_HOUR
 from mctltg.oauth.rfc7636 import s256
 from mctltg.web.signin import HANDOFF_PATH
-from tests.e2e.oauth_support import query_of
-from tests.oauth.conftest import CLIENT_ID, REDIRECT, VERIFIER, Harness
-from tests.oauth.conftest import harness as harness  # the fixture
+from tests.harness.oauth import CLIENT_ID, REDIRECT, VERIFIER, Harness, query_of
 
 LOOKALIKE = "https://cl\u0430ude.ai/api/mcp/auth_callback"  # a Cyrillic "а" in "claude"
 PUNYCODE = "xn--clude-5ve.ai"
