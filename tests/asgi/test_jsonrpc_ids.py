@@ -12,7 +12,7 @@ import trio
 
 from mctltg.sandbox import SandboxWorld
 from tests.harness.inprocess import InProcessServer, serve_in_process
-from tests.harness.mcp_client import ACCEPT, INITIALIZE
+from tests.harness.mcp_client import open_session
 from tests.harness.settings import sandbox_settings
 
 
@@ -22,13 +22,7 @@ async def session(
 ) -> AsyncIterator[tuple[InProcessServer, dict[str, str]]]:
     async with serve_in_process(sandbox_settings(tmp_path), world) as server:
         async with httpx.AsyncClient(timeout=10) as http:
-            with trio.fail_after(10):
-                started = await http.post(server.mcp_url, json=INITIALIZE, headers=ACCEPT)
-        headers = {
-            **ACCEPT,
-            "mcp-session-id": started.headers["mcp-session-id"],
-            "mcp-protocol-version": "2025-11-25",
-        }
+            headers = await open_session(http, server.mcp_url)
         yield server, headers
 
 

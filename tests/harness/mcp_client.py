@@ -17,6 +17,8 @@ import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final
 
+import httpx
+import trio
 from mcp import Client
 from mcp.server.auth.middleware.auth_context import auth_context_var
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
@@ -36,6 +38,7 @@ __all__ = [
     "deps_for",
     "error_of",
     "initialize_request",
+    "open_session",
     "signed_in",
     "tools_for",
     "unwrap",
@@ -63,6 +66,21 @@ def initialize_request(client_name: str = "t", *, request_id: int = 1) -> dict[s
 
 #: The opening request most raw HTTP tests send.
 INITIALIZE: Final = initialize_request()
+
+
+async def open_session(http: httpx.AsyncClient, mcp_url: str) -> dict[str, str]:
+    """Open an MCP session by hand, as a client does; the headers every later request carries."""
+    with trio.fail_after(10):
+        opened = await http.post(mcp_url, json=INITIALIZE, headers=ACCEPT)
+        assert opened.status_code == 200, opened.text
+        headers = {
+            **ACCEPT,
+            "Mcp-Session-Id": opened.headers["mcp-session-id"],
+            "Mcp-Protocol-Version": PROTOCOL_VERSION,
+        }
+        initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+        await http.post(mcp_url, json=initialized, headers=headers)
+    return headers
 
 
 @contextlib.asynccontextmanager

@@ -35,6 +35,7 @@ from mctltg.oauth.server import AuthorizationServer
 from mctltg.sandbox import SandboxWorld
 from mctltg.sandbox.testing import ManualClock
 from tests.harness.inprocess import InProcessServer
+from tests.harness.mcp_client import ACCEPT
 from tests.harness.settings import OAUTH_MODE, sandbox_settings
 
 __all__ = [
@@ -177,7 +178,7 @@ class Harness:
         )
 
     async def mcp(self, token: str | None) -> httpx.Response:
-        headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+        headers = dict(ACCEPT)
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}

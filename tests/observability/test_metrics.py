@@ -25,6 +25,7 @@ from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
 from mctltg.web.metrics_endpoint import client_allowed
 from tests.harness.inprocess import serve_provisioned
 from tests.harness.logs import captured_logs as capture_logs
+from tests.harness.mcp_client import ACCEPT
 from tests.harness.settings import OAUTH_MODE
 
 
@@ -196,7 +197,7 @@ def test_an_invalid_metrics_cidr_refuses_to_start_with_exit_code_2(
 async def test_refused_bearer_credentials_are_counted_by_reason(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
-    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    headers = ACCEPT
     ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
     async with (
         serve_provisioned(tmp_path, world, demo, provision=False, **OAUTH_MODE) as server,
