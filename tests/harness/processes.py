@@ -73,16 +73,23 @@ async def start_demo(*extra: str, command: Sequence[str] | None = None) -> Async
             yield RunningServer(url=url, process=process, output=output)
             nursery.cancel_scope.cancel()
     finally:
-        # SIGTERM first: the onefile executable's bootloader forwards it to the Python process
-        # it unpacked and started, whereas SIGKILL would orphan that process.
-        if process.returncode is None:
-            process.terminate()
-        with trio.move_on_after(10):
+        await _end(process, grace=10)
+
+
+async def _end(process: trio.Process, *, grace: float) -> None:
+    """SIGTERM, ``grace`` seconds to exit, then SIGKILL.
+
+    SIGTERM first: the onefile executable's bootloader forwards it to the Python process
+    it unpacked and started, whereas SIGKILL would orphan that process.
+    """
+    if process.returncode is None:
+        process.terminate()
+    with trio.move_on_after(grace):
+        await process.wait()
+    if process.returncode is None:
+        process.kill()
+        with trio.move_on_after(5):
             await process.wait()
-        if process.returncode is None:
-            process.kill()
-            with trio.move_on_after(5):
-                await process.wait()
 
 
 async def _drain(stream: trio.abc.ReceiveStream, output: list[str]) -> None:
@@ -117,9 +124,4 @@ async def start_node(script: str, *args: str, ready: str = "READY ") -> AsyncIte
             yield line.removeprefix(ready).strip(), output
             nursery.cancel_scope.cancel()
     finally:
-        if process.returncode is None:
-            process.terminate()
-        with trio.move_on_after(5):
-            await process.wait()
-        if process.returncode is None:
-            process.kill()
+        await _end(process, grace=5)
