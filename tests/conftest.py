@@ -1,16 +1,21 @@
-"""Shared fixtures: a sandbox world, settings over a temporary database, running services."""
+"""Shared fixtures: a sandbox world, settings over a temporary database, running services.
+
+The helpers behind them live in :mod:`tests.harness`; only fixtures are here, since
+pytest finds fixtures in conftest files.
+"""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from mctltg.app import Services, open_services
-from mctltg.config import Settings, load_settings
+from mctltg.config import Settings
 from mctltg.sandbox import DemoWorld, SandboxWorld, seed_demo_world
+from tests.harness.oauth import Harness, open_harness
+from tests.harness.settings import sandbox_settings
 
 
 @pytest.fixture
@@ -23,23 +28,6 @@ def demo(world: SandboxWorld) -> DemoWorld:
     return seed_demo_world(world)
 
 
-def sandbox_settings(tmp_path: Path, **overrides: str) -> Settings:
-    """Loopback, operator-mode settings over the sandbox and a database in ``tmp_path``."""
-    values = {
-        "ADDR": "127.0.0.1:0",
-        "AUTH_MODE": "local-dev",
-        "AUTH_REQUIRED": "false",
-        "TELEGRAM_SANDBOX": "true",
-        "DATABASE_URL": str(tmp_path / "test.db"),
-        "ENCRYPTION_KEY": secrets.token_hex(32),
-        "TG_CALL_TIMEOUT": "2",
-        "TG_CONNECT_TIMEOUT": "2",
-        "TG_DEVICE_NAME": "mctltg tests",
-    }
-    values.update(overrides)
-    return load_settings(environ={}, overrides=values)
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return sandbox_settings(tmp_path)
@@ -49,3 +37,10 @@ def settings(tmp_path: Path) -> Settings:
 async def services(settings: Settings, world: SandboxWorld, demo: DemoWorld) -> AsyncIterator[Services]:
     async with open_services(settings, world=world) as running:
         yield running
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, world: SandboxWorld, demo: DemoWorld) -> AsyncIterator[Harness]:
+    """An OAuth deployment in process with a registered client (see :class:`Harness`)."""
+    async with open_harness(tmp_path, world) as opened:
+        yield opened

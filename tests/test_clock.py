@@ -12,8 +12,9 @@ from mctltg.app import build_asgi_app, build_oauth, open_services, provision_san
 from mctltg.clock import SYSTEM_CLOCK
 from mctltg.sandbox import DemoWorld, SandboxWorld
 from mctltg.sandbox.testing import ManualClock
-from tests.conftest import sandbox_settings
-from tests.observability.support import OAUTH_MODE, Served, read_only_token
+from tests.harness.inprocess import InProcessServer
+from tests.harness.oauth import read_only_token
+from tests.harness.settings import OAUTH_MODE, sandbox_settings
 
 BASE = "http://127.0.0.1:8765"
 
@@ -51,7 +52,9 @@ async def test_tokens_expire_by_the_server_clock_in_the_issuer_and_over_http(
         issuer = build_oauth(services).server
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http:
             with trio.fail_after(30):
-                issued = await read_only_token(Served(base_url=BASE, services=services), http, demo.me)
+                issued = await read_only_token(
+                    InProcessServer(base_url=BASE, services=services), http, demo.me
+                )
                 assert await issuer.verify_access(issued.access_token) is not None
 
                 clock.advance(settings.access_token_ttl + 1)

@@ -15,8 +15,8 @@ from mctltg.errors import BROKEN_SESSION
 from mctltg.sandbox import DemoWorld, SandboxWorld
 from mctltg.telegram import SealedSession
 from mctltg.tools import build_mcp_server
-from tests.conftest import sandbox_settings
-from tests.web.support import alert_of, open_site
+from tests.harness.settings import sandbox_settings
+from tests.harness.site import alert_of, open_site
 
 
 def _database_bytes(settings: Settings) -> bytes:

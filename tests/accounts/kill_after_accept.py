@@ -1,4 +1,4 @@
-"""A server process that dies the instant Telegram accepts a send (run by ``test_send_crash``).
+"""A server process that dies the instant Telegram accepts a send (run by ``test_gated_send``).
 
 Usage: ``python -m tests.accounts.kill_after_accept DATABASE PEER_INDEX KEY TEXT`` with the
 encryption key in ``MCTLTG_TEST_ENCRYPTION_KEY``. It opens the real services over the

@@ -12,7 +12,7 @@ from mctltg.app import Services, provision_sandbox_account, tool_deps
 from mctltg.oauth.scopes import DIALOGS_READ, MESSAGES_READ, SCOPES
 from mctltg.sandbox import DemoWorld
 from mctltg.tools import build_mcp_server
-from tests.tools.sending_support import signed_in
+from tests.harness.mcp_client import signed_in
 
 SUBJECT = "tg:4242"
 

@@ -16,7 +16,7 @@ from mctltg.errors import InvalidInput
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
 from mctltg.sandbox.testing import ManualClock
 from mctltg.telegram import ClientOptions
-from tests.accounts.login_support import code_for, identity_id, qr_token, wrong_code
+from tests.harness.world import code_for, identity_id, qr_token, wrong_code
 
 
 async def test_a_phone_login_without_a_password_connects_the_account_and_it_serves_calls(

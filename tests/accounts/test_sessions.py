@@ -16,7 +16,7 @@ from mctltg.config import Settings
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
 from mctltg.telegram import PeerRef
 from mctltg.tools import build_mcp_server
-from tests.accounts.login_support import code_for, identity_id
+from tests.harness.world import code_for, identity_id
 
 #: What Telethon's update machinery may ask on its own after a reconnect; never peer resolution.
 UPDATE_MACHINERY = {

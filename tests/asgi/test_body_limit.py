@@ -10,8 +10,9 @@ import pytest
 import trio
 
 from mctltg.sandbox import SandboxWorld
-from tests.conftest import sandbox_settings
-from tests.e2e.inprocess import InProcessServer, serve_in_process
+from tests.harness.inprocess import InProcessServer, serve_in_process
+from tests.harness.mcp_client import initialize_request
+from tests.harness.settings import sandbox_settings
 
 TEN_MB = 10 * 1024 * 1024
 REFUSAL = "Request body too large: the limit is 4 MiB; send less.\n"
@@ -87,16 +88,7 @@ async def test_a_chunked_ten_megabyte_body_is_refused_once_it_passes_the_limit(
 
 
 async def test_a_body_under_the_limit_is_served_and_the_server_keeps_serving(server: InProcessServer) -> None:
-    initialize = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-11-25",
-            "capabilities": {},
-            "clientInfo": {"name": "padding " + "x" * (3 * 1024 * 1024), "version": "1"},
-        },
-    }
+    initialize = initialize_request("padding " + "x" * (3 * 1024 * 1024))
     with trio.fail_after(20):
         async with httpx.AsyncClient() as http:
             response = await http.post(

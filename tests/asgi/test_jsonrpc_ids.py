@@ -11,20 +11,9 @@ import pytest
 import trio
 
 from mctltg.sandbox import SandboxWorld
-from tests.conftest import sandbox_settings
-from tests.e2e.inprocess import InProcessServer, serve_in_process
-
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+from tests.harness.inprocess import InProcessServer, serve_in_process
+from tests.harness.mcp_client import open_session
+from tests.harness.settings import sandbox_settings
 
 
 @pytest.fixture
@@ -33,13 +22,7 @@ async def session(
 ) -> AsyncIterator[tuple[InProcessServer, dict[str, str]]]:
     async with serve_in_process(sandbox_settings(tmp_path), world) as server:
         async with httpx.AsyncClient(timeout=10) as http:
-            with trio.fail_after(10):
-                started = await http.post(server.mcp_url, json=INIT, headers=ACCEPT)
-        headers = {
-            **ACCEPT,
-            "mcp-session-id": started.headers["mcp-session-id"],
-            "mcp-protocol-version": "2025-11-25",
-        }
+            headers = await open_session(http, server.mcp_url)
         yield server, headers
 
 

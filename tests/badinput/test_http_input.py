@@ -15,20 +15,10 @@ import pytest
 import trio
 
 from mctltg.sandbox import SandboxWorld
-from tests.conftest import sandbox_settings
-from tests.e2e.inprocess import serve_in_process
+from tests.harness.inprocess import serve_in_process
+from tests.harness.mcp_client import open_session
+from tests.harness.settings import sandbox_settings
 
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
 TOOLS_LIST = b'{"jsonrpc":"2.0","id":99,"method":"tools/list"}'
 
 
@@ -40,15 +30,7 @@ async def session(
         serve_in_process(sandbox_settings(tmp_path), world) as server,
         httpx.AsyncClient(timeout=10) as http,
     ):
-        opened = await http.post(server.mcp_url, json=INIT, headers=ACCEPT)
-        headers = {
-            **ACCEPT,
-            "Mcp-Session-Id": opened.headers["mcp-session-id"],
-            "Mcp-Protocol-Version": "2025-11-25",
-        }
-        await http.post(
-            server.mcp_url, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers
-        )
+        headers = await open_session(http, server.mcp_url)
         yield http, server.mcp_url, headers
 
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from mctltg.errors import InvalidInput
 from mctltg.telegram import parse_peer
 from mctltg.tools.failures import ERROR_KINDS
-from tests.badinput.tool_host import ToolHost, host_tools
+from tests.harness.tool_host import ToolHost, host_tools
 
 #: Every tool the server registers, minus the two that take no arguments and end the account.
 FUZZED = [

@@ -17,9 +17,10 @@ import pytest
 from playwright.sync_api import Route
 
 from mctltg.sandbox import DemoWorld, SandboxWorld, seed_demo_world
-from tests.accounts.login_support import code_for
-from tests.browser.support import Tab, from_trio, in_browser, sign_in_at_provider
-from tests.e2e.oauth_support import pkce_pair, query_of, register, start_oauth_server
+from tests.harness.browser import Tab, from_trio, in_browser, sign_in_at_provider
+from tests.harness.oauth import pkce_pair, query_of, register
+from tests.harness.oidc import start_oauth_server
+from tests.harness.world import code_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 

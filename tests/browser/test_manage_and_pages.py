@@ -9,8 +9,8 @@ import pytest
 
 from mctltg.app import provision_sandbox_account
 from mctltg.sandbox import DemoWorld, SandboxWorld
-from tests.browser.support import Tab, in_browser, sign_in_at_provider
-from tests.e2e.oauth_support import start_oauth_server
+from tests.harness.browser import Tab, in_browser, sign_in_at_provider
+from tests.harness.oidc import start_oauth_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 

@@ -23,8 +23,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from mctltg.canary import UsageError, add_arguments, canary_command, config_from
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
-from tests.e2e.servers import start_demo
-from tests.observability.support import OAUTH_MODE, read_only_token, serve_in_process
+from tests.harness.inprocess import serve_provisioned
+from tests.harness.oauth import read_only_token
+from tests.harness.processes import start_demo
+from tests.harness.settings import OAUTH_MODE
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +114,7 @@ async def test_a_flood_wait_fails_the_canary_and_counts_the_step(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
     world.add_fault(Fault.flood_wait(600, request="messages.GetDialogsRequest"))
-    async with serve_in_process(tmp_path, world, demo) as server, fake_pushgateway() as (gateway, pushes):
+    async with serve_provisioned(tmp_path, world, demo) as server, fake_pushgateway() as (gateway, pushes):
         finished = await run_canary("--base-url", server.base_url, "--no-auth", "--pushgateway", gateway)
     output = finished.stdout.decode()
     assert finished.returncode == 1, output
@@ -128,7 +130,7 @@ async def test_on_an_oauth_deployment_the_canary_checks_as_metadata_and_reads_wi
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
     settings = {**OAUTH_MODE, "TG_LOGIN_CLIENTS": str(demo.me)}
-    async with serve_in_process(tmp_path, world, demo, **settings) as server, httpx.AsyncClient() as http:
+    async with serve_provisioned(tmp_path, world, demo, **settings) as server, httpx.AsyncClient() as http:
         issued = await read_only_token(server, http, demo.me)
         token = issued.access_token
         token_file = tmp_path / "canary.token"

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from mctltg.canary import CanaryConfig, probe
 from mctltg.sandbox import DemoWorld, SandboxWorld
-from tests.observability.support import serve_in_process
+from tests.harness.inprocess import serve_provisioned
 
 
 async def test_the_canary_fails_when_the_as_metadata_is_missing_and_stops_there(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
-    async with serve_in_process(tmp_path, world, demo, provision=False) as server:
+    async with serve_provisioned(tmp_path, world, demo, provision=False) as server:
         report = await probe(CanaryConfig(base_url=server.base_url, token="some-token", timeout=20))
     assert [(step.step, step.ok, step.note) for step in report.steps] == [("as_metadata", False, "HTTP 404")]
     assert not report.success

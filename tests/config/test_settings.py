@@ -1,7 +1,9 @@
-"""Loading settings: sources in order, the boot guard, and one clear line with exit code 2 for bad values."""
+"""Loading settings: sources in order, the boot guard, one clear line with exit code 2 for bad values,
+and the OAuth settings (bounds, the deprecated key name, what local-jwt mode requires)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -119,3 +121,64 @@ def test_serve_with_bad_settings_exits_2_with_one_clear_line(
     assert lines[0].startswith("mctltg: ")
     assert fragment in lines[0]
     assert "Traceback" not in result.stderr
+
+
+OAUTH_BASE = {
+    "ENCRYPTION_KEY": "ab" * 32,
+    "TELEGRAM_SANDBOX": "true",
+    "AUTH_MODE": "local-jwt",
+    "OAUTH_JWT_SIGNING_KEY": "k" * 40,
+    "TELEGRAM_OIDC_CLIENT_ID": "bot",
+    "TELEGRAM_OIDC_CLIENT_SECRET": "secret",
+}
+
+
+def test_defaults_are_an_hour_and_thirty_days_at_telegrams_issuer() -> None:
+    settings = load_settings(OAUTH_BASE)
+    assert settings.access_token_ttl == 3600
+    assert settings.refresh_token_ttl == 720 * 3600
+    assert settings.oidc_issuer == "https://oauth.telegram.org"
+    assert settings.login_admins == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("changes", "variable"),
+    [
+        ({"OAUTH_ACCESS_TOKEN_TTL": "25h"}, "OAUTH_ACCESS_TOKEN_TTL"),
+        ({"OAUTH_ACCESS_TOKEN_TTL": "soon"}, "OAUTH_ACCESS_TOKEN_TTL"),
+        ({"TG_LOGIN_ADMINS": "12,abc"}, "TG_LOGIN_ADMINS"),
+        ({"OAUTH_ALLOWED_REDIRECT_HOSTS": "https://claude.ai"}, "OAUTH_ALLOWED_REDIRECT_HOSTS"),
+        ({"TELEGRAM_OIDC_CLIENT_ID": ""}, "TELEGRAM_OIDC_CLIENT_ID"),
+        ({"OAUTH_JWT_SIGNING_KEY": "x" * 31}, "OAUTH_JWT_SIGNING_KEY"),
+        ({"AUTH_MODE": "oidc-proxy"}, "AUTH_MODE"),
+    ],
+)
+def test_a_bad_oauth_setting_names_its_variable(changes: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**OAUTH_BASE, **changes})
+    assert caught.value.variable == variable
+
+
+def test_lists_and_durations_parse(caplog: pytest.LogCaptureFixture) -> None:
+    settings = load_settings(
+        {
+            **OAUTH_BASE,
+            "TG_LOGIN_ADMINS": "1, 2",
+            "OAUTH_ACCESS_TOKEN_TTL": "15m",
+            "OAUTH_ALLOWED_REDIRECT_HOSTS": "Claude.ai,chatgpt.com",
+        }
+    )
+    assert settings.login_admins == {1, 2}
+    assert settings.access_token_ttl == 900
+    assert settings.allowed_redirect_hosts == {"claude.ai", "chatgpt.com"}
+
+
+def test_the_deprecated_jwt_secret_name_still_works_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    environ = {k: v for k, v in OAUTH_BASE.items() if k != "OAUTH_JWT_SIGNING_KEY"} | {
+        "OAUTH_JWT_SECRET": "s" * 40
+    }
+    with caplog.at_level(logging.WARNING):
+        settings = load_settings(environ)
+    assert settings.jwt_signing_key is not None
+    assert "deprecated" in caplog.text
+    assert "s" * 40 not in caplog.text

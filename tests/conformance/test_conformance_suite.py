@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 import trio
 
-from tests.e2e.oauth_support import NODE_DIR, node_binary
-from tests.e2e.servers import start_demo
+from tests.harness.processes import NODE_DIR, node_binary, start_demo
 
 pytestmark = pytest.mark.slow
 

@@ -20,8 +20,8 @@ import pytest
 import trio
 from mcp import Client
 
-from tests.e2e.oauth_support import free_port
-from tests.e2e.servers import start_demo
+from tests.harness.inprocess import free_port
+from tests.harness.processes import start_demo
 
 pytestmark = pytest.mark.binary
 

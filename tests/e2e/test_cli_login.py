@@ -21,7 +21,7 @@ from mctltg.cli_login import run_login
 from mctltg.config import Settings
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld, seed_demo_world
 from mctltg.sandbox.testing import ManualClock
-from tests.accounts.login_support import wrong_code
+from tests.harness.world import wrong_code
 
 Answer = str | Callable[[], str]
 

@@ -10,7 +10,8 @@ import httpx
 import trio
 from mcp import Client
 
-from tests.e2e.servers import start_demo
+from tests.harness.mcp_client import ACCEPT, INITIALIZE
+from tests.harness.processes import start_demo
 
 UNIT = Path(__file__).resolve().parents[2] / "deploy" / "mctltg.service"
 
@@ -20,19 +21,6 @@ def _stop_timeout() -> float:
     found = re.search(r"^TimeoutStopSec=(\d+)$", UNIT.read_text(encoding="utf-8"), re.MULTILINE)
     assert found is not None
     return float(found.group(1))
-
-
-LEGACY_INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "e2e", "version": "1"},
-    },
-}
-HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
 async def test_an_mcp_client_lists_tools_and_calls_list_dialogs_on_the_demo() -> None:
@@ -78,7 +66,7 @@ async def test_mcp_with_a_trailing_slash_answers_without_a_redirect() -> None:
     async with start_demo() as server:
         with trio.fail_after(30):
             async with httpx.AsyncClient() as http:
-                response = await http.post(f"{server.url}/mcp/", json=LEGACY_INIT, headers=HEADERS)
+                response = await http.post(f"{server.url}/mcp/", json=INITIALIZE, headers=ACCEPT)
                 assert response.status_code == 200
                 assert "mcp-session-id" in response.headers
 
@@ -96,7 +84,7 @@ async def test_a_foreign_host_header_is_refused() -> None:
         with trio.fail_after(30):
             async with httpx.AsyncClient() as http:
                 response = await http.post(
-                    f"{server.url}/mcp", json=LEGACY_INIT, headers={**HEADERS, "Host": "evil.example"}
+                    f"{server.url}/mcp", json=INITIALIZE, headers={**ACCEPT, "Host": "evil.example"}
                 )
                 assert response.status_code in (403, 421)
 
@@ -105,11 +93,11 @@ async def test_sigterm_with_an_open_sse_stream_exits_well_inside_the_units_stop_
     async with start_demo() as server:
         with trio.fail_after(30):
             async with httpx.AsyncClient(timeout=30) as http:
-                init = await http.post(f"{server.url}/mcp", json=LEGACY_INIT, headers=HEADERS)
+                init = await http.post(f"{server.url}/mcp", json=INITIALIZE, headers=ACCEPT)
                 session_id = init.headers["mcp-session-id"]
                 await http.post(
                     f"{server.url}/mcp",
-                    headers={**HEADERS, "mcp-session-id": session_id, "mcp-protocol-version": "2025-11-25"},
+                    headers={**ACCEPT, "mcp-session-id": session_id, "mcp-protocol-version": "2025-11-25"},
                     json={"jsonrpc": "2.0", "method": "notifications/initialized"},
                 )
                 stream_headers = {

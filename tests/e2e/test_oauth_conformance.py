@@ -19,7 +19,10 @@ import trio
 
 from mctltg.app import provision_sandbox_account
 from mctltg.sandbox import DemoWorld, SandboxWorld
-from tests.e2e.oauth_support import NODE_DIR, Browser, free_port, node_binary, register, start_oauth_server
+from tests.harness.inprocess import free_port
+from tests.harness.oauth import register
+from tests.harness.oidc import Browser, start_oauth_server
+from tests.harness.processes import NODE_DIR, node_binary
 
 pytestmark = pytest.mark.slow
 

@@ -27,7 +27,8 @@ from mcp.shared.auth import (
 
 from mctltg.app import provision_sandbox_account
 from mctltg.sandbox import DemoWorld, SandboxWorld
-from tests.e2e.oauth_support import Browser, query_of, start_oauth_server
+from tests.harness.oauth import query_of
+from tests.harness.oidc import Browser, start_oauth_server
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,8 @@ import trio
 
 from mctltg.app import provision_sandbox_account
 from mctltg.sandbox import DemoWorld, SandboxWorld
-from tests.e2e.oauth_support import NODE_DIR, Browser, node_binary, start_oauth_server
+from tests.harness.oidc import Browser, start_oauth_server
+from tests.harness.processes import NODE_DIR, node_binary
 
 pytestmark = pytest.mark.slow
 

@@ -26,7 +26,7 @@ from mctltg.crypto import Sealer
 from mctltg.sandbox import SandboxWorld, seed_demo_world
 from mctltg.storage import Accounts, open_database
 from mctltg.telegram import SealedSession
-from tests.e2e.inprocess import serve_in_process
+from tests.harness.inprocess import serve_in_process
 
 pytestmark = pytest.mark.slow
 

@@ -24,7 +24,7 @@ from mcp import Client
 
 from mctltg.app import Services, provision_sandbox_account
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
-from tests.tools.sending_support import ALL_SCOPES, connect, deps_for, signed_in
+from tests.harness.mcp_client import ALL_SCOPES, connect, deps_for, signed_in
 
 
 @dataclass

@@ -18,7 +18,7 @@ import trio
 from benchmarks.http_bench import percentile
 from benchmarks.processes import rss_bytes
 from benchmarks.wire import WireSession, open_http
-from tests.e2e.servers import start_demo
+from tests.harness.processes import start_demo
 
 pytestmark = pytest.mark.slow
 

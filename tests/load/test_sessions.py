@@ -20,7 +20,10 @@ import trio
 
 from benchmarks.wire import PROTOCOL_VERSION
 from mctltg.sandbox import DemoWorld, SandboxWorld
-from tests.observability.support import OAUTH_MODE, Served, read_only_token, serve_in_process
+from tests.harness.inprocess import InProcessServer, serve_provisioned
+from tests.harness.mcp_client import initialize_request
+from tests.harness.oauth import read_only_token
+from tests.harness.settings import OAUTH_MODE
 
 pytestmark = pytest.mark.slow
 
@@ -56,18 +59,7 @@ class McpClient:
 
     async def initialize(self) -> int:
         """The HTTP status of the opening request (the session is open when it is 200)."""
-        answer = await self._post(
-            {
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "initialize",
-                "params": {
-                    "protocolVersion": PROTOCOL_VERSION,
-                    "capabilities": {},
-                    "clientInfo": {"name": "load", "version": "1"},
-                },
-            }
-        )
+        answer = await self._post(initialize_request("load"))
         if answer.status_code == 200:
             self.session_id = answer.headers["mcp-session-id"]
             await self._post({"jsonrpc": "2.0", "method": "notifications/initialized"})
@@ -83,7 +75,7 @@ class McpClient:
         return result
 
 
-def open_sessions(server: Served) -> tuple[float, float]:
+def open_sessions(server: InProcessServer) -> tuple[float, float]:
     registry = server.services.metrics.registry
     total = registry.get_sample_value("mctltg_mcp_sessions")
     largest = registry.get_sample_value("mctltg_mcp_sessions_largest_share")
@@ -103,7 +95,7 @@ async def test_one_identity_opening_sessions_without_end_does_not_lock_out_anoth
     }
     with trio.fail_after(120), trio.CancelScope() as stopping:
         async with (
-            serve_in_process(tmp_path, world, demo, **settings) as server,
+            serve_provisioned(tmp_path, world, demo, **settings) as server,
             httpx.AsyncClient(timeout=30) as http,
         ):
             url = server.mcp_url

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mctltg.oauth.rfc7636 import s256
-from tests.oauth.conftest import REDIRECT, VERIFIER, Harness
-from tests.storage.support import disk_bytes
+from tests.harness.disk import disk_bytes
+from tests.harness.oauth import REDIRECT, VERIFIER, Harness
 
 
 def _database_file(h: Harness) -> str:

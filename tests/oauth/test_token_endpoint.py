@@ -12,8 +12,7 @@ import trio
 from mctltg.oauth import OAuthError
 from mctltg.oauth.rfc7636 import s256
 from mctltg.oauth.rfc9068 import AccessClaims
-from tests.e2e.oauth_support import query_of
-from tests.oauth.conftest import BASE, REDIRECT, VERIFIER, Harness
+from tests.harness.oauth import BASE, REDIRECT, VERIFIER, Harness, query_of
 
 
 def _authorize_params(h: Harness, **changes: str | None) -> dict[str, str]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from mctltg.observability import configure_logs
+from tests.harness.logs import restore_logging as undo_log_configuration
 
 CANARY = "CANARY-1 the text of a message"
 
@@ -16,11 +17,10 @@ CANARY = "CANARY-1 the text of a message"
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
     yield
-    logging.getLogger().handlers.clear()
+    undo_log_configuration()
     for name, logger in logging.root.manager.loggerDict.items():
-        if isinstance(logger, logging.Logger):
-            logger.setLevel(logging.NOTSET)
-            logger.handlers = [h for h in logger.handlers if not name.startswith("a.library")]
+        if isinstance(logger, logging.Logger) and name.startswith("a.library"):
+            logger.handlers = []
 
 
 def test_third_party_debug_records_never_reach_the_log_even_when_their_loggers_are_set_to_debug(

@@ -20,11 +20,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from mctltg.accounts import LoginStep
 from mctltg.app import Services, provision_sandbox_account
 from mctltg.cli import main
-from mctltg.observability import configure_logs
 from mctltg.observability.metrics import Metrics
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
 from mctltg.web.metrics_endpoint import client_allowed
-from tests.observability.support import OAUTH_MODE, serve_in_process
+from tests.harness.inprocess import serve_provisioned
+from tests.harness.logs import captured_logs as capture_logs
+from tests.harness.mcp_client import ACCEPT
+from tests.harness.settings import OAUTH_MODE
 
 
 def sample(text: str, name: str, **labels: str) -> float | None:
@@ -38,12 +40,8 @@ def sample(text: str, name: str, **labels: str) -> float | None:
 
 @pytest.fixture
 def captured_logs() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logs(logging.DEBUG, stream=stream)
-    try:
+    with capture_logs(logging.DEBUG) as stream:
         yield stream
-    finally:
-        logging.getLogger().handlers.clear()
 
 
 def test_two_servers_in_one_process_keep_separate_counts() -> None:
@@ -80,7 +78,7 @@ async def test_accounts_and_database_work_are_read_when_scraped(services: Servic
 async def test_http_requests_are_counted_by_route_template_and_status(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
-    async with serve_in_process(tmp_path, world, demo) as server, httpx.AsyncClient() as http:
+    async with serve_provisioned(tmp_path, world, demo) as server, httpx.AsyncClient() as http:
         with trio.fail_after(20):
             for _ in range(2):
                 assert (await http.get(server.base_url + "/healthz")).status_code == 200
@@ -98,7 +96,7 @@ async def test_http_requests_are_counted_by_route_template_and_status(
 async def test_tool_calls_and_flood_waits_are_counted_by_tool_and_outcome(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
-    async with serve_in_process(tmp_path, world, demo) as server:
+    async with serve_provisioned(tmp_path, world, demo) as server:
         with trio.fail_after(30):
             async with Client(server.mcp_url) as client:
                 assert not (await client.call_tool("list_dialogs", {"limit": 5})).is_error
@@ -118,7 +116,7 @@ async def test_every_response_carries_a_request_id_and_a_proxys_plain_id_is_kept
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
     async with (
-        serve_in_process(tmp_path, world, demo, provision=False) as server,
+        serve_provisioned(tmp_path, world, demo, provision=False) as server,
         httpx.AsyncClient() as http,
     ):
         with trio.fail_after(20):
@@ -144,7 +142,7 @@ async def test_log_lines_of_a_tool_call_carry_the_id_of_the_http_request_that_ca
         request.headers["X-Request-Id"] = request_id
         sent.append((request_id, bytes(request.content)))
 
-    async with serve_in_process(tmp_path, world, demo) as server:
+    async with serve_provisioned(tmp_path, world, demo) as server:
         with trio.fail_after(30):
             async with (
                 httpx2.AsyncClient(event_hooks={"request": [stamp]}) as http,
@@ -165,7 +163,7 @@ async def test_metrics_from_outside_the_allowed_networks_get_403(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
     async with (
-        serve_in_process(tmp_path, world, demo, provision=False, METRICS_ALLOW_CIDR="10.0.0.0/8") as server,
+        serve_provisioned(tmp_path, world, demo, provision=False, METRICS_ALLOW_CIDR="10.0.0.0/8") as server,
         httpx.AsyncClient() as http,
     ):
         with trio.fail_after(20):
@@ -199,10 +197,10 @@ def test_an_invalid_metrics_cidr_refuses_to_start_with_exit_code_2(
 async def test_refused_bearer_credentials_are_counted_by_reason(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
-    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    headers = ACCEPT
     ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
     async with (
-        serve_in_process(tmp_path, world, demo, provision=False, **OAUTH_MODE) as server,
+        serve_provisioned(tmp_path, world, demo, provision=False, **OAUTH_MODE) as server,
         httpx.AsyncClient() as http,
     ):
         with trio.fail_after(20):

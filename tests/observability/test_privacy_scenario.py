@@ -38,18 +38,11 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from mctltg.accounts import LoginStep
-from mctltg.observability import configure_logs
 from mctltg.sandbox import DemoWorld, SandboxWorld
 from mctltg.telegram.session import SealedSession
-from tests.e2e.oauth_support import (
-    OIDC_CLIENT_SECRET,
-    SIGNING_KEY,
-    Browser,
-    pkce_pair,
-    query_of,
-    register,
-    start_oauth_server,
-)
+from tests.harness.logs import captured_logs
+from tests.harness.oauth import pkce_pair, query_of, register
+from tests.harness.oidc import OIDC_CLIENT_SECRET, SIGNING_KEY, Browser, start_oauth_server
 
 pytestmark = pytest.mark.slow
 
@@ -78,16 +71,10 @@ def debug_counter() -> DebugCounter:
 
 @pytest.fixture
 def debug_logs(debug_counter: DebugCounter) -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logs(logging.DEBUG, sandbox=True, stream=stream)
-    everything_at_debug()
-    logging.getLogger().addHandler(debug_counter)
-    try:
+    with captured_logs(logging.DEBUG, sandbox=True) as stream:
+        everything_at_debug()
+        logging.getLogger().addHandler(debug_counter)
         yield stream
-    finally:
-        logging.getLogger().handlers.clear()
-        for name in list(logging.root.manager.loggerDict):
-            logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 def everything_at_debug() -> None:

@@ -1,8 +1,10 @@
-"""The world's own API: population rules, read marks, mute, and how failures surface."""
+"""The world's own API: population rules, read marks, mute, how failures surface, and
+``SandboxWorld.connections`` (how many clients hold a logged-in key right now)."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import pytest
 from telethon import errors, events, functions, types
@@ -10,6 +12,9 @@ from telethon import errors, events, functions, types
 from mctltg.sandbox import SandboxWorld
 from mctltg.sandbox.testing import ManualClock, open_client
 from mctltg.sandbox.testing import run_bounded as run
+
+if TYPE_CHECKING:
+    from mctltg.sandbox import SandboxWorld
 
 
 def test_population_refuses_what_telegram_would_refuse(world: SandboxWorld) -> None:
@@ -172,3 +177,19 @@ def test_a_world_without_the_wire_round_trip_answers_the_same() -> None:
             assert await client.send_read_acknowledge(bob)
 
     run(scenario)
+
+
+def test_connections_count_connected_logged_in_clients_only(world: SandboxWorld) -> None:
+    ada = world.add_user(first_name="Ada")
+    key = world.authorize_new_key(ada)
+
+    async def scenario() -> list[int]:
+        seen = [world.connections(ada)]
+        async with open_client(world, key=key):
+            seen.append(world.connections(ada))
+            async with open_client(world, key=key), open_client(world):
+                seen.append(world.connections(ada))  # the second is logged out: not Ada's
+        seen.append(world.connections(ada))
+        return seen
+
+    assert run(scenario) == [0, 1, 2, 0]

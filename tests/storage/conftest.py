@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from mctltg.crypto import Sealer, new_key
+from mctltg.sandbox.testing import ManualClock
 from mctltg.storage import Accounts, Database, Identities, open_database
-
-from .support import FakeClock
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -33,15 +32,15 @@ def key() -> bytes:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def identities(db: Database, clock: FakeClock) -> Identities:
+def identities(db: Database, clock: ManualClock) -> Identities:
     return Identities(db, clock=clock)
 
 
 @pytest.fixture
-def accounts(db: Database, key: bytes, clock: FakeClock) -> Accounts:
+def accounts(db: Database, key: bytes, clock: ManualClock) -> Accounts:
     return Accounts(db, Sealer(key), clock=clock)

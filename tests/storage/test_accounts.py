@@ -8,10 +8,10 @@ import pytest
 
 from mctltg.crypto import Sealer, new_key
 from mctltg.errors import SealError, StorageError
+from mctltg.sandbox.testing import ManualClock
 from mctltg.storage import AccountRow, Accounts, Database, Identities, open_database
 from mctltg.storage.accounts import legacy_session_binding, session_binding
-
-from .support import FakeClock, disk_bytes
+from tests.harness.disk import disk_bytes
 
 # 256 distinctive bytes: a recognisable prefix, then every byte value once.
 PLAINTEXT = (b"TELETHON-SESSION-PLAINTEXT-MARKER" + bytes(range(256)))[:256]
@@ -44,7 +44,7 @@ def _chunks(data: bytes, size: int = 16) -> list[bytes]:
 
 
 async def test_create_starts_a_pending_account(
-    identities: Identities, accounts: Accounts, clock: FakeClock
+    identities: Identities, accounts: Accounts, clock: ManualClock
 ) -> None:
     identity = await identities.ensure("alice")
 
@@ -85,7 +85,7 @@ async def test_create_for_a_missing_identity_raises(accounts: Accounts) -> None:
 
 
 async def test_create_reuses_a_revoked_row_as_pending_with_old_fields_cleared(
-    identities: Identities, accounts: Accounts, clock: FakeClock
+    identities: Identities, accounts: Accounts, clock: ManualClock
 ) -> None:
     account_id = await _account(identities, accounts)
     await accounts.save_session(account_id, PLAINTEXT)
@@ -226,7 +226,7 @@ async def test_after_delete_no_row_and_no_bytes_of_the_session_remain_on_disk(
 
 
 async def test_deleting_revoking_or_touching_a_missing_account_changes_nothing(
-    identities: Identities, accounts: Accounts, clock: FakeClock
+    identities: Identities, accounts: Accounts, clock: ManualClock
 ) -> None:
     present = await _account(identities, accounts)
     before = await _row(accounts, present)
@@ -255,7 +255,7 @@ async def test_deleting_an_identity_deletes_its_account(
 
 
 async def test_revoke_erases_the_session_and_turns_sending_off(
-    identities: Identities, accounts: Accounts, clock: FakeClock
+    identities: Identities, accounts: Accounts, clock: ManualClock
 ) -> None:
     account_id = await _account(identities, accounts)
     await accounts.save_session(account_id, PLAINTEXT)
@@ -382,7 +382,7 @@ async def test_list_active_returns_only_active_accounts_oldest_first(
 
 
 async def test_touch_records_the_last_use(
-    identities: Identities, accounts: Accounts, clock: FakeClock
+    identities: Identities, accounts: Accounts, clock: ManualClock
 ) -> None:
     account_id = await _account(identities, accounts)
     clock.advance(42)

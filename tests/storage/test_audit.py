@@ -11,15 +11,14 @@ import trio
 from mctltg.cli import main
 from mctltg.crypto import new_key
 from mctltg.errors import StorageError
+from mctltg.sandbox.testing import ManualClock
 from mctltg.storage import AuditLog, Database, Identities, open_database
 from mctltg.storage.audit import audit_key
 from mctltg.storage.audit_chain import GENESIS, AuditRow, anchor_mac, head_mac, legacy_hash, link_mac, row_mac
 
-from .support import FakeClock
-
 
 @pytest.fixture
-def audit(db: Database, key: bytes, clock: FakeClock) -> AuditLog:
+def audit(db: Database, key: bytes, clock: ManualClock) -> AuditLog:
     return AuditLog(db, key=audit_key(key), clock=clock)
 
 
@@ -288,7 +287,7 @@ def test_the_verify_command_exits_1_on_a_tampered_log(
 
 
 async def test_after_an_encryption_key_rotation_the_log_is_rekeyed_once_and_keeps_verifying(
-    audit: AuditLog, identities: Identities, db: Database, key: bytes, clock: FakeClock
+    audit: AuditLog, identities: Identities, db: Database, key: bytes, clock: ManualClock
 ) -> None:
     await fill(audit, identities)
     old = audit_key(key)

@@ -10,11 +10,11 @@ from mctltg.errors import StorageError
 from mctltg.storage import Identities, IdentityRow
 
 if TYPE_CHECKING:
-    from .support import FakeClock
+    from mctltg.sandbox.testing import ManualClock
 
 
 async def test_ensure_creates_an_identity_once_and_then_returns_it(
-    identities: Identities, clock: FakeClock
+    identities: Identities, clock: ManualClock
 ) -> None:
     created = await identities.ensure("operator", display_name="Operator")
     clock.advance(60)

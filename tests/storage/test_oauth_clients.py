@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from mctltg.sandbox.testing import ManualClock
 from mctltg.storage import Database, OAuthStore
-
-from .support import FakeClock
 
 DAY = 86_400.0
 
@@ -20,7 +19,7 @@ async def _register(store: OAuthStore, client_id: str) -> None:
 
 
 async def test_a_client_that_never_completed_an_authorization_expires_after_a_day(db: Database) -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     store = OAuthStore(db, clock=clock)
     await _register(store, "never-used")
     await _register(store, "used")
@@ -33,7 +32,7 @@ async def test_a_client_that_never_completed_an_authorization_expires_after_a_da
 
 
 async def test_a_client_unused_for_90_days_expires(db: Database) -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     store = OAuthStore(db, clock=clock)
     await _register(store, "old")
     await store.client_used("old")
@@ -46,7 +45,7 @@ async def test_a_client_unused_for_90_days_expires(db: Database) -> None:
 
 
 async def test_clients_waiting_for_their_first_authorization_are_counted(db: Database) -> None:
-    store = OAuthStore(db, clock=FakeClock())
+    store = OAuthStore(db, clock=ManualClock())
     for n in range(3):
         await _register(store, f"c{n}")
     await store.client_used("c0")

@@ -5,19 +5,18 @@ from __future__ import annotations
 import pytest
 
 from mctltg.crypto import Sealer
+from mctltg.sandbox.testing import ManualClock
 from mctltg.storage import Accounts, AuditLog, Database, Identities, Sends
 from mctltg.storage.audit import audit_key
 
-from .support import FakeClock
-
 
 @pytest.fixture
-def audit(db: Database, key: bytes, clock: FakeClock) -> AuditLog:
+def audit(db: Database, key: bytes, clock: ManualClock) -> AuditLog:
     return AuditLog(db, key=audit_key(key), clock=clock)
 
 
 @pytest.fixture
-def sends(db: Database, audit: AuditLog, clock: FakeClock) -> Sends:
+def sends(db: Database, audit: AuditLog, clock: ManualClock) -> Sends:
     return Sends(db, audit=audit, clock=clock)
 
 
@@ -46,7 +45,7 @@ async def begin(
 
 
 async def test_the_limit_counts_an_hour_of_sends_to_one_peer(
-    sends: Sends, identities: Identities, accounts: Accounts, clock: FakeClock
+    sends: Sends, identities: Identities, accounts: Accounts, clock: ManualClock
 ) -> None:
     ids = await owner(identities, accounts)
     assert await begin(sends, ids, "key:a", digest="1") == "new"
@@ -59,7 +58,7 @@ async def test_the_limit_counts_an_hour_of_sends_to_one_peer(
 
 
 async def test_a_keyless_repeat_inside_the_window_is_a_duplicate(
-    sends: Sends, identities: Identities, accounts: Accounts, clock: FakeClock
+    sends: Sends, identities: Identities, accounts: Accounts, clock: ManualClock
 ) -> None:
     ids = await owner(identities, accounts)
     assert await begin(sends, ids, "auto:1", explicit=False) == "new"

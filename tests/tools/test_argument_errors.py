@@ -8,7 +8,7 @@ import pytest
 
 from mctltg.app import Services
 from mctltg.sandbox import DemoWorld
-from tests.tools.messages_support import error_of, tools_for
+from tests.harness.mcp_client import error_of, tools_for
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from mctltg.app import Services
 from mctltg.sandbox import DemoWorld, SandboxWorld
-from tests.tools.messages_support import call, error_of, tools_for, unwrap
+from tests.harness.mcp_client import call, error_of, tools_for, unwrap
 
 
 def _long_group(world: SandboxWorld) -> tuple[int, int]:

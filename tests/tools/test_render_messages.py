@@ -11,7 +11,7 @@ from mctltg.sandbox import SandboxWorld
 from mctltg.telegram.model import MediaInfo, Message
 from mctltg.tools.content import NOTICE, new_nonce
 from mctltg.tools.render_messages import render_messages
-from tests.tools.messages_support import tools_for
+from tests.harness.mcp_client import tools_for
 
 DAY = dt.datetime(2026, 3, 14, tzinfo=dt.UTC).timestamp()
 

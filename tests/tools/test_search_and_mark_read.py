@@ -6,7 +6,7 @@ import pytest
 
 from mctltg.app import Services
 from mctltg.sandbox import DemoWorld, SandboxWorld
-from tests.tools.messages_support import call, error_of, tools_for, unwrap
+from tests.harness.mcp_client import call, error_of, tools_for, unwrap
 
 MAY_1 = 1_714_521_600.0  # 2024-05-01T00:00:00Z
 DAY = 86_400.0

@@ -14,8 +14,8 @@ import itertools
 from mctltg.accounts import GATE_ORDER, Sending, SendPolicy
 from mctltg.app import Services, provision_sandbox_account
 from mctltg.sandbox import DemoWorld, SandboxWorld
-
-from .sending_support import ALL_SCOPES, SEND, SEND_REQUEST, connect, deps_for, signed_in, texts_in
+from tests.harness.mcp_client import ALL_SCOPES, SEND, connect, deps_for, signed_in
+from tests.harness.world import SEND_REQUEST, texts_in
 
 SUBJECT = "tg:gate-table"
 #: (authenticated, ALLOW_SEND, send scope, send_enabled, per-peer limit not spent)

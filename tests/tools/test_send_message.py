@@ -11,8 +11,8 @@ from mcp import Client
 
 from mctltg.app import Services, provision_sandbox_account
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
-
-from .sending_support import SEND_REQUEST, connect, deps_for, texts_in
+from tests.harness.mcp_client import connect, deps_for
+from tests.harness.world import SEND_REQUEST, texts_in
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 
 from mctltg.app import Services, provision_sandbox_account
 from mctltg.sandbox import DemoWorld, SandboxWorld
-
-from .sending_support import ALL_SCOPES, SEND, SEND_REQUEST, connect, deps_for, signed_in
+from tests.harness.mcp_client import ALL_SCOPES, SEND, connect, deps_for, signed_in
+from tests.harness.world import SEND_REQUEST
 
 
 async def test_consent_opens_the_gate_and_the_status_explains_each_step(

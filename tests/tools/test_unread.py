@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mctltg.app import Services
 from mctltg.sandbox import DemoWorld, SandboxMedia, SandboxWorld
-from tests.tools.messages_support import call, error_of, tools_for, unwrap
+from tests.harness.mcp_client import call, error_of, tools_for, unwrap
 
 
 async def test_demo_unread_comes_back_per_chat_in_priority_order(

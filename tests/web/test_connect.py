@@ -22,10 +22,9 @@ from trio_websocket import open_websocket_url
 from mctltg.config import Settings
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld, seed_demo_world
 from mctltg.web.session_cookie import SessionCodec
-from tests.accounts.login_support import code_for, wrong_code
-from tests.oauth.conftest import CLIENT_ID, Harness
-from tests.oauth.conftest import harness as harness  # the OAuth deployment fixture
-from tests.web.support import Site, alert_of, csrf_of, login_id_of, open_site
+from tests.harness.oauth import CLIENT_ID, Harness
+from tests.harness.site import Site, alert_of, csrf_of, login_id_of, open_site
+from tests.harness.world import code_for, wrong_code
 
 STRANGER = 7003
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mctltg.config import Settings
 from mctltg.sandbox import DemoWorld, SandboxWorld
-from tests.web.support import open_site
+from tests.harness.site import open_site
 
 MANAGE = "/telegram/connect/manage"
 

@@ -14,8 +14,8 @@ from mctltg.sandbox import DemoWorld, SandboxWorld
 from mctltg.tools import build_mcp_server
 from mctltg.web.session_cookie import COOKIE, SessionCodec
 from mctltg.web.signin import safe_next
-from tests.conftest import sandbox_settings
-from tests.web.support import open_site
+from tests.harness.settings import sandbox_settings
+from tests.harness.site import open_site
 
 PERSONAL = ("/telegram/connect", "/telegram/connect/manage", "/telegram/connect/phone")
 PUBLIC = ("/", "/docs", "/security", "/privacy")
@@ -176,7 +176,7 @@ async def test_a_post_without_the_sessions_csrf_token_changes_nothing(
 async def test_without_a_session_the_manage_page_asks_to_sign_in(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
-    from tests.e2e.oauth_support import start_oauth_server
+    from tests.harness.oidc import start_oauth_server
 
     async with start_oauth_server(tmp_path, world) as server:
         import httpx

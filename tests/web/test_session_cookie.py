@@ -9,7 +9,7 @@ from mctltg.app import provision_sandbox_account
 from mctltg.config import Settings
 from mctltg.sandbox import DemoWorld, SandboxWorld
 from mctltg.web.session_cookie import COOKIE
-from tests.web.support import Site, csrf_of, open_site
+from tests.harness.site import Site, csrf_of, open_site
 
 MANAGE = "/telegram/connect/manage"
 

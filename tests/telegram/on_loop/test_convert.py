@@ -7,7 +7,7 @@ from typing import Any
 from mctltg.app import Services
 from mctltg.sandbox import DemoWorld, SandboxWorld
 from mctltg.telegram.on_loop.convert import SAVED_MESSAGES
-from tests.tools.messages_support import call, tools_for
+from tests.harness.mcp_client import call, tools_for
 
 
 def _chat_names(payload: dict[str, Any], peer: str) -> set[str]:

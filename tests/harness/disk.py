@@ -1,21 +1,10 @@
-"""Helpers shared by the storage tests (not fixtures)."""
+"""What a database leaves on disk, for the tests that prove a secret never reaches it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-
-class FakeClock:
-    """Wall time that moves only when a test says so."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+__all__ = ["disk_bytes"]
 
 
 def disk_bytes(path: str) -> bytes:

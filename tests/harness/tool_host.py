@@ -22,7 +22,7 @@ from mcp_types import CallToolResult
 from mctltg.app import open_services, provision_sandbox_account, tool_deps
 from mctltg.sandbox import SandboxWorld, seed_demo_world
 from mctltg.tools import build_mcp_server
-from tests.conftest import sandbox_settings
+from tests.harness.settings import sandbox_settings
 
 __all__ = ["ToolHost", "host_tools"]
 

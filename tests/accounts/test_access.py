@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mctltg.app import provision_sandbox_account
 from mctltg.sandbox import DemoWorld
-from tests.oauth.conftest import ADMIN_ID, CLIENT_ID, Harness, mcp_client
+from tests.harness.oauth import ADMIN_ID, CLIENT_ID, Harness, mcp_client
 
 STRANGER = 7003
 

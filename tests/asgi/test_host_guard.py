@@ -16,25 +16,14 @@ import pytest
 import trio
 
 from mctltg.sandbox import SandboxWorld
-from tests.conftest import sandbox_settings
-from tests.e2e.inprocess import InProcessServer, serve_in_process
-
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+from tests.harness.inprocess import InProcessServer, serve_in_process
+from tests.harness.mcp_client import ACCEPT, INITIALIZE
+from tests.harness.settings import sandbox_settings
 
 
 async def _initialize(server: InProcessServer, **headers: str) -> httpx.Response:
     async with httpx.AsyncClient(timeout=10) as http:
-        return await http.post(server.mcp_url, json=INIT, headers={**ACCEPT, **headers})
+        return await http.post(server.mcp_url, json=INITIALIZE, headers={**ACCEPT, **headers})
 
 
 @pytest.fixture

@@ -1,4 +1,10 @@
-"""A running server in operator mode (as ``mctltg demo`` runs) with a signed-in browser client."""
+"""The server's web pages as a browser without JavaScript sees them: plain HTTP with a cookie jar.
+
+:func:`open_site` runs the server in process (operator mode, as ``mctltg demo`` runs,
+unless the settings say otherwise) with an HTTP client that keeps cookies and follows
+redirects; ``csrf_of``, ``login_id_of`` and ``alert_of`` read the forms and the one
+alert a page shows.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +18,15 @@ import trio
 
 from mctltg.config import Settings
 from mctltg.sandbox import SandboxWorld
-from tests.e2e.inprocess import InProcessServer, serve_in_process
+from tests.harness.inprocess import InProcessServer, serve_in_process
+
+__all__ = ["Site", "alert_of", "csrf_of", "login_id_of", "open_site"]
 
 
 @dataclass
 class Site:
+    """A running server and a browser-like HTTP client on it."""
+
     server: InProcessServer
     http: httpx.AsyncClient
 
@@ -34,18 +44,21 @@ class Site:
 
 
 def csrf_of(html: str) -> str:
+    """The CSRF token of the (first) form on the page."""
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found is not None, html[:2000]
     return found.group(1)
 
 
 def login_id_of(html: str) -> str:
+    """The login id the Telegram connect form carries."""
     found = re.search(r'name="login_id" value="([^"]+)"', html)
     assert found is not None, html[:2000]
     return found.group(1)
 
 
 def alert_of(html: str) -> str:
+    """The text of the page's alert, whitespace collapsed."""
     found = re.search(r'role="alert">(.*?)</p>', html, re.S)
     assert found is not None, html[:3000]
     return " ".join(found.group(1).split())
@@ -53,6 +66,7 @@ def alert_of(html: str) -> str:
 
 @asynccontextmanager
 async def open_site(settings: Settings, world: SandboxWorld) -> AsyncIterator[Site]:
+    """The server over ``world`` and a client for its pages, until the block ends."""
     async with (
         serve_in_process(settings, world) as server,
         httpx.AsyncClient(base_url=server.base_url) as http,
