@@ -61,8 +61,13 @@ async def test_edit_changes_your_message_for_both_sides_and_a_retry_with_its_key
         again = await _ok(client, "edit_message", arguments)
         assert world.calls_since(mark) == []
         reused = await _error(client, "edit_message", {**arguments, "text": "See you at 7"})
-    assert edited == {"mode": "send", "status": "done", "peer": peer, "message_ids": [sent["message_id"]],
-                      "sandbox": True}  # fmt: skip
+    assert edited == {
+        "mode": "send",
+        "status": "done",
+        "peer": peer,
+        "message_ids": [sent["message_id"]],
+        "sandbox": True,
+    }
     assert again["replayed"] is True
     assert again["status"] == "done"
     assert "key was already used" in reused
@@ -84,8 +89,9 @@ async def test_editing_someone_elses_message_or_to_the_same_text_is_one_clear_se
             client, "edit_message", {"peer": group, "message_id": theirs.id, "text": "mine now"}
         )
         own = await _ok(client, "send_message", {"peer": group, "text": "Same words"})
-        same = await _error(client, "edit_message", {"peer": group, "message_id": own["message_id"],
-                                                     "text": "Same words"})  # fmt: skip
+        same = await _error(
+            client, "edit_message", {"peer": group, "message_id": own["message_id"], "text": "Same words"}
+        )
         missing = await _error(client, "edit_message", {"peer": group, "message_id": 999_999, "text": "x"})
     assert not_mine == "You can only edit messages you sent yourself; this one is someone else's."
     assert same == "The new text is the same as the message's current text; nothing to edit."
@@ -153,11 +159,17 @@ async def test_delete_for_everyone_removes_both_copies_and_leaves_other_chats_al
     async with connect(deps_for(services, allow_send=True)) as client:
         sent = await _ok(client, "send_message", {"peer": peer, "text": "Oops, wrong chat"})
         ids = [sent["message_id"], elsewhere]
-        deleted = await _ok(client, "delete_messages", {"peer": peer, "message_ids": ids, "for_everyone": True,
-                                                        "idempotency_key": "d1"})  # fmt: skip
+        deleted = await _ok(
+            client,
+            "delete_messages",
+            {"peer": peer, "message_ids": ids, "for_everyone": True, "idempotency_key": "d1"},
+        )
         mark = world.mark()
-        again = await _ok(client, "delete_messages", {"peer": peer, "message_ids": ids, "for_everyone": True,
-                                                      "idempotency_key": "d1"})  # fmt: skip
+        again = await _ok(
+            client,
+            "delete_messages",
+            {"peer": peer, "message_ids": ids, "for_everyone": True, "idempotency_key": "d1"},
+        )
         assert DELETE not in world.calls_since(mark)
         too_many = await _error(client, "delete_messages", {"peer": peer, "message_ids": list(range(1, 102))})
     assert deleted["status"] == "done"
@@ -176,8 +188,9 @@ async def test_deleting_others_messages_in_a_group_you_do_not_own_is_refused_in_
     group = f"chat:{demo.group}"
     theirs = next(m for m in world.history(viewer=demo.me, peer=group) if not m.out and not m.service)
     async with connect(deps_for(services, allow_send=True)) as client:
-        refused = await _error(client, "delete_messages", {"peer": group, "message_ids": [theirs.id],
-                                                           "for_everyone": True})  # fmt: skip
+        refused = await _error(
+            client, "delete_messages", {"peer": group, "message_ids": [theirs.id], "for_everyone": True}
+        )
     assert (
         refused
         == "You cannot delete someone else's messages here; only the chat's admins can (for everyone)."
@@ -203,8 +216,9 @@ async def test_forward_copies_the_messages_with_their_author_once_per_key(
         mark = world.mark()
         again = await _ok(client, "forward_messages", arguments)
         assert FORWARD not in world.calls_since(mark)
-        missing = await _error(client, "forward_messages", {**arguments, "message_ids": [999_999],
-                                                            "idempotency_key": "f2"})  # fmt: skip
+        missing = await _error(
+            client, "forward_messages", {**arguments, "message_ids": [999_999], "idempotency_key": "f2"}
+        )
     assert forwarded["status"] == "done"
     assert forwarded["peer"] == target
     (new_id,) = forwarded["message_ids"]
