@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import trio
 from mcp import Client
 
 from mctltg.app import Services, provision_sandbox_account
-from mctltg.sandbox import DemoWorld, SandboxMessage, SandboxWorld
+from mctltg.sandbox import DemoWorld, Fault, SandboxMessage, SandboxWorld
 
 from .sending_support import ALL_SCOPES, SEND, connect, deps_for, signed_in
 
@@ -251,3 +252,31 @@ async def test_a_reaction_is_added_replaced_and_removed_and_a_disallowed_one_is_
         assert reactions() == ()
     assert refused == "This chat does not allow that reaction; try another emoji such as 👍."
     assert removed["status"] == "done"
+
+
+async def test_a_forward_whose_answer_is_lost_is_unverified_never_repeated_and_audited_before_it_left(
+    services: Services, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    await provision_sandbox_account(services, telegram_user_id=demo.me, send_enabled=True)
+    source = f"channel:{demo.supergroup}"
+    original = next(m for m in world.history(viewer=demo.me, peer=source) if not m.service)
+    target = f"user:{demo.contacts[0]}"
+    arguments = {
+        "from_peer": source,
+        "message_ids": [original.id],
+        "to_peer": target,
+        "idempotency_key": "lost",
+    }
+    world.add_fault(Fault.lose_answer(request=FORWARD, user_id=demo.me))
+    async with connect(deps_for(services, allow_send=True)) as client:
+        with trio.fail_after(15):
+            first = await _ok(client, "forward_messages", arguments)
+        mark = world.mark()
+        again = await _ok(client, "forward_messages", arguments)
+        assert FORWARD not in world.calls_since(mark)
+        log = await _ok(client, "get_my_audit_log", {"limit": 10})
+    assert (first["status"], again["status"], again["replayed"]) == ("unverified", "unverified", True)
+    assert "NOT retried" in first["notice"]
+    assert sum(1 for m in world.history(viewer=demo.me, peer=target) if m.forwarded) == 1
+    delivery = [e for e in log["entries"] if e["tool"] == "forward_messages:delivery"]
+    assert [(e["peer"], e["outcome"]) for e in delivery] == [(target, "unverified")]
