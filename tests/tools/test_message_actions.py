@@ -280,3 +280,24 @@ async def test_a_forward_whose_answer_is_lost_is_unverified_never_repeated_and_a
     assert sum(1 for m in world.history(viewer=demo.me, peer=target) if m.forwarded) == 1
     delivery = [e for e in log["entries"] if e["tool"] == "forward_messages:delivery"]
     assert [(e["peer"], e["outcome"]) for e in delivery] == [(target, "unverified")]
+
+
+async def test_forwarding_into_a_channel_you_cannot_post_in_is_one_clear_sentence(
+    services: Services, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    await provision_sandbox_account(services, telegram_user_id=demo.me, send_enabled=True)
+    source = f"user:{demo.contacts[0]}"
+    original = world.history(viewer=demo.me, peer=source)[0]
+    channel = f"channel:{demo.channel}"  # a broadcast channel Ada reads but does not run
+    before = len(world.history(viewer=demo.me, peer=channel))
+    arguments = {
+        "from_peer": source,
+        "message_ids": [original.id],
+        "to_peer": channel,
+        "idempotency_key": "k",
+    }
+    async with connect(deps_for(services, allow_send=True)) as client:
+        refused = await _error(client, "forward_messages", arguments)
+        retried = await _error(client, "forward_messages", arguments)
+    assert refused == retried == "Only an admin of this chat can do that (Telegram says CHAT_ADMIN_REQUIRED)."
+    assert len(world.history(viewer=demo.me, peer=channel)) == before
