@@ -17,6 +17,12 @@
 
 Only a keyed digest of the text is kept (``text_digest``), enough to say "the same text
 to the same peer" and nothing more.
+
+``Sending.write`` runs every other write (pin, edit, delete, forward, react: a
+``writes.Write``) in the same order, on the same ledger rows and key locks: the record's
+digest is of the write's tool and fingerprint, its delivery audit row is
+``<tool>:delivery``, and there is no duplicate window (only texts are sent twice by
+mistake; a key still makes a retry safe).
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@
 successful draft (``mode: "draft"``) naming the first condition that failed, and no
 Telegram call is made. There is no argument that forces a real send. ``pin_message``
 is a ``Write`` like the message actions: a closed gate is a preview there too.
-``get_my_send_status`` explains the
-gate with the very same function; ``set_send_consent`` is the owner's own switch;
-``get_my_audit_log`` shows a person their own audit rows (and is itself not audited).
+``get_my_send_status`` explains the gate with the very same function;
+``set_send_consent`` is the owner's own switch; ``get_my_audit_log`` shows a person
+their own audit rows (and is itself not audited).
 """
 
 from __future__ import annotations
