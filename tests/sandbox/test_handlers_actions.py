@@ -54,7 +54,9 @@ def test_an_edit_reaches_the_other_sides_client_and_only_the_author_may_edit(wor
     assert [m.text for m in world.history(viewer=bob, peer=f"user:{alice}") if m.edited] == ["Lunch at 1?"]
 
 
-def test_in_a_channel_only_the_creator_deletes_others_posts(world: SandboxWorld) -> None:
+def test_in_a_channel_only_the_creator_deletes_others_posts_and_edits_reach_every_member(
+    world: SandboxWorld,
+) -> None:
     alice, bob = _pair(world)
     room = world.create_channel(title="Room", creator=alice, members=[bob], megagroup=True)
     by_alice = world.send(sender=alice, peer=f"channel:{room}", text="Rules")
@@ -70,9 +72,13 @@ def test_in_a_channel_only_the_creator_deletes_others_posts(world: SandboxWorld)
                 await bob_client.delete_messages(room * -1 - 10**12, [by_alice])
             await alice_client.get_dialogs()
             await alice_client.delete_messages(room * -1 - 10**12, [by_bob])
+            await alice_client.edit_message(room * -1 - 10**12, by_alice, "House rules")
 
     run(scenario)
-    assert [m.id for m in world.history(viewer=alice, peer=f"channel:{room}") if not m.service] == [by_alice]
+    kept = [
+        (m.id, m.text, m.edited) for m in world.history(viewer=bob, peer=f"channel:{room}") if not m.service
+    ]
+    assert kept == [(by_alice, "House rules", True)]
 
 
 def test_a_forward_carries_its_author_unless_dropped_and_reactions_follow_the_chats_list(
