@@ -91,6 +91,7 @@ async def count_rpcs() -> list[RpcCount]:
         ("search_messages, all chats", "search_messages", {"query": "engine"}),
         ("search_messages, one chat", "search_messages", {"query": "cards", "peer": f"chat:{demo.group}"}),
         ("mark_read, one chat", "mark_read", {"peer": f"user:{demo.contacts[1]}"}),
+        ("mark_read, a channel", "mark_read", {"peer": f"channel:{demo.channel}"}),
     ]
     counts: list[RpcCount] = []
     with tempfile.TemporaryDirectory(prefix="mctltg-bench-") as folder:

@@ -17,6 +17,12 @@
 
 Only a keyed digest of the text is kept (``text_digest``), enough to say "the same text
 to the same peer" and nothing more.
+
+``Sending.write`` runs every other write (pin, edit, delete, forward, react: a
+``writes.Write``) in the same order, on the same ledger rows and key locks: the record's
+digest is of the write's tool and fingerprint, its delivery audit row is
+``<tool>:delivery``, and there is no duplicate window (only texts are sent twice by
+mistake; a key still makes a retry safe).
 """
 
 from __future__ import annotations
@@ -35,21 +41,21 @@ import trio
 
 from mctltg.accounts.directory import AccountDirectory
 from mctltg.accounts.send_gate import GateDecision, GateFacts, evaluate
+from mctltg.accounts.writes import Write, WriteOutcome
 from mctltg.errors import (
     AccountError,
     FloodWait,
     InvalidInput,
     PeerInvalid,
-    PermissionDenied,
     ProbableDuplicate,
     StorageError,
     TelegramRpcError,
     TelegramTimeout,
     TelegramUnavailable,
 )
-from mctltg.oauth.scopes import MESSAGES_PIN, MESSAGES_SEND
+from mctltg.oauth.scopes import MESSAGES_SEND
 from mctltg.storage import AccountRow, SendRecord, Sends
-from mctltg.telegram import PeerRef, PinResult
+from mctltg.telegram import ActionResult, PeerRef
 
 __all__ = ["SendOutcome", "SendPolicy", "Sending", "StatusReport"]
 
@@ -101,7 +107,7 @@ class StatusReport:
 
 
 class Sending:
-    """Gated, idempotent sends and pins for every identity.
+    """Gated, idempotent sends and writes on existing messages (``Write``) for every identity.
 
     Args:
         directory: identities → accounts, and Telegram calls.
@@ -332,43 +338,119 @@ class Sending:
         """At startup: sends left ``pending`` by a process that died become ``unverified``."""
         return await self._sends.abandon_pending()
 
-    # -- pinning -------------------------------------------------------------------------------
-    async def pin(
-        self,
-        *,
-        identity_id: int,
-        has_pin_scope: bool,
-        allow_send: bool,
-        ref: PeerRef,
-        message_id: int,
-        unpin: bool,
-        silent: bool,
-    ) -> PinResult:
-        """Pin or unpin behind the same gate; a closed gate is an error (a pin has no preview).
+    # -- writes on existing messages ----------------------------------------------------------
+    async def write(
+        self, *, identity_id: int | None, has_scope: bool, allow_send: bool, write: Write, key: str | None
+    ) -> WriteOutcome:
+        """Do ``write`` behind the send gate, once: the same order as :meth:`send`.
 
         Raises:
-            PermissionDenied: the gate is closed; the message names the first failing condition.
-            TelegramError: Telegram refused.
+            InvalidInput: ``key`` was used before for a different write.
+            FloodWait, PeerInvalid, TelegramRpcError, AccountError: Telegram refused (nothing done).
+            StorageError: the write could not be recorded (nothing done).
         """
-        account = self._usable(await self._account(identity_id))
-        decision = evaluate(
-            GateFacts(
-                authenticated=True,
+        peer = str(write.ref)
+        if identity_id is None:
+            facts = GateFacts(
+                authenticated=False,
                 server_allow_send=allow_send,
-                scope=MESSAGES_PIN,
-                has_scope=has_pin_scope,
-                connected=account is not None,
-                send_enabled=account is not None and account.send_enabled,
+                scope=write.scope,
+                has_scope=has_scope,
+                connected=False,
+                send_enabled=False,
             )
+            return WriteOutcome(status="draft", peer=peer, gate=evaluate(facts), idempotency_key=key)
+        digest = self.text_digest(identity_id, peer, f"{write.tool}\x00{write.fingerprint}")
+        if key is None:
+            return await self._write_unlocked(identity_id, has_scope, allow_send, write, None, digest)
+        async with self._key_lock(identity_id, key):
+            existing = await self._sends.get(identity_id, _stored_key(key))
+            if existing is not None:
+                return await self._write_replay(existing, peer, digest, key)
+            return await self._write_unlocked(identity_id, has_scope, allow_send, write, key, digest)
+
+    async def _write_unlocked(
+        self, identity_id: int, has_scope: bool, allow_send: bool, write: Write, key: str | None, digest: str
+    ) -> WriteOutcome:
+        peer = str(write.ref)
+        row = await self._account(identity_id)
+        account = self._usable(row)
+        facts = GateFacts(
+            authenticated=True,
+            server_allow_send=allow_send,
+            scope=write.scope,
+            has_scope=has_scope,
+            connected=account is not None,
+            send_enabled=account is not None and account.send_enabled,
+            broken=row is not None and row.broken,
+            limit_per_hour=self.policy.limit_per_hour,
         )
-        if not decision.open:
-            hint = f" {decision.hint}" if decision.hint else ""
-            raise PermissionDenied(
-                f"Pin blocked: {decision.reason}.{hint}",
-                scope=MESSAGES_PIN if decision.code == "scope" else None,
+        decision = evaluate(facts)
+        if decision.open:
+            decision = evaluate(_with_writes(facts, await self._sends.recent_count(identity_id, peer)))
+        if not decision.open or account is None:
+            return WriteOutcome(status="draft", peer=peer, gate=decision, idempotency_key=key)
+        begun = await self._sends.begin(
+            identity_id=identity_id,
+            account_id=account.id,
+            key=_stored_key(key) if key is not None else f"auto:{secrets.token_hex(12)}",
+            explicit_key=key is not None,
+            peer=peer,
+            text_digest=digest,
+            limit_per_hour=self.policy.limit_per_hour,
+            duplicate_window=0.0,  # only texts can be "the same message twice by mistake"
+            peer_type=write.ref.kind,
+            peer_id=write.ref.id,
+            delivery_tool=f"{write.tool}:delivery",
+        )
+        if begun.outcome in ("rate_limited", "duplicate"):
+            decision = evaluate(_with_writes(facts, self.policy.limit_per_hour))
+            return WriteOutcome(status="draft", peer=peer, gate=decision, idempotency_key=key)
+        assert begun.record is not None
+        if begun.outcome == "existing":
+            return await self._write_replay(begun.record, peer, digest, key)
+        record = begun.record
+        try:
+            telegram = await self._directory.account_for(identity_id)
+            result = await write.perform(telegram, record.random_id)
+        except (TelegramTimeout, TelegramUnavailable):
+            await self._settle(self._sends.mark_unverified, record.id)
+            logger.warning("write %d: no answer from Telegram; marked unverified, not retried", record.id)
+            return WriteOutcome(status="unverified", peer=peer, idempotency_key=key)
+        except _REFUSED:
+            await self._settle(self._sends.discard, record.id)
+            raise
+        except BaseException:
+            await self._settle(self._sends.mark_unverified, record.id)
+            raise
+        single = result.message_ids[0] if len(result.message_ids) == 1 else 0
+        try:
+            with trio.CancelScope(shield=True):
+                await self._sends.complete(
+                    record.id, message_id=single, sent_date=record.created_at, result_peer=result.peer
+                )
+        except StorageError:
+            logger.warning("write %d: done, but recording it failed; it stays unverified", record.id)
+        return WriteOutcome(status="done", peer=result.peer, result=result, idempotency_key=key)
+
+    async def _write_replay(
+        self, record: SendRecord, peer: str, digest: str, key: str | None
+    ) -> WriteOutcome:
+        if record.peer != peer or not hmac.compare_digest(record.text_digest, digest):
+            raise InvalidInput(
+                "idempotency_key",
+                "this key was already used for a different action; use a new key for a new action",
             )
-        telegram = await self._directory.account_for(identity_id)
-        return await telegram.pin(ref, message_id, unpin=unpin, silent=silent)
+        if record.state == "sent":
+            result_peer = record.result_peer or record.peer
+            ids = (record.message_id,) if record.message_id else ()
+            result = ActionResult(peer=result_peer, message_ids=ids)
+            return WriteOutcome(
+                status="done", peer=result_peer, result=result, idempotency_key=key, replayed=True
+            )
+        if record.state == "pending":
+            await self._settle(self._sends.mark_unverified, record.id)
+        return WriteOutcome(status="unverified", peer=record.peer, idempotency_key=key, replayed=True)
 
 
 def _stored_key(key: str) -> str:

@@ -2,9 +2,9 @@
 
 Sending from someone's personal Telegram is the most dangerous thing mctltg does, so
 every condition is checked in one place, in a fixed order, and the first that fails is
-named. ``send_message`` turns a closed gate into a draft preview, ``pin_message`` into
-an error, ``get_my_send_status`` into an explanation; all three call :func:`evaluate`
-with facts gathered by their shell, so they can never disagree.
+named. ``send_message`` and every other write (pin, edit, delete, forward, react) turn
+a closed gate into a draft preview, ``get_my_send_status`` into an explanation; all
+call :func:`evaluate` with facts gathered by their shell, so they can never disagree.
 
 The conditions, in order:
 
@@ -12,7 +12,8 @@ The conditions, in order:
    operator identity counts: the operator is authenticated by having the machine);
 2. ``server_allow_send``: the operator set ``ALLOW_SEND=true``;
 3. ``scope``: the access token carries the scope for this write
-   (``telegram:messages:send``, or ``telegram:messages:pin`` for pins);
+   (``telegram:messages:send`` for sends, edits, deletes, forwards and reactions, or
+   ``telegram:messages:pin`` for pins);
 4. ``send_enabled``: the account's owner turned real sends on (off for every new account);
 5. ``rate_limit``: fewer than the per-hour limit of writes to this peer so far.
 """

@@ -153,6 +153,8 @@ class Draft:
     silent: bool = False
     action: str | None = None
     action_users: tuple[int, ...] = ()
+    fwd_from: int | None = None  # forwards: the original sender (None: drop_author or a post)
+    fwd_date: float | None = None
 
 
 def _box_recipients(state: WorldState, draft: Draft) -> dict[int, PeerKey]:
@@ -199,6 +201,8 @@ def _post_to_boxes(state: WorldState, draft: Draft, exclude: Endpoint | None) ->
                 silent=draft.silent,
                 logical=logical,
                 media_id=media_id,
+                fwd_from=draft.fwd_from,
+                fwd_date=draft.fwd_date,
             ),
         )
         group = peer.kind == "chat"  # private chats have no mentions, as in Telegram
@@ -249,6 +253,8 @@ def _post_to_channel(state: WorldState, draft: Draft, exclude: Endpoint | None) 
         post=not channel.megagroup and draft.action is None,
         logical=state.next_logical,
         media_id=_next_media_id(state) if draft.media else 0,
+        fwd_from=draft.fwd_from,
+        fwd_date=draft.fwd_date,
     )
     channel.next_id += 1
     state.next_logical += 1

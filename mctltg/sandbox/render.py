@@ -148,6 +148,8 @@ def message_peers(message: StoredMessage) -> tuple[PeerKey, ...]:
     if message.sender is not None:
         peers.append(PeerKey("user", message.sender))
     peers.extend(PeerKey("user", uid) for uid in message.action_users)
+    if message.fwd_from is not None:
+        peers.append(PeerKey("user", message.fwd_from))
     return tuple(peers)
 
 
@@ -287,5 +289,35 @@ def message_tl(state: WorldState, viewer: int, message: StoredMessage) -> Any:
         pinned=message.pinned,
         views=len(state.channels[peer.id].members) if message.post else None,
         forwards=0 if message.post else None,  # TL sets views and forwards together
+        edit_date=None if message.edit_date is None else to_datetime(message.edit_date),
+        fwd_from=_fwd_header(message),
+        reactions=reactions_tl(viewer, message),
         **common,
     )
+
+
+def _fwd_header(message: StoredMessage) -> Any:
+    if message.fwd_date is None:
+        return None
+    origin = None if message.fwd_from is None else types.PeerUser(message.fwd_from)
+    return build(types.MessageFwdHeader, date=to_datetime(message.fwd_date), from_id=origin)
+
+
+def reactions_tl(viewer: int, message: StoredMessage) -> Any:
+    """``MessageReactions`` for one message as ``viewer`` sees it (None without reactions)."""
+    if not message.reactions:
+        return None
+    counts: dict[str, int] = {}
+    for emoji in message.reactions.values():
+        counts[emoji] = counts.get(emoji, 0) + 1
+    mine = message.reactions.get(viewer)
+    results = [
+        build(
+            types.ReactionCount,
+            reaction=types.ReactionEmoji(emoticon=emoji),
+            count=count,
+            chosen_order=0 if emoji == mine else None,
+        )
+        for emoji, count in counts.items()
+    ]
+    return build(types.MessageReactions, results=results, can_see_list=True)

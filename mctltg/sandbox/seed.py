@@ -191,6 +191,7 @@ def seed_demo_world(world: SandboxWorld, *, clock_now: float | None = None) -> D
         title="Math Circle", creator=ids["grace"], members=[ada, ids["kath"]], megagroup=True, date=at(41)
     )
     rooms = {"group": f"chat:{group}", "channel": f"channel:{channel}", "supergroup": f"channel:{supergroup}"}
+    world.allow_reactions(peer=rooms["supergroup"], emoji=("👍", "🎉"))
 
     # Every event as (date, order, action); sorting gives one chronological story.
     events: list[tuple[float, int, tuple[str, int, str, str]]] = []

@@ -90,6 +90,7 @@ class GroupRecord:
     creator: int
     members: list[int]
     date: float
+    reactions: tuple[str, ...] | None = None  # allowed emoji; None: Telegram's default set
 
 
 @dataclass(slots=True)
@@ -111,6 +112,10 @@ class StoredMessage:
     post: bool = False
     logical: int = 0  # links the copies of one message across boxes
     media_id: int = 0
+    edit_date: float | None = None
+    fwd_from: int | None = None  # the original sender of a forwarded copy
+    fwd_date: float | None = None
+    reactions: dict[int, str] = field(default_factory=dict)  # reactor -> emoji
 
 
 @dataclass(slots=True)
@@ -126,6 +131,7 @@ class ChannelRecord:
     next_id: int = 1
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     log: list[LogEntry] = field(default_factory=list)
+    reactions: tuple[str, ...] | None = None  # allowed emoji; None: Telegram's default set
 
 
 @dataclass(slots=True)

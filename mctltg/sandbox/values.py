@@ -25,6 +25,9 @@ class SandboxMessage:
     service: bool
     reply_to: int | None
     pinned: bool
+    edited: bool = False
+    forwarded: bool = False
+    reactions: tuple[str, ...] = ()  # every reaction on it, one emoji per reactor
 
 
 MediaKind = Literal["photo", "document", "voice", "video", "audio", "sticker"]

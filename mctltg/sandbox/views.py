@@ -55,6 +55,9 @@ def as_value(viewer: int, message: StoredMessage) -> SandboxMessage:
         service=message.action is not None,
         reply_to=message.reply_to,
         pinned=message.pinned,
+        edited=message.edit_date is not None,
+        forwarded=message.fwd_date is not None,
+        reactions=tuple(sorted(message.reactions.values())),
     )
 
 

@@ -370,6 +370,14 @@ class SandboxWorld:
             key = PeerKey.parse(peer)
             return [as_value(viewer, m) for m in reversed(messages_in(self._state, viewer, key))]
 
+    def allow_reactions(self, *, peer: str, emoji: Sequence[str]) -> None:
+        """Let a group or channel allow only ``emoji`` as reactions (``messages.sendReaction``)."""
+        with self._lock:
+            key = PeerKey.parse(peer)
+            self._members(key)
+            room = self._state.groups[key.id] if key.kind == "chat" else self._state.channels[key.id]
+            room.reactions = tuple(emoji)
+
     def access_hash(self, *, viewer: int, peer: str) -> int:
         """The access hash ``viewer`` holds for a user or channel (for assertions)."""
         key = PeerKey.parse(peer)

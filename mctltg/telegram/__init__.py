@@ -13,6 +13,7 @@ from mctltg.telegram.connection import ClientFactory, TelegramConnection
 from mctltg.telegram.login import TelegramLogin
 from mctltg.telegram.model import (
     AccountProfile,
+    ActionResult,
     Dialog,
     MediaInfo,
     Message,
@@ -32,6 +33,7 @@ __all__ = [
     "PEER_FORMS",
     "AccountLease",
     "AccountProfile",
+    "ActionResult",
     "AsyncioBridge",
     "ClientFactory",
     "ClientOptions",

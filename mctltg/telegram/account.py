@@ -20,6 +20,7 @@ from mctltg.errors import AccountRevoked, SessionDead, TelegramError
 from mctltg.telegram.connection import Operation, TelegramConnection
 from mctltg.telegram.model import (
     AccountProfile,
+    ActionResult,
     Dialog,
     Message,
     MessagePage,
@@ -28,7 +29,7 @@ from mctltg.telegram.model import (
     SentMessage,
     UnreadDigest,
 )
-from mctltg.telegram.on_loop import dialogs, messages, unread, writing
+from mctltg.telegram.on_loop import actions, dialogs, messages, unread, writing
 
 __all__ = ["AccountLease", "TelegramAccount"]
 
@@ -118,9 +119,12 @@ class TelegramAccount:
             "get_unread_messages", lambda client: unread.fetch_unread(client, peer, limit), peer
         )
 
-    async def mark_read(self, peer: PeerRef, max_id: int | None = None) -> None:
-        """Mark ``peer`` read up to ``max_id`` (None: everything)."""
-        await self._run("mark_read", lambda client: messages.mark_read(client, peer, max_id), peer)
+    async def mark_read(self, peer: PeerRef, max_id: int | None = None) -> int | None:
+        """Mark ``peer`` read up to ``max_id`` (None: everything); the id Telegram was sent.
+
+        A channel without ``max_id`` is read up to its newest message, whose id comes back.
+        """
+        return await self._run("mark_read", lambda client: messages.mark_read(client, peer, max_id), peer)
 
     async def send_text(
         self, peer: PeerRef, text: str, *, reply_to: int | None, random_id: int
@@ -138,4 +142,40 @@ class TelegramAccount:
         """Pin (or unpin) one message in ``peer``."""
         return await self._run(
             "pin_message", lambda client: writing.pin_message(client, peer, message_id, unpin, silent), peer
+        )
+
+    async def edit(self, peer: PeerRef, message_id: int, text: str) -> ActionResult:
+        """Replace the text of one of the account's own messages in ``peer``."""
+        return await self._run(
+            "edit_message", lambda client: actions.edit_message(client, peer, message_id, text), peer
+        )
+
+    async def delete(self, peer: PeerRef, message_ids: tuple[int, ...], *, revoke: bool) -> ActionResult:
+        """Delete messages of ``peer`` (for everyone with ``revoke``); the ids deleted come back."""
+        return await self._run(
+            "delete_messages", lambda client: actions.delete_messages(client, peer, message_ids, revoke), peer
+        )
+
+    async def forward(
+        self,
+        source: PeerRef,
+        message_ids: tuple[int, ...],
+        target: PeerRef,
+        *,
+        drop_author: bool,
+        random_id: int,
+    ) -> ActionResult:
+        """Forward messages of ``source`` to ``target``; Telegram deduplicates on ``random_id``."""
+        return await self._run(
+            "forward_messages",
+            lambda client: actions.forward_messages(
+                client, source, message_ids, target, drop_author, random_id
+            ),
+            target,
+        )
+
+    async def react(self, peer: PeerRef, message_id: int, emoji: str | None) -> ActionResult:
+        """Set (or with None remove) the account's reaction on one message."""
+        return await self._run(
+            "set_reaction", lambda client: actions.set_reaction(client, peer, message_id, emoji), peer
         )

@@ -68,6 +68,16 @@ ACTIONABLE: Final[dict[str, str]] = {
     "PEER_FLOOD": (
         "Telegram limits this account for sending too many messages to strangers; wait before retrying."
     ),
+    "MESSAGE_AUTHOR_REQUIRED": "You can only edit messages you sent yourself; this one is someone else's.",
+    "MESSAGE_NOT_MODIFIED": "The new text is the same as the message's current text; nothing to edit.",
+    "MESSAGE_EDIT_TIME_EXPIRED": "This message is too old for Telegram to allow editing it.",
+    "MESSAGE_DELETE_FORBIDDEN": (
+        "You cannot delete someone else's messages here; only the chat's admins can (for everyone)."
+    ),
+    "MESSAGE_IDS_EMPTY": "None of these message ids exist in that chat; take ids from get_messages.",
+    "REACTION_INVALID": "This chat does not allow that reaction; try another emoji such as 👍.",
+    "REACTIONS_TOO_MANY": "Only one reaction per message can be set here.",
+    "CHAT_FORWARDS_RESTRICTED": "This chat does not allow forwarding its messages.",
 }
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 __all__ = [
     "AccountProfile",
+    "ActionResult",
     "Dialog",
     "DialogKind",
     "MediaInfo",
@@ -148,3 +149,17 @@ class PinResult:
     peer: str
     message_id: int
     unpinned: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionResult:
+    """What Telegram answered to an action on existing messages (edit, delete, forward, react, pin).
+
+    Attributes:
+        peer: the chat acted in (for a forward, the chat forwarded to), canonical.
+        message_ids: the messages that resulted (the edited or reacted one, the new
+            forwarded copies), or for a delete the ids Telegram deleted.
+    """
+
+    peer: str
+    message_ids: tuple[int, ...] = ()

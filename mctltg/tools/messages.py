@@ -237,8 +237,8 @@ async def mark_read(
     ref = parse_peer(peer)
     top = _message_id("max_id", max_id)
     account = await ctx.account()
-    await account.mark_read(ref, top)
+    sent = await account.mark_read(ref, top)
     payload: dict[str, Any] = {"peer": str(ref), "marked_read": True}
-    if top is not None:
-        payload["max_id"] = top
+    if sent is not None:
+        payload["max_id"] = sent
     return payload

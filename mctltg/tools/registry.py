@@ -20,6 +20,7 @@ from mctltg.tools.arguments import install_argument_errors
 from mctltg.tools.context import ToolDeps
 from mctltg.tools.declare import DeclaredTool, register
 from mctltg.tools.dialogs import list_dialogs
+from mctltg.tools.message_actions import delete_messages, edit_message, forward_messages, set_reaction
 from mctltg.tools.messages import get_messages, get_unread_messages, mark_read, search_messages
 from mctltg.tools.send_tools import (
     get_my_audit_log,
@@ -46,6 +47,10 @@ TOOLS: Final[tuple[DeclaredTool, ...]] = (
     get_my_send_status,
     set_send_consent,
     get_my_audit_log,
+    edit_message,
+    delete_messages,
+    forward_messages,
+    set_reaction,
 )
 
 INSTRUCTIONS: Final = (

@@ -3,9 +3,10 @@
 ``send_message`` previews by default: unless every gate condition holds it returns a
 successful draft (``mode: "draft"``) naming the first condition that failed, and no
 Telegram call is made. There is no argument that forces a real send. ``pin_message``
-has no preview, so a closed gate is an error there. ``get_my_send_status`` explains the
-gate with the very same function; ``set_send_consent`` is the owner's own switch;
-``get_my_audit_log`` shows a person their own audit rows (and is itself not audited).
+is a ``Write`` like the message actions: a closed gate is a preview there too.
+``get_my_send_status`` explains the gate with the very same function;
+``set_send_consent`` is the owner's own switch; ``get_my_audit_log`` shows a person
+their own audit rows (and is itself not audited).
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, Field
 
-from mctltg.accounts import AuditEntry, SendOutcome
+from mctltg.accounts import AuditEntry, SendOutcome, TelegramAccount
+from mctltg.accounts.writes import Write
 from mctltg.errors import InvalidInput
 from mctltg.oauth.scopes import ACCOUNT_MANAGE, MESSAGES_PIN, MESSAGES_SEND
+from mctltg.telegram.model import ActionResult
 from mctltg.telegram.peers import parse_peer
 from mctltg.tools.context import ToolContext
 from mctltg.tools.declare import LOCAL_WRITE, READ_LOCAL, Hints, tool
 from mctltg.tools.render import rfc3339
 from mctltg.tools.validate import bounded_int
+from mctltg.tools.write_result import WriteOut, render_write, run_write
 
 __all__ = [
     "get_my_audit_log",
@@ -68,12 +72,6 @@ class SendOut(BaseModel):
     replayed: bool | None = Field(
         default=None, description="true: this reports an earlier call with the same key"
     )
-
-
-class PinOut(BaseModel):
-    status: Literal["pinned", "unpinned"]
-    peer: str
-    message_id: int
 
 
 class SendStatusOut(BaseModel):
@@ -123,6 +121,11 @@ def _key(value: str | None) -> str | None:
             "idempotency_key", f"must be 1-{KEY_MAX} characters of letters, digits, '.', '_', ':' or '-'"
         )
     return value
+
+
+#: The text and key checks, for the other write tools.
+text_argument = _text
+key_argument = _key
 
 
 def _message_id(field: str, value: int | None) -> int | None:
@@ -198,30 +201,33 @@ async def send_message(
     return render_send(outcome, clean)
 
 
-@tool(MESSAGES_PIN, title="Pin a Telegram message", hints=PIN, output=PinOut, needs="sending")
+@tool(MESSAGES_PIN, title="Pin a Telegram message", hints=PIN, output=WriteOut, enforce_scope=False,
+      anonymous=True, needs="sending")  # fmt: skip
 async def pin_message(
     ctx: ToolContext,
     peer: Annotated[str, Field(description="Chat id as list_dialogs gives it")],
     message_id: Annotated[int, Field(json_schema_extra=_ID)],
     unpin: Annotated[bool, Field(description="true unpins")] = False,
     silent: Annotated[bool | None, Field(description="No notification")] = None,
+    idempotency_key: Annotated[
+        str | None, Field(description="Repeat with the same key never acts twice")
+    ] = None,
 ) -> dict[str, Any]:
-    """Pin or unpin a message (needs ALLOW_SEND and set_send_consent)."""
-    sending = ctx.deps.sending
-    assert sending is not None
+    """Pin or unpin a message; if not allowed, returns a preview with `dry_reason`."""
     ref = parse_peer(peer)
     target = bounded_int("message_id", message_id, 1, 2**31 - 1)
-    result = await sending.pin(
-        identity_id=ctx.identity_id,
-        has_pin_scope=ctx.holds(MESSAGES_PIN),
-        allow_send=ctx.deps.allow_send,
-        ref=ref,
-        message_id=target,
-        unpin=bool(unpin),
-        silent=bool(silent),
+    undo, quiet, key = bool(unpin), bool(silent), _key(idempotency_key)
+
+    async def perform(account: TelegramAccount, _random_id: int) -> ActionResult:
+        pinned = await account.pin(ref, target, unpin=undo, silent=quiet)
+        return ActionResult(peer=pinned.peer, message_ids=(pinned.message_id,))
+
+    write = Write(
+        tool="pin_message", scope=MESSAGES_PIN, ref=ref, fingerprint=f"{target}\x00{undo}", perform=perform
     )
-    status = "unpinned" if result.unpinned else "pinned"
-    return {"status": status, "peer": result.peer, "message_id": result.message_id}
+    outcome = await run_write(ctx, write, key)
+    verb = "unpin" if undo else "pin"
+    return render_write(outcome, f"{verb} message {target} in {ref}", done="unpinned" if undo else "pinned")
 
 
 @tool(None, title="Explain the send gate", hints=READ_LOCAL, output=SendStatusOut, needs="sending")

@@ -35,6 +35,10 @@ FUZZED = [
     "set_send_consent",
     "get_my_audit_log",
     "set_telegram_access",
+    "edit_message",
+    "delete_messages",
+    "forward_messages",
+    "set_reaction",
 ]
 NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
 KINDS = {kind for _, kind in ERROR_KINDS}

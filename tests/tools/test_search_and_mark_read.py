@@ -114,10 +114,24 @@ async def test_mark_read_marks_a_chat_read_up_to_max_id(
     }
     assert [m["id"] for m in middle["messages"]] == [m["id"] for m in before["messages"][1:]]
     assert full["marked_read"] is True
-    assert "max_id" not in full
+    assert full["max_id"] == world.history(viewer=demo.me, peer=f"channel:{demo.channel}")[0].id
     assert channel["messages"] == []
     assert channel["chats"] == []
     assert again == full  # idempotent
+
+
+async def test_mark_read_on_a_channel_without_max_id_sends_the_newest_id_not_zero(
+    services: Services, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    channel = f"channel:{demo.channel}"
+    newest = world.history(viewer=demo.me, peer=channel)[0].id
+    async with tools_for(services, demo.me, allow_mark_read=True) as client:
+        mark = world.mark()
+        marked = await call(client, "mark_read", {"peer": channel})
+        requests = world.calls_since(mark, user_id=demo.me)
+    # channels.readHistory with max_id 0 means "everything" only on Telegram's own servers.
+    assert requests[-2:] == ["messages.GetHistoryRequest", "channels.ReadHistoryRequest"]
+    assert marked == {"peer": channel, "marked_read": True, "max_id": newest, "sandbox": True}
 
 
 async def test_every_read_tool_declares_scope_annotations_and_output_schema(

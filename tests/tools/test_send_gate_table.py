@@ -91,3 +91,55 @@ async def test_a_real_send_happens_in_exactly_one_row_of_the_gate_table(
             assert calls == [], (row, calls)
             assert texts_in(world, viewer=demo.me, peer=peer, text=text) == 0
     assert real_sends == [(True, True, True, True, True)]
+
+
+async def test_a_real_reaction_happens_in_exactly_one_row_of_the_same_gate_table(
+    services: Services, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    identity = await services.identities.ensure(SUBJECT)
+    account_id = await provision_sandbox_account(services, telegram_user_id=demo.me, subject=SUBJECT)
+    sending = Sending(
+        directory=services.directory,
+        sends=services.sends,
+        policy=SendPolicy(limit_per_hour=1, duplicate_window=60),
+        digest_key=b"table" * 8,
+    )
+    fresh, spent = f"user:{demo.contacts[0]}", f"user:{demo.contacts[1]}"
+    await services.sends.begin(
+        identity_id=identity.id,
+        account_id=account_id,
+        key="key:earlier",
+        explicit_key=True,
+        peer=spent,
+        text_digest="0" * 64,
+        limit_per_hour=1,
+        duplicate_window=60,
+    )
+    real = []
+    for row in ROWS:
+        authenticated, allow_send, has_scope, consent, under_limit = row
+        await services.accounts.set_send_enabled(account_id, consent)
+        deps = deps_for(services, operator_mode=False, allow_send=allow_send, sending=sending)
+        peer = fresh if under_limit else spent
+        target = world.history(viewer=demo.me, peer=peer)[0].id
+        scopes = ALL_SCOPES if has_scope else ALL_SCOPES - {SEND}
+        mark = world.mark()
+        with signed_in(SUBJECT, scopes) if authenticated else contextlib.nullcontext():
+            async with connect(deps) as client:
+                result = await client.call_tool(
+                    "set_reaction", {"peer": peer, "message_id": target, "emoji": "👍"}
+                )
+        calls = world.calls_since(mark, user_id=demo.me)
+        out = result.structured_content
+        assert out is not None
+        assert not result.is_error, (row, out)
+        reason = expected_reason(row)
+        if reason is None:
+            real.append(row)
+            assert (out["mode"], out["status"]) == ("send", "done")
+            assert calls.count("messages.SendReactionRequest") == 1
+        else:
+            assert (out["mode"], out["dry_reason_code"]) == ("draft", reason), row
+            assert calls == [], (row, calls)
+    assert real == [(True, True, True, True, True)]
+    assert world.history(viewer=demo.me, peer=fresh)[0].reactions == ("👍",)

@@ -51,7 +51,7 @@ async def test_consent_opens_the_gate_and_the_status_explains_each_step(
         assert world.calls_since(mark) == []
 
 
-async def test_pin_needs_the_open_gate_and_then_pins(
+async def test_pin_with_a_closed_gate_is_a_preview_and_with_an_open_gate_pins(
     services: Services, world: SandboxWorld, demo: DemoWorld
 ) -> None:
     await provision_sandbox_account(services, telegram_user_id=demo.me, send_enabled=True)
@@ -60,17 +60,22 @@ async def test_pin_needs_the_open_gate_and_then_pins(
     async with connect(deps_for(services, allow_send=False)) as client:
         mark = world.mark()
         blocked = await client.call_tool("pin_message", {"peer": group, "message_id": target.id})
-        assert blocked.is_error
-        assert blocked.structured_content is not None
-        assert blocked.structured_content["error"] == "permission_denied"
-        assert "ALLOW_SEND" in blocked.structured_content["message"]
+        assert not blocked.is_error
+        preview = blocked.structured_content
+        assert preview is not None
+        assert preview["mode"] == "draft"
+        assert preview["would"] == f"pin message {target.id} in {group}"
+        assert preview["dry_reason_code"] == "server_allow_send"
+        assert "ALLOW_SEND" in preview["dry_reason"]
         assert world.calls_since(mark) == []
+        assert not next(m for m in world.history(viewer=demo.me, peer=group) if m.id == target.id).pinned
     async with connect(deps_for(services, allow_send=True)) as client:
         pinned = await client.call_tool("pin_message", {"peer": group, "message_id": target.id})
         assert pinned.structured_content == {
+            "mode": "send",
             "status": "pinned",
             "peer": group,
-            "message_id": target.id,
+            "message_ids": [target.id],
             "sandbox": True,
         }
         assert next(m for m in world.history(viewer=demo.me, peer=group) if m.id == target.id).pinned
@@ -150,7 +155,7 @@ async def test_every_call_leaves_one_audit_row_with_the_peer_type_and_id_only(
         ("list_dialogs", None, "ok"),
         ("send_message", peer, "draft"),
         ("send_message", "username", "draft"),
-        ("pin_message", peer, "error:permission_denied"),
+        ("pin_message", peer, "draft"),
     ]
     assert all(e["time"].endswith("Z") for e in log["entries"])
 

@@ -136,14 +136,32 @@ async def search_messages(
     return await with_peer(client, ref, in_peer)
 
 
-async def mark_read(client: Any, ref: PeerRef, max_id: int | None) -> None:
-    """Mark the dialog read up to ``max_id`` (None: everything). One RPC (plus resolution)."""
+async def mark_read(client: Any, ref: PeerRef, max_id: int | None) -> int | None:
+    """Mark the dialog read up to ``max_id``; returns the id sent (None: 0, "everything").
 
-    async def read(input_peer: Any) -> None:
+    A channel read without ``max_id`` sends the newest message id, found with one
+    ``messages.getHistory`` of one message: ``channels.readHistory`` with 0 means
+    "everything" only on Telegram's own servers, and a message arriving between the two
+    requests stays unread, as it would for a person who opened the chat a moment earlier.
+    One RPC (two for a channel without ``max_id``), plus resolution.
+    """
+
+    async def read(input_peer: Any) -> int | None:
         if isinstance(input_peer, types.InputPeerChannel):
             channel = types.InputChannel(input_peer.channel_id, input_peer.access_hash)
-            await client(functions.channels.ReadHistoryRequest(channel=channel, max_id=max_id or 0))
-        else:
-            await client(functions.messages.ReadHistoryRequest(peer=input_peer, max_id=max_id or 0))
+            top = max_id if max_id is not None else await _newest_id(client, input_peer)
+            await client(functions.channels.ReadHistoryRequest(channel=channel, max_id=top))
+            return top
+        await client(functions.messages.ReadHistoryRequest(peer=input_peer, max_id=max_id or 0))
+        return max_id
 
-    await with_peer(client, ref, read)
+    return await with_peer(client, ref, read)
+
+
+async def _newest_id(client: Any, input_peer: Any) -> int:
+    answer = await client(
+        functions.messages.GetHistoryRequest(
+            peer=input_peer, offset_id=0, offset_date=None, add_offset=0, limit=1, max_id=0, min_id=0, hash=0
+        )
+    )
+    return max((int(m.id) for m in getattr(answer, "messages", ())), default=0)

@@ -18,10 +18,11 @@ from mctltg.telegram.model import PeerRef, PinResult, SentMessage
 from mctltg.telegram.on_loop.convert import canonical_peer_of, timestamp
 from mctltg.telegram.on_loop.resolve import with_peer
 
-__all__ = ["pin_message", "send_text"]
+__all__ = ["canonical_of", "pin_message", "send_text"]
 
 
-def _canonical(input_peer: Any, ref: PeerRef) -> str:
+def canonical_of(input_peer: Any, ref: PeerRef) -> str:
+    """The canonical name of the peer a request went to (``me`` for Saved Messages)."""
     if isinstance(input_peer, types.InputPeerSelf):
         return "me"
     try:
@@ -45,7 +46,7 @@ async def send_text(
         )
         result = await client(request)
         message_id, date = _sent_id_and_date(result, random_id)
-        return SentMessage(message_id=message_id, date=date, peer=_canonical(input_peer, ref))
+        return SentMessage(message_id=message_id, date=date, peer=canonical_of(input_peer, ref))
 
     return await with_peer(client, ref, send)
 
@@ -78,6 +79,6 @@ async def pin_message(client: Any, ref: PeerRef, message_id: int, unpin: bool, s
                 peer=input_peer, id=message_id, unpin=unpin, silent=silent
             )
         )
-        return PinResult(peer=_canonical(input_peer, ref), message_id=message_id, unpinned=unpin)
+        return PinResult(peer=canonical_of(input_peer, ref), message_id=message_id, unpinned=unpin)
 
     return await with_peer(client, ref, pin)
