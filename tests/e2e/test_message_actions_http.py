@@ -12,8 +12,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 from mctltg.app import provision_sandbox_account
 from mctltg.sandbox import DemoWorld, SandboxWorld
-from tests.conftest import sandbox_settings
-from tests.e2e.inprocess import serve_in_process
+from tests.harness.inprocess import serve_in_process
+from tests.harness.settings import sandbox_settings
 
 
 async def _call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:

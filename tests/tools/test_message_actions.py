@@ -10,8 +10,7 @@ from mcp import Client
 
 from mctltg.app import Services, provision_sandbox_account
 from mctltg.sandbox import DemoWorld, Fault, SandboxMessage, SandboxWorld
-
-from .sending_support import ALL_SCOPES, SEND, connect, deps_for, signed_in
+from tests.harness.mcp_client import ALL_SCOPES, SEND, connect, deps_for, signed_in
 
 EDIT = "messages.EditMessageRequest"
 DELETE = "messages.DeleteMessagesRequest"
