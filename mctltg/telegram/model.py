@@ -169,19 +169,15 @@ class PeerInfo:
     username: str | None = None
     about: str | None = None
     members: int | None = None
-    bot: bool = False
     verified: bool = False
     scam: bool = False
     fake: bool = False
-    premium: bool = False
     contact: bool = False
-    deleted: bool = False
     can_write: bool = False
     slow_mode_seconds: int | None = None
     creator: bool = False
     admin_rights: tuple[str, ...] = ()
     linked_chat: str | None = None
-    common_chats: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -195,11 +191,7 @@ class PeerMatch:
     yours: bool = False  # a contact or a chat you are in, rather than a public username
     contact: bool = False
     phone: str | None = None
-    bot: bool = False
-    verified: bool = False
     scam: bool = False
-    fake: bool = False
-    members: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -48,15 +48,15 @@ def _payload(messages: Any) -> dict[str, Any]:
     return {"notice": NOTICE.format(nonce=nonce), **render_messages(messages, nonce)}
 
 
-@tool(MESSAGES_READ, title="Read messages around a Telegram message", hints=READ_ONLY, output=ContextOut)
+@tool(MESSAGES_READ, title="Messages around a message", hints=READ_ONLY, output=ContextOut)
 async def get_message_context(
     ctx: ToolContext,
     peer: Annotated[str, Field(description=_PEER_HELP)],
     message_id: Annotated[int, Field(json_schema_extra={"minimum": 1})],
-    before: Annotated[int, Field(description="Older messages, 0-50", json_schema_extra=_AROUND)] = 5,
-    after: Annotated[int, Field(description="Newer messages, 0-50", json_schema_extra=_AROUND)] = 5,
+    before: Annotated[int, Field(description="0-50", json_schema_extra=_AROUND)] = 5,
+    after: Annotated[int, Field(description="0-50", json_schema_extra=_AROUND)] = 5,
 ) -> dict[str, Any]:
-    """A message with the messages just before and after it, oldest first."""
+    """A message with up to `before` older and `after` newer ones, oldest first."""
     ref = parse_peer(peer)
     target = bounded_int("message_id", message_id, 1, MAX_MESSAGE_ID)
     older = bounded_int("before", before, 0, AROUND_MAX)
@@ -68,18 +68,14 @@ async def get_message_context(
     return payload
 
 
-@tool(
-    MESSAGES_READ, title="Read replies or comments to a Telegram message", hints=READ_ONLY, output=RepliesOut
-)
+@tool(MESSAGES_READ, title="Replies or comments to a message", hints=READ_ONLY, output=RepliesOut)
 async def get_replies(
     ctx: ToolContext,
     peer: Annotated[str, Field(description=_PEER_HELP)],
-    message_id: Annotated[
-        int, Field(description="A channel post or group message", json_schema_extra={"minimum": 1})
-    ],
+    message_id: Annotated[int, Field(json_schema_extra={"minimum": 1})],
     limit: Annotated[int, Field(description="1-100", json_schema_extra={"minimum": 1, "maximum": 100})] = 50,
 ) -> dict[str, Any]:
-    """Comments under a channel post, or replies to a group message; newest first."""
+    """Comments on a channel post, or replies to a group message, newest first."""
     ref = parse_peer(peer)
     target = bounded_int("message_id", message_id, 1, MAX_MESSAGE_ID)
     count = bounded_int("limit", limit, 1, 100)

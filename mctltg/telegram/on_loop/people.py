@@ -61,15 +61,11 @@ def _user_info(answer: Any) -> PeerInfo:
         title=chat_title(user),
         username=user.username or None,
         about=full.about or None,
-        bot=bool(user.bot),
         verified=bool(user.verified),
         scam=bool(user.scam),
         fake=bool(user.fake),
-        premium=bool(user.premium),
         contact=bool(user.contact),
-        deleted=bool(user.deleted),
         can_write=not user.deleted and not full.blocked,
-        common_chats=full.common_chats_count or None,
     )
 
 
@@ -152,10 +148,7 @@ def _match(entity: Any, yours: bool) -> PeerMatch:
             yours=yours,
             contact=contact,
             phone=f"+{entity.phone}" if contact and entity.phone else None,
-            bot=bool(entity.bot),
-            verified=bool(entity.verified),
             scam=bool(entity.scam),
-            fake=bool(entity.fake),
         )
     return PeerMatch(
         peer=canonical_peer_of(entity),
@@ -163,10 +156,7 @@ def _match(entity: Any, yours: bool) -> PeerMatch:
         title=chat_title(entity),
         username=getattr(entity, "username", None) or None,
         yours=yours,
-        verified=bool(getattr(entity, "verified", False)),
         scam=bool(getattr(entity, "scam", False)),
-        fake=bool(getattr(entity, "fake", False)),
-        members=getattr(entity, "participants_count", None) or None,
     )
 
 
