@@ -14,7 +14,7 @@ MARY_PHONE = "9996620004"
 ALAN_PHONE = "9996620005"
 
 
-async def test_a_contacts_profile_gives_their_bio_and_shared_groups_but_no_phone(
+async def test_a_contacts_profile_gives_their_bio_but_no_phone(
     services: Services, demo: DemoWorld
 ) -> None:
     charles = demo.contacts[0]
