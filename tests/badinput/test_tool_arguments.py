@@ -35,6 +35,11 @@ FUZZED = [
     "set_send_consent",
     "get_my_audit_log",
     "set_telegram_access",
+    "get_peer_info",
+    "search_contacts",
+    "get_my_identity",
+    "get_message_context",
+    "get_replies",
 ]
 NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
 KINDS = {kind for _, kind in ERROR_KINDS}
