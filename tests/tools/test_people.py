@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+from typing import Any
 
 import pytest
+import trio
+from mcp import Client
 
 from mctltg.app import Services
 from mctltg.sandbox import DemoWorld, SandboxWorld
+from tests.observability.support import serve_in_process
 from tests.tools.messages_support import call, error_of, tools_for, unwrap
 
 MARY_PHONE = "9996620004"
 ALAN_PHONE = "9996620005"
 
 
-async def test_a_contacts_profile_gives_their_bio_but_no_phone(
-    services: Services, demo: DemoWorld
-) -> None:
+async def test_a_contacts_profile_gives_their_bio_but_no_phone(services: Services, demo: DemoWorld) -> None:
     charles = demo.contacts[0]
     async with tools_for(services, demo.me) as client:
         info = await call(client, "get_peer_info", {"peer": f"user:{charles}"})
@@ -200,3 +203,31 @@ async def test_my_identity_names_the_connected_account(
     assert me["premium"] is True
     assert "phone" not in me
     assert calls == ["users.GetUsersRequest"]
+
+
+async def test_the_people_and_context_tools_answer_over_real_http(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    post = {"peer": f"channel:{demo.channel}", "message_id": demo.commented_post}
+    calls: list[tuple[str, dict[str, object]]] = [
+        ("get_my_identity", {}),
+        ("search_contacts", {"query": "mary"}),
+        ("get_peer_info", {"peer": f"channel:{demo.channel}"}),
+        ("get_replies", post),
+        ("get_message_context", {**post, "before": 1, "after": 1}),
+    ]
+    async with serve_in_process(tmp_path, world, demo) as server:
+        with trio.fail_after(60):
+            async with Client(server.mcp_url) as client:
+                results = {name: await client.call_tool(name, arguments) for name, arguments in calls}
+    payloads: dict[str, dict[str, Any]] = {}
+    for name, result in results.items():
+        assert not result.is_error, (name, result.structured_content)
+        assert result.structured_content is not None
+        assert result.structured_content["sandbox"] is True
+        payloads[name] = result.structured_content
+    assert payloads["get_my_identity"]["id"] == demo.me
+    assert payloads["get_replies"]["count"] == 3
+    context = payloads["get_message_context"]["messages"]
+    # the message before the post is the pin notice, a service message, left out like everywhere
+    assert [m["id"] for m in context] == [demo.commented_post, demo.commented_post + 1]
