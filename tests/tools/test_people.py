@@ -196,11 +196,14 @@ async def test_my_identity_names_the_connected_account(
         mark = world.mark()
         me = await call(client, "get_my_identity", {})
         calls = world.calls_since(mark, user_id=demo.me)
+        profile = await call(client, "get_peer_info", {"peer": "me"})
     assert me["id"] == demo.me
     assert me["peer"] == "me"
     assert me["username"] == "ada"
     assert me["display_name"] == "Ada Lovelace"
     assert me["premium"] is True
+    assert (profile["peer"], profile["title"]) == (f"user:{demo.me}", "Ada Lovelace")
+    assert unwrap(profile["about"]) == "Writing notes on the Analytical Engine."
     assert "phone" not in me
     assert calls == ["users.GetUsersRequest"]
 

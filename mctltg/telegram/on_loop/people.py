@@ -14,7 +14,7 @@ from typing import Any, Final
 from telethon.tl import functions, types
 
 from mctltg.telegram.model import DialogKind, PeerInfo, PeerMatch, PeerRef
-from mctltg.telegram.on_loop.convert import canonical_peer_of, chat_title
+from mctltg.telegram.on_loop.convert import canonical_peer_of, chat_title, display_name
 from mctltg.telegram.on_loop.resolve import with_peer
 
 __all__ = ["ADMIN_RIGHTS", "fetch_peer_info", "search_peers"]
@@ -58,7 +58,7 @@ def _user_info(answer: Any) -> PeerInfo:
     return PeerInfo(
         peer=canonical_peer_of(user),
         kind=_kind(user),
-        title=chat_title(user),
+        title=display_name(user),  # for "me" too: the person, not the Saved Messages chat
         username=user.username or None,
         about=full.about or None,
         verified=bool(user.verified),
