@@ -143,7 +143,7 @@ def _match(entity: Any, yours: bool) -> PeerMatch:
         return PeerMatch(
             peer=canonical_peer_of(entity),
             kind=_kind(entity),
-            title=chat_title(entity),
+            title=display_name(entity),
             username=entity.username or None,
             yours=yours,
             contact=contact,
