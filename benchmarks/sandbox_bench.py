@@ -83,6 +83,8 @@ async def count_rpcs() -> list[RpcCount]:
     """RPCs per call of every read tool on the seeded demo world."""
     world = SandboxWorld()
     demo = seed_demo_world(world)
+    club = world.history(viewer=demo.me, peer=f"chat:{demo.group}")
+    middle = club[len(club) // 2].id
     scenarios: list[tuple[str, str, dict[str, Any]]] = [
         ("list_dialogs (50)", "list_dialogs", {"limit": 50}),
         ("get_unread_messages, all chats", "get_unread_messages", {}),
@@ -92,6 +94,20 @@ async def count_rpcs() -> list[RpcCount]:
         ("search_messages, one chat", "search_messages", {"query": "cards", "peer": f"chat:{demo.group}"}),
         ("mark_read, one chat", "mark_read", {"peer": f"user:{demo.contacts[1]}"}),
         ("mark_read, a channel", "mark_read", {"peer": f"channel:{demo.channel}"}),
+        ("get_peer_info, a channel", "get_peer_info", {"peer": f"channel:{demo.channel}"}),
+        ("get_peer_info, a contact", "get_peer_info", {"peer": f"user:{demo.contacts[0]}"}),
+        ("search_contacts", "search_contacts", {"query": "science"}),
+        ("get_my_identity", "get_my_identity", {}),
+        (
+            "get_message_context (5+5)",
+            "get_message_context",
+            {"peer": f"chat:{demo.group}", "message_id": middle},
+        ),
+        (
+            "get_replies, a post's comments",
+            "get_replies",
+            {"peer": f"channel:{demo.channel}", "message_id": demo.commented_post},
+        ),
     ]
     counts: list[RpcCount] = []
     with tempfile.TemporaryDirectory(prefix="mctltg-bench-") as folder:

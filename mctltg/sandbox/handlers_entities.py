@@ -40,7 +40,7 @@ def get_full_user(call: Call, request: Any) -> Any:
         settings=build(types.PeerSettings),
         notify_settings=notify_settings_tl(read_state),
         common_chats_count=common if user_id != me else 0,
-        about=None,
+        about=call.state.users[user_id].about,
         pinned_msg_id=pinned[-1] if pinned else None,
     )
     users, chats = entities(call.state, me, [peer])
@@ -89,7 +89,7 @@ def get_full_channel(call: Call, request: Any) -> Any:
     full = build(
         types.ChannelFull,
         id=channel.id,
-        about="",
+        about=channel.about,
         read_inbox_max_id=dialog.read_inbox_max_id,
         read_outbox_max_id=dialog.read_outbox_max_id,
         unread_count=dialog.unread_count,
@@ -100,8 +100,11 @@ def get_full_channel(call: Call, request: Any) -> Any:
         participants_count=len(channel.members),
         can_view_participants=channel.megagroup,
         pinned_msg_id=pinned[-1] if pinned else None,
+        slowmode_seconds=channel.slowmode_seconds or None,
+        linked_chat_id=channel.linked_chat,
     )
-    users, chats = entities(call.state, me, [peer])
+    linked = [PeerKey("channel", channel.linked_chat)] if channel.linked_chat else []
+    users, chats = entities(call.state, me, [peer, *linked])
     return build(types.messages.ChatFull, full_chat=full, chats=chats, users=users)
 
 

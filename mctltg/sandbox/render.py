@@ -63,13 +63,18 @@ def user_tl(state: WorldState, viewer: int, user_id: int) -> Any:
         contact=contact,
         mutual_contact=mutual,
         bot=user.bot,
-        verified=user.service,
+        verified=user.service or user.verified,
         support=user.service,
+        scam=user.scam,
+        fake=user.fake,
+        premium=user.premium,
         access_hash=access_hash(state, viewer, "user", user_id),
         first_name=user.first_name,
         last_name=user.last_name,
         username=user.username,
-        phone=user.phone if (user_id == viewer or contact or user.service) else None,
+        phone=user.phone
+        if (user_id == viewer or (contact and not user.phone_private) or user.service)
+        else None,
         status=None if user.bot else build(types.UserStatusRecently),
         bot_info_version=1 if user.bot else None,
     )
@@ -121,6 +126,11 @@ def _channel_tl(state: WorldState, viewer: int, channel_id: int) -> Any:
         username=channel.username,
         participants_count=len(channel.members),
         admin_rights=rights,
+        verified=channel.verified,
+        scam=channel.scam,
+        fake=channel.fake,
+        slowmode_enabled=channel.slowmode_seconds > 0,
+        has_link=channel.linked_chat is not None,
     )
 
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from mctltg.sandbox.values import SandboxMedia
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mctltg.sandbox.world import SandboxWorld
 
 __all__ = ["DemoWorld", "seed_demo_world"]
@@ -35,6 +37,8 @@ class DemoWorld:
     group: int
     channel: int
     supergroup: int
+    discussion: int = 0  # Science Weekly's comments supergroup (public; Ada is not a member)
+    commented_post: int = 0  # the Science Weekly post with comments under it
 
 
 # (hours before now, sender, chat, text). Chats: "user:<name>" as seen by Ada, or a room.
@@ -240,6 +244,7 @@ def seed_demo_world(world: SandboxWorld, *, clock_now: float | None = None) -> D
         date=at(0.5),
     )
     world.mute(user_id=ada, peer=rooms["supergroup"])
+    discussion, commented = _profiles_and_comments(world, ids, channel, supergroup, at)
     return DemoWorld(
         me=ada,
         me_phone=me_phone,
@@ -250,6 +255,8 @@ def seed_demo_world(world: SandboxWorld, *, clock_now: float | None = None) -> D
         group=group,
         channel=channel,
         supergroup=supergroup,
+        discussion=discussion,
+        commented_post=commented,
     )
 
 
@@ -261,3 +268,61 @@ def _reply_target(world: SandboxWorld, sender: int, peer: str, text: str) -> int
                 m.id for m in world.history(viewer=sender, peer=peer) if m.text.startswith(target_prefix)
             )
     return None
+
+
+_BIOS: dict[str, str] = {
+    "ada": "Writing notes on the Analytical Engine.",
+    "charles": "Inventor of the Difference Engine. Gears, cards and tea.",
+    "mary": "Science writer: on the connexion of the physical sciences.",
+    "grace": "Compilers, moths and nanoseconds.",
+    "alan": "On computable numbers.",
+    "michael": "Physicist. Editor of Science Weekly.",
+}
+
+# (hours before now, commenter, text, index of the comment it answers or None)
+_COMMENTS: tuple[tuple[float, str, str, int | None], ...] = (
+    (7.5, "mary", "Because hot air rises and carries the flame with it?", None),
+    (7.0, "charles", "Mary is right; in orbit a flame is a round blue ball.", 0),
+    (6.0, "michael", "Both correct. Convection is the word we want.", None),
+)
+
+
+def _profiles_and_comments(
+    world: SandboxWorld, ids: dict[str, int], channel: int, supergroup: int, at: Callable[[float], float]
+) -> tuple[int, int]:
+    """Bios, badges, slow mode, a scam account, and comments under one Science Weekly post."""
+    for key, about in _BIOS.items():
+        world.describe_user(
+            ids[key],
+            about=about,
+            premium=key == "ada",
+            verified=key == "michael",
+            phone_private=key == "alan",
+        )
+    scam = world.add_user(first_name="Free Engine Tickets", username="engine_tickets", bot=True)
+    world.describe_user(scam, about="Claim your free tickets now!", scam=True)
+    world.describe_channel(channel, about="Short notes from the lecture hall, every few days.", verified=True)
+    world.describe_channel(supergroup, about="One problem a week.", slowmode_seconds=30)
+    discussion = world.create_channel(
+        title="Science Weekly Chat",
+        creator=ids["michael"],
+        members=[ids["mary"], ids["charles"]],
+        megagroup=True,
+        username="science_weekly_chat",
+        date=at(72),
+    )
+    post_id = next(
+        m.id
+        for m in world.history(viewer=ids["michael"], peer=f"channel:{channel}")
+        if m.text.startswith("Reader question")
+    )
+    copy = world.open_comments(channel=channel, post_id=post_id, discussion=discussion)
+    comments: list[int] = []
+    for hours, who, text, answers in _COMMENTS:
+        reply_to = copy if answers is None else comments[answers]
+        comments.append(
+            world.send(
+                sender=ids[who], peer=f"channel:{discussion}", text=text, date=at(hours), reply_to=reply_to
+            )
+        )
+    return discussion, post_id

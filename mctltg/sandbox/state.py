@@ -81,6 +81,12 @@ class UserRecord:
     bot: bool = False
     service: bool = False
     password: SrpVerifier | None = None
+    about: str | None = None  # the bio users.getFullUser gives
+    verified: bool = False
+    scam: bool = False
+    fake: bool = False
+    premium: bool = False
+    phone_private: bool = False  # hides the phone even from contacts (privacy setting)
 
 
 @dataclass(slots=True)
@@ -132,6 +138,13 @@ class ChannelRecord:
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     log: list[LogEntry] = field(default_factory=list)
     reactions: tuple[str, ...] | None = None  # allowed emoji; None: Telegram's default set
+    about: str = ""
+    slowmode_seconds: int = 0
+    verified: bool = False
+    scam: bool = False
+    fake: bool = False
+    linked_chat: int | None = None  # a broadcast channel's discussion supergroup (or the reverse)
+    threads: dict[int, int] = field(default_factory=dict)  # post id -> its copy's id in linked_chat
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ from mctltg.sandbox import (
     handlers_actions,
     handlers_entities,
     handlers_login,
+    handlers_people,
     handlers_reading,
     handlers_search,
     handlers_session,
@@ -45,6 +46,7 @@ def _routes() -> dict[type[Any], Route]:
         handlers_search,
         handlers_writing,
         handlers_actions,
+        handlers_people,
     ):
         for route in module.ROUTES:
             table[route.request] = route

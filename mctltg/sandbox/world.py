@@ -385,7 +385,68 @@ class SandboxWorld:
             raise ValueError("basic groups have no access hash")
         return access_hash(self._state, viewer, key.kind, key.id)
 
+    def describe_user(
+        self,
+        user_id: int,
+        *,
+        about: str | None = None,
+        verified: bool = False,
+        scam: bool = False,
+        fake: bool = False,
+        premium: bool = False,
+        phone_private: bool = False,
+    ) -> None:
+        """Set a person's bio, badges and whether they hide their phone from contacts."""
+        with self._lock:
+            user = self._user(user_id)
+            user.about, user.verified, user.scam, user.fake = about, verified, scam, fake
+            user.premium, user.phone_private = premium, phone_private
+
+    def describe_channel(
+        self,
+        channel_id: int,
+        *,
+        about: str = "",
+        slowmode_seconds: int = 0,
+        verified: bool = False,
+        scam: bool = False,
+        fake: bool = False,
+    ) -> None:
+        """Set a channel's or supergroup's description, slow mode and badges."""
+        with self._lock:
+            channel = self._channel(channel_id)
+            channel.about, channel.slowmode_seconds = about, slowmode_seconds
+            channel.verified, channel.scam, channel.fake = verified, scam, fake
+
+    def open_comments(self, *, channel: int, post_id: int, discussion: int) -> int:
+        """Link ``discussion`` to ``channel`` and copy post ``post_id`` there: comments reply to the copy.
+
+        Returns:
+            The copy's id in the discussion supergroup.
+        """
+        with self._lock:
+            broadcast, group = self._channel(channel), self._channel(discussion)
+            if broadcast.megagroup or not group.megagroup:
+                raise ValueError("comments link a broadcast channel to a supergroup")
+            original = broadcast.messages[post_id]
+            broadcast.linked_chat, group.linked_chat = discussion, channel
+            draft = Draft(
+                sender=group.creator,
+                peer=PeerKey("channel", discussion),
+                text=original.text,
+                date=original.date,
+            )
+            copy = int(refused_as_value_error(lambda: post(self._state, draft)).update.message.id)
+            broadcast.threads[post_id] = copy
+            return copy
+
     # helpers
+
+    def _channel(self, channel_id: int) -> ChannelRecord:
+        channel = self._state.channels.get(channel_id)
+        if channel is None:
+            raise ValueError(f"no channel {channel_id} in this world")
+        return channel
 
     def _when(self, date: float | None) -> float:
         return self._clock() if date is None else date

@@ -23,13 +23,17 @@ from mctltg.telegram.model import (
     ActionResult,
     Dialog,
     Message,
+    MessageContext,
     MessagePage,
+    PeerInfo,
+    PeerMatch,
     PeerRef,
     PinResult,
+    ReplyThread,
     SentMessage,
     UnreadDigest,
 )
-from mctltg.telegram.on_loop import actions, dialogs, messages, unread, writing
+from mctltg.telegram.on_loop import actions, dialogs, messages, people, threads, unread, writing
 
 __all__ = ["AccountLease", "TelegramAccount"]
 
@@ -178,4 +182,28 @@ class TelegramAccount:
         """Set (or with None remove) the account's reaction on one message."""
         return await self._run(
             "set_reaction", lambda client: actions.set_reaction(client, peer, message_id, emoji), peer
+        )
+
+    async def peer_info(self, peer: PeerRef) -> PeerInfo:
+        """``peer``'s full info: bio or description, members, badges, what this account may do there."""
+        return await self._run("get_peer_info", lambda client: people.fetch_peer_info(client, peer), peer)
+
+    async def search_peers(self, query: str, *, limit: int) -> list[PeerMatch]:
+        """Contacts and chats of this account, then public usernames, matching ``query``."""
+        return await self._run("search_contacts", lambda client: people.search_peers(client, query, limit))
+
+    async def message_context(
+        self, peer: PeerRef, message_id: int, *, before: int, after: int
+    ) -> MessageContext:
+        """Up to ``before`` older and ``after`` newer messages around ``message_id``, oldest first."""
+        return await self._run(
+            "get_message_context",
+            lambda client: threads.fetch_context(client, peer, message_id, before, after),
+            peer,
+        )
+
+    async def replies(self, peer: PeerRef, message_id: int, *, limit: int) -> ReplyThread:
+        """The replies under ``message_id`` (a channel post's comments), newest first."""
+        return await self._run(
+            "get_replies", lambda client: threads.fetch_replies(client, peer, message_id, limit), peer
         )

@@ -12,10 +12,14 @@ __all__ = [
     "DialogKind",
     "MediaInfo",
     "Message",
+    "MessageContext",
     "MessagePage",
+    "PeerInfo",
     "PeerKind",
+    "PeerMatch",
     "PeerRef",
     "PinResult",
+    "ReplyThread",
     "SentMessage",
     "UnreadChat",
     "UnreadDigest",
@@ -65,6 +69,7 @@ class AccountProfile:
     user_id: int
     username: str | None
     display_name: str
+    premium: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,3 +168,58 @@ class ActionResult:
 
     peer: str
     message_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeerInfo:
+    """What Telegram's "full" info says about one user, group or channel, as this account sees it.
+
+    ``admin_rights`` names the rights this account holds there (Telegram's flag names);
+    ``linked_chat`` is a channel's discussion group, or a discussion group's channel.
+    """
+
+    peer: str
+    kind: DialogKind
+    title: str
+    username: str | None = None
+    about: str | None = None
+    members: int | None = None
+    verified: bool = False
+    scam: bool = False
+    fake: bool = False
+    contact: bool = False
+    can_write: bool = False
+    slow_mode_seconds: int | None = None
+    creator: bool = False
+    admin_rights: tuple[str, ...] = ()
+    linked_chat: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeerMatch:
+    """One ``contacts.search`` hit; ``phone`` only when a contact shares it with this account."""
+
+    peer: str
+    kind: DialogKind
+    title: str
+    username: str | None = None
+    yours: bool = False  # a contact or a chat you are in, rather than a public username
+    contact: bool = False
+    phone: str | None = None
+    scam: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageContext:
+    """Messages around one message, oldest first; the target is among them."""
+
+    messages: tuple[Message, ...]
+    target: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplyThread:
+    """A thread's replies (a channel post's comments live in its discussion group), newest first."""
+
+    messages: tuple[Message, ...]
+    count: int

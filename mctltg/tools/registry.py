@@ -21,7 +21,9 @@ from mctltg.tools.context import ToolDeps
 from mctltg.tools.declare import DeclaredTool, register
 from mctltg.tools.dialogs import list_dialogs
 from mctltg.tools.message_actions import delete_messages, edit_message, forward_messages, set_reaction
+from mctltg.tools.message_context import get_message_context, get_replies
 from mctltg.tools.messages import get_messages, get_unread_messages, mark_read, search_messages
+from mctltg.tools.people import get_my_identity, get_peer_info, search_contacts
 from mctltg.tools.send_tools import (
     get_my_audit_log,
     get_my_send_status,
@@ -51,6 +53,11 @@ TOOLS: Final[tuple[DeclaredTool, ...]] = (
     delete_messages,
     forward_messages,
     set_reaction,
+    get_peer_info,
+    search_contacts,
+    get_my_identity,
+    get_message_context,
+    get_replies,
 )
 
 INSTRUCTIONS: Final = (

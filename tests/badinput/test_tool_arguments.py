@@ -39,6 +39,11 @@ FUZZED = [
     "delete_messages",
     "forward_messages",
     "set_reaction",
+    "get_peer_info",
+    "search_contacts",
+    "get_my_identity",
+    "get_message_context",
+    "get_replies",
 ]
 NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
 KINDS = {kind for _, kind in ERROR_KINDS}

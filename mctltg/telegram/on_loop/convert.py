@@ -97,5 +97,8 @@ def dialog_from_telethon(dialog: Any, *, now: float | None = None) -> Dialog:
 
 def profile_from_user(user: Any) -> AccountProfile:
     return AccountProfile(
-        user_id=int(user.id), username=user.username or None, display_name=display_name(user)
+        user_id=int(user.id),
+        username=user.username or None,
+        display_name=display_name(user),
+        premium=bool(getattr(user, "premium", False)),
     )
