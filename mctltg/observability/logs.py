@@ -76,11 +76,11 @@ class KeyValueFormatter(logging.Formatter):
         self._second_text = ""
 
     def _stamp(self, created: float) -> str:
-        second = int(created)
+        second, micro = divmod(round(created * 1_000_000), 1_000_000)  # rounded as datetime does
         if second != self._second:
             self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = second
-        return f"{self._second_text}.{int((created - second) * 1_000_000):06d}Z"
+        return f"{self._second_text}.{micro:06d}Z"
 
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
@@ -162,6 +162,13 @@ def configure_logs(level: int, *, sandbox: bool = False, stream: TextIO | None =
     handler.setFormatter(KeyValueFormatter(sandbox=sandbox))
     guard_handler(handler)
     handler.addFilter(RequestIdFilter())
+    # Our lines never print the caller's file, line, thread or process, so the record need
+    # not look them up (the logging documentation's "Optimization" switches): finding the
+    # caller walks the stack on every record, two records per tool call.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
