@@ -7,6 +7,11 @@ The sandbox answers each request synchronously on the Telethon thread inside
 handler, build the answer, copy it back); that call is wrapped to add up the thread's
 CPU time, which is the fake Telegram's cost and not the product's. On SIGUSR1 the
 totals are written as JSON to the file named by ``MCTLTG_BENCH_METER``.
+
+``MCTLTG_BENCH_ROUND_TRIP=0`` serves the sandbox without its TL copy of each request
+and answer (``SandboxWorld(round_trip=False)``): the bench's second configuration,
+which shows what the fake Telegram's own cost does to the latency and throughput
+figures. Tests always keep the copy on.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 
 from mctltg.cli import main
 from mctltg.sandbox.sender import SandboxSender
+from mctltg.sandbox.switchboard import Switchboard
 
 _lock = threading.Lock()
 _totals = {"sandbox_cpu": 0.0, "requests": 0}
@@ -49,7 +55,18 @@ def _report(signum: int, frame: FrameType | None) -> None:
     scratch.replace(target)
 
 
+def _without_round_trip() -> None:
+    make = Switchboard.__init__
+
+    def init(self: Switchboard, *args: Any, **kwargs: Any) -> None:
+        make(self, *args, **{**kwargs, "round_trip": False})
+
+    Switchboard.__init__ = init  # type: ignore[method-assign]
+
+
 if __name__ == "__main__":
+    if os.environ.get("MCTLTG_BENCH_ROUND_TRIP") == "0":
+        _without_round_trip()
     SandboxSender._start = _metered  # type: ignore[method-assign]
     signal.signal(signal.SIGUSR1, _report)
     sys.exit(main(["demo", "--port", "0", *sys.argv[1:]]))

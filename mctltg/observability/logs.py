@@ -20,9 +20,10 @@ adds, sees only the redacted record.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
+import re
 import sys
+import time
 from typing import Any, Final, TextIO
 
 from mctltg.observability.redact import is_secret_field, scrub
@@ -35,39 +36,75 @@ _CHATTY: Final = ("telethon", "httpx", "httpcore", "httpx2", "httpcore2", "mcp.c
 _STANDARD: Final = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "taskName"}
 
 
+#: A value written bare: letters, digits (``str.isalnum``, which is what ``\w`` matches) and ``-_./:@+``.
+_BARE: Final = re.compile(r"[\w\-./:@+]+").fullmatch
+
+
 def _quote(value: Any) -> str:
-    text = str(value)
-    if text and all(ch.isalnum() or ch in "-_./:@+" for ch in text):
+    text = value if type(value) is str else str(value)
+    if _BARE(text) is not None:
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+class _SecretNames(dict[str, bool]):
+    """``is_secret_field`` per field name, worked out once per name (a log line has a handful)."""
+
+    def __missing__(self, name: str) -> bool:
+        secret = self[name] = is_secret_field(name)
+        return secret
+
+
+#: Field names decided so far (a fixed vocabulary: field names are written in code, not taken from input).
+_SECRET_NAMES: Final = _SecretNames()
+
+
 class KeyValueFormatter(logging.Formatter):
-    """``ts=… level=… logger=… msg="…" key=value …``, redacted."""
+    """``ts=… level=… logger=… msg="…" key=value …``, redacted.
+
+    Cheap per line, because two lines are written per tool call (``tool call`` and
+    ``http request``): the second-resolution part of the timestamp is formatted once
+    per second, each field name's secrecy is decided once, and a message the
+    :class:`RedactFilter` already scrubbed is not scrubbed again (the fields and the
+    traceback still are, together, in one pass).
+    """
 
     def __init__(self, *, sandbox: bool = False) -> None:
         super().__init__()
         self._sandbox = sandbox
+        self._second = -1
+        self._second_text = ""
+
+    def _stamp(self, created: float) -> str:
+        second, micro = divmod(round(created * 1_000_000), 1_000_000)  # rounded as datetime does
+        if second != self._second:
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
+        return f"{self._second_text}.{micro:06d}Z"
 
     def format(self, record: logging.LogRecord) -> str:
-        stamp = dt.datetime.fromtimestamp(record.created, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        parts = [
-            f"ts={stamp}",
-            f"level={record.levelname}",
-            f"logger={record.name}",
-            f"msg={_quote(record.getMessage())}",
-        ]
+        message = record.getMessage()
+        if not getattr(record, "_mctltg_redacted", False):
+            message = scrub(message)
+        head = (
+            f"ts={self._stamp(record.created)} level={record.levelname} logger={record.name}"
+            f" msg={_quote(message)}"
+        )
         if self._sandbox:
-            parts.append("sandbox=true")
-        for name, value in vars(record).items():
-            if name in _STANDARD or name.startswith("_") or name == "exc_text":
-                continue
-            parts.append(f"{name}={'[redacted]' if is_secret_field(name) else _quote(value)}")
+            head += " sandbox=true"
+        secret = _SECRET_NAMES
+        parts = [
+            f"{name}={'[redacted]' if secret[name] else _quote(value)}"
+            for name, value in vars(record).items()
+            if name not in _STANDARD and name[0] != "_" and name != "exc_text"
+        ]
         if record.exc_info:
             parts.append(f"exc={_quote(self.formatException(record.exc_info))}")
         elif record.exc_text:
             parts.append(f"exc={_quote(record.exc_text)}")
-        return scrub(" ".join(parts))
+        if not parts:
+            return head
+        return f"{head} {scrub(' '.join(parts))}"
 
 
 def _within(name: str, root: str) -> bool:
@@ -98,9 +135,9 @@ class RedactFilter(logging.Filter):
             return True
         record.msg = scrub(record.getMessage())
         record.args = None
-        for name in list(vars(record)):
-            if name not in _STANDARD and not name.startswith("_") and is_secret_field(name):
-                setattr(record, name, "[redacted]")
+        secret = _SECRET_NAMES
+        for name in [n for n in vars(record) if n not in _STANDARD and n[0] != "_" and secret[n]]:
+            setattr(record, name, "[redacted]")
         if record.exc_info:
             record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
@@ -125,6 +162,13 @@ def configure_logs(level: int, *, sandbox: bool = False, stream: TextIO | None =
     handler.setFormatter(KeyValueFormatter(sandbox=sandbox))
     guard_handler(handler)
     handler.addFilter(RequestIdFilter())
+    # Our lines never print the caller's file, line, thread or process, so the record need
+    # not look them up (the logging documentation's "Optimization" switches): finding the
+    # caller walks the stack on every record, two records per tool call.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -285,8 +285,18 @@ def write_row(conn: sqlite3.Connection, key: bytes, row: AuditRow) -> AuditEntry
         (chain, ordinal, count, row_id, link, head_mac(key, chain, ordinal, count, row_id, link)),
     )
     set_anchor(conn, key, chains_total, rows_total + 1)
-    stored = conn.execute(f"SELECT {_COLUMNS} FROM audit_log WHERE id = ?", (row_id,)).fetchone()
-    return _entry(stored)
+    # The row as stored, from the values just written (reading it back cost a query per call).
+    return AuditEntry(
+        id=row_id,
+        identity_id=row.identity_id,
+        ts=row.ts_ms / 1000,
+        tool=row.tool,
+        peer_type=row.peer_type,
+        peer_id=row.peer_id,
+        outcome=row.outcome,
+        prev_hash=prev,
+        entry_hash=link,
+    )
 
 
 def complete_row(conn: sqlite3.Connection, key: bytes, row_id: int, outcome_: str) -> None:

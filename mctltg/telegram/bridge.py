@@ -64,37 +64,21 @@ class AsyncioBridge:
             Whatever ``fn`` raised; ``trio.BrokenResourceError`` if asyncio cancelled
             the task on its own (the loop is shutting down).
         """
-        done = trio.Event()
-        box: dict[str, Any] = {}
-
-        def on_done(task: asyncio.Future[T]) -> None:
-            box["result"] = None if task.cancelled() else outcome.capture(task.result)
-            self._token.run_sync_soon(done.set)
-
-        def start() -> None:
-            try:
-                task = asyncio.ensure_future(fn(*args), loop=self._loop)
-            except BaseException as exc:  # a sync failure while building the call
-                box["result"] = outcome.Error(exc)
-                self._token.run_sync_soon(done.set)
-                return
-            box["task"] = task
-            task.add_done_callback(on_done)
-
+        call = _Call(self._token, fn, args)
         self._started += 1
         self._in_flight += 1
         try:
-            self._loop.call_soon_threadsafe(start)
+            self._loop.call_soon_threadsafe(call.start, self._loop)
             try:
-                await done.wait()
+                await call.done.wait()
             except trio.Cancelled:
-                self._loop.call_soon_threadsafe(_cancel_task, box)
+                self._loop.call_soon_threadsafe(call.cancel)
                 with trio.CancelScope(shield=True), trio.move_on_after(CANCEL_GRACE_SECONDS):
-                    await done.wait()
+                    await call.done.wait()
                 raise
         finally:
             self._in_flight -= 1
-        result = box.get("result")
+        result = call.result
         if result is None:
             raise trio.BrokenResourceError("the Telegram thread cancelled the call")
         return result.unwrap()  # type: ignore[no-any-return]  # outcome is untyped
@@ -111,10 +95,45 @@ class AsyncioBridge:
         return BridgeStatistics(calls_started=self._started, calls_in_flight=self._in_flight)
 
 
-def _cancel_task(box: dict[str, Any]) -> None:
-    task = box.get("task")
-    if task is not None:
-        task.cancel()
+class _Call:
+    """One crossing: started on the asyncio thread, its outcome handed back to Trio.
+
+    One object with bound methods instead of a dict and two closures per call: the
+    crossing is on every tool call's path, so its own allocations are kept few.
+    """
+
+    __slots__ = ("args", "done", "fn", "result", "task", "token")
+
+    def __init__(
+        self, token: trio.lowlevel.TrioToken, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]
+    ) -> None:
+        self.token = token
+        self.fn = fn
+        self.args = args
+        self.done = trio.Event()
+        self.result: outcome.Outcome[Any] | None = None  # None: asyncio cancelled the task
+        self.task: asyncio.Future[Any] | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the asyncio thread."""
+        try:
+            task = asyncio.ensure_future(self.fn(*self.args), loop=loop)
+        except BaseException as exc:  # a sync failure while building the call
+            self.result = outcome.Error(exc)
+            self.token.run_sync_soon(self.done.set)
+            return
+        self.task = task
+        task.add_done_callback(self.finished)
+
+    def finished(self, task: asyncio.Future[Any]) -> None:
+        """On the asyncio thread, when the task is done."""
+        self.result = None if task.cancelled() else outcome.capture(task.result)
+        self.token.run_sync_soon(self.done.set)
+
+    def cancel(self) -> None:
+        """On the asyncio thread: the Trio caller was cancelled."""
+        if self.task is not None:
+            self.task.cancel()
 
 
 @asynccontextmanager

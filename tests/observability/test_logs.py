@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from mctltg.observability import configure_logs
+from mctltg.observability.logs import KeyValueFormatter
 from tests.harness.logs import restore_logging as undo_log_configuration
 
 CANARY = "CANARY-1 the text of a message"
@@ -61,3 +62,28 @@ def test_a_handler_attached_by_someone_else_gets_the_same_floor_and_redaction(re
     assert "7946" not in log
     assert "abc.def" not in log
     assert "[redacted]" in log
+
+
+def test_a_phone_number_in_a_plainly_named_field_is_masked_in_the_line(restore_logging: None) -> None:
+    stream = io.StringIO()
+    configure_logs(logging.INFO, stream=stream)
+    logging.getLogger("mctltg.tools").info("tool call", extra={"peer": "+44 20 7946 0958", "tool": "x"})
+
+    line = stream.getvalue()
+    assert "7946" not in line
+    assert "[redacted-phone]" in line
+    assert "tool=x" in line
+
+
+def test_each_line_is_stamped_with_its_own_time_across_seconds() -> None:
+    formatter = KeyValueFormatter()
+    stamps = [
+        formatter.format(logging.makeLogRecord({"msg": "m", "created": created})).split()[0]
+        for created in (1_800_000_000.25, 1_800_000_000.5, 1_800_000_061.000125)
+    ]
+
+    assert stamps == [
+        "ts=2027-01-15T08:00:00.250000Z",
+        "ts=2027-01-15T08:00:00.500000Z",
+        "ts=2027-01-15T08:01:01.000125Z",
+    ]
