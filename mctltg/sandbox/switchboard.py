@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mctltg.sandbox import (
+    handlers_drafts,
     handlers_entities,
     handlers_login,
     handlers_reading,
@@ -43,6 +44,7 @@ def _routes() -> dict[type[Any], Route]:
         handlers_reading,
         handlers_search,
         handlers_writing,
+        handlers_drafts,
     ):
         for route in module.ROUTES:
             table[route.request] = route

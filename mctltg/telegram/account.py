@@ -25,10 +25,11 @@ from mctltg.telegram.model import (
     MessagePage,
     PeerRef,
     PinResult,
+    SavedDraft,
     SentMessage,
     UnreadDigest,
 )
-from mctltg.telegram.on_loop import dialogs, messages, unread, writing
+from mctltg.telegram.on_loop import dialogs, drafts, messages, unread, writing
 
 __all__ = ["AccountLease", "TelegramAccount"]
 
@@ -138,4 +139,38 @@ class TelegramAccount:
         """Pin (or unpin) one message in ``peer``."""
         return await self._run(
             "pin_message", lambda client: writing.pin_message(client, peer, message_id, unpin, silent), peer
+        )
+
+    async def save_draft(
+        self, peer: PeerRef, text: str, *, reply_to: int | None = None, topic_id: int | None = None
+    ) -> str:
+        """Put ``text`` in ``peer``'s own Telegram draft (``""`` clears it); the canonical peer back."""
+        return await self._run(
+            "save_draft", lambda client: drafts.save_draft(client, peer, text, reply_to, topic_id), peer
+        )
+
+    async def drafts(self) -> list[SavedDraft]:
+        """Every chat's non-empty draft."""
+        return await self._run("get_drafts", drafts.fetch_drafts)
+
+    async def send_scheduled(
+        self, peer: PeerRef, text: str, *, when: float, reply_to: int | None, random_id: int
+    ) -> SentMessage:
+        """Queue ``text`` for Telegram to send at ``when`` (epoch seconds), with the caller's random_id."""
+        return await self._run(
+            "send_message",
+            lambda client: drafts.send_scheduled(client, peer, text, reply_to, random_id, when),
+            peer,
+        )
+
+    async def scheduled(self, peer: PeerRef) -> list[Message]:
+        """``peer``'s scheduled messages, latest first."""
+        return await self._run(
+            "get_scheduled_messages", lambda client: drafts.fetch_scheduled(client, peer), peer
+        )
+
+    async def delete_scheduled(self, peer: PeerRef, ids: list[int]) -> tuple[str, list[int]]:
+        """Delete scheduled messages; the canonical peer and the ids Telegram deleted."""
+        return await self._run(
+            "delete_scheduled_messages", lambda client: drafts.delete_scheduled(client, peer, ids), peer
         )

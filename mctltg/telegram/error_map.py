@@ -68,6 +68,12 @@ ACTIONABLE: Final[dict[str, str]] = {
     "PEER_FLOOD": (
         "Telegram limits this account for sending too many messages to strangers; wait before retrying."
     ),
+    "SCHEDULE_DATE_INVALID": "Telegram refused that schedule time; give a time in the future, within a year.",
+    "SCHEDULE_DATE_TOO_LATE": "Telegram refuses to schedule more than 365 days ahead; give an earlier time.",
+    "SCHEDULE_TOO_MUCH": (
+        "This chat already has as many scheduled messages as Telegram allows (100); delete some first."
+    ),
+    "MESSAGE_IDS_EMPTY": "No message ids were given; take them from get_messages or get_scheduled_messages.",
 }
 
 

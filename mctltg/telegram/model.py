@@ -15,6 +15,7 @@ __all__ = [
     "PeerKind",
     "PeerRef",
     "PinResult",
+    "SavedDraft",
     "SentMessage",
     "UnreadChat",
     "UnreadDigest",
@@ -148,3 +149,15 @@ class PinResult:
     peer: str
     message_id: int
     unpinned: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SavedDraft:
+    """One chat's Telegram draft, as every Telegram app of the account shows it (raw text)."""
+
+    peer: str
+    peer_title: str
+    text: str
+    date: float | None
+    reply_to: int | None = None
+    topic_id: int | None = None
