@@ -377,6 +377,19 @@ class SandboxWorld:
             raise ValueError("basic groups have no access hash")
         return access_hash(self._state, viewer, key.kind, key.id)
 
+    def draft(self, *, viewer: int, peer: str, topic_id: int = 0) -> str | None:
+        """The text of ``viewer``'s saved draft in ``peer`` (None: no draft)."""
+        with self._lock:
+            record = self._state.drafts.get((viewer, PeerKey.parse(peer), topic_id))
+            return None if record is None else record.text
+
+    def scheduled(self, *, viewer: int, peer: str) -> list[SandboxMessage]:
+        """``viewer``'s scheduled queue in ``peer``, soonest first (``date`` is when it goes out)."""
+        with self._lock:
+            queue = self._state.scheduled.get((viewer, PeerKey.parse(peer)))
+            queued = [] if queue is None else list(queue.messages.values())
+            return [as_value(viewer, m) for m in sorted(queued, key=lambda m: (m.date, m.id))]
+
     # helpers
 
     def _when(self, date: float | None) -> float:
