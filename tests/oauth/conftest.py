@@ -79,7 +79,7 @@ class Harness:
         await server.signed_in(authorization, telegram_user_id=telegram_id, display_name="Test")
         authorization = await server.pending(pending.browser_token)
         assert authorization is not None
-        await server.approve(authorization, allow_send=allow_send)
+        await server.approve(authorization, level="send" if allow_send else "read")
         authorization = await server.pending(pending.browser_token)
         assert authorization is not None
         return query_of(await server.finish(authorization))["code"]
