@@ -91,6 +91,8 @@ async def count_rpcs() -> list[RpcCount]:
         ("search_messages, all chats", "search_messages", {"query": "engine"}),
         ("search_messages, one chat", "search_messages", {"query": "cards", "peer": f"chat:{demo.group}"}),
         ("mark_read, one chat", "mark_read", {"peer": f"user:{demo.contacts[1]}"}),
+        ("get_drafts", "get_drafts", {}),
+        ("get_scheduled_messages, one chat", "get_scheduled_messages", {"peer": f"user:{demo.contacts[0]}"}),
     ]
     counts: list[RpcCount] = []
     with tempfile.TemporaryDirectory(prefix="mctltg-bench-") as folder:
