@@ -141,3 +141,18 @@ async def test_read_and_draft_saves_drafts_while_send_message_only_previews_and_
             saved = await call(client, "save_draft", peer=peer, text=preview["text"])
             assert saved["status"] == "saved"
     assert world.draft(viewer=demo.me, peer=peer) == "Lunch tomorrow?"
+
+
+async def test_a_saved_draft_leaves_an_audit_row_without_its_text(
+    client: Client, services: Services, demo: DemoWorld
+) -> None:
+    peer = f"user:{demo.contacts[0]}"
+    await call(client, "save_draft", peer=peer, text="A private thought")
+    log = await call(client, "get_my_audit_log", limit=5)
+    assert log["entries"][0] == {
+        "time": log["entries"][0]["time"],
+        "tool": "save_draft",
+        "peer": peer,
+        "outcome": "ok",
+    }
+    assert "A private thought" not in str(log)
