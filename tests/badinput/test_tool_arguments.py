@@ -35,6 +35,10 @@ FUZZED = [
     "set_send_consent",
     "get_my_audit_log",
     "set_telegram_access",
+    "save_draft",
+    "get_drafts",
+    "get_scheduled_messages",
+    "delete_scheduled_messages",
 ]
 NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
 KINDS = {kind for _, kind in ERROR_KINDS}
