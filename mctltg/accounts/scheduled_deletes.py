@@ -29,7 +29,6 @@ from mctltg.errors import (
     FloodWait,
     InvalidInput,
     PeerInvalid,
-    ProbableDuplicate,
     StorageError,
     TelegramRpcError,
     TelegramTimeout,
@@ -44,6 +43,8 @@ __all__ = ["DeleteRequest", "ScheduledDeletion", "delete_scheduled"]
 logger = logging.getLogger(__name__)
 
 _CLEANUP_SECONDS: Final = 5.0
+#: The audit row a keyed deletion carries from before the RPC to its end.
+DELIVERY_TOOL: Final = "delete_scheduled_messages:delivery"
 #: Errors that prove Telegram deleted nothing: the record is dropped, the key is free.
 _REFUSED: Final = (FloodWait, PeerInvalid, TelegramRpcError, AccountError)
 
@@ -138,12 +139,12 @@ async def delete_scheduled(
         duplicate_window=0.0,
         peer_type=request.ref.kind,
         peer_id=request.ref.id,
+        delivery_tool=DELIVERY_TOOL,
     )
     if begun.outcome == "rate_limited":
         return _preview(request, peer, evaluate(dataclasses.replace(facts, writes_last_hour=limit_per_hour)))
-    if begun.outcome == "duplicate":  # only keyless writes are checked for duplicates
-        raise ProbableDuplicate(peer, 0.0)
-    assert begun.record is not None
+    # A keyed write is never a "duplicate"; "existing" cannot happen under the key's lock.
+    assert begun.outcome == "new" and begun.record is not None, begun.outcome
     record = begun.record
     try:
         telegram = await directory.account_for(request.identity_id)

@@ -127,6 +127,7 @@ class Sends:
         duplicate_window: float,
         peer_type: str | None = None,
         peer_id: int | None = None,
+        delivery_tool: str = DELIVERY_TOOL,
     ) -> BeginResult:
         """Record a send as ``pending`` unless the key exists or a limit refuses it.
 
@@ -150,6 +151,7 @@ class Sends:
             self._clock(),
             self._key,
             (peer_type, peer_id),
+            delivery_tool,
         )
 
     async def complete(self, record_id: int, *, message_id: int, sent_date: float, result_peer: str) -> None:
@@ -221,6 +223,7 @@ def _begin(
     now: float,
     audit_key: bytes | None,
     audit_peer: tuple[str | None, int | None],
+    delivery_tool: str = DELIVERY_TOOL,
 ) -> BeginResult:
     conn.execute(
         "DELETE FROM sends WHERE identity_id = ? AND created_at < ?",
@@ -252,7 +255,7 @@ def _begin(
             AuditRow(
                 identity_id=identity_id,
                 ts_ms=round(now * 1000),
-                tool=DELIVERY_TOOL,
+                tool=delivery_tool,
                 outcome="pending",
                 peer_type=audit_peer[0],
                 peer_id=audit_peer[1],

@@ -176,6 +176,10 @@ async def test_a_deletion_retried_with_its_key_is_not_repeated(
     assert first["deleted"] == again["deleted"] == ids
     assert again["replayed"] is True
     assert DELETE_REQUEST not in world.calls_since(mark)
+    log = await call(client, "get_my_audit_log", limit=10)
+    tools = [entry["tool"] for entry in log["entries"]]
+    assert tools.count("delete_scheduled_messages:delivery") == 1
+    assert tools.count("delete_scheduled_messages") == 2
 
 
 @pytest.mark.parametrize(("ids", "words"), [([], "1-100"), (list(range(1, 102)), "at most 100")])
