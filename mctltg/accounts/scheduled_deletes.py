@@ -35,7 +35,7 @@ from mctltg.errors import (
     TelegramUnavailable,
 )
 from mctltg.oauth.scopes import MESSAGES_SEND
-from mctltg.storage import AccountRow, Sends
+from mctltg.storage import AccountRow, SendRecord, Sends
 from mctltg.telegram import PeerRef
 
 __all__ = ["DeleteRequest", "ScheduledDeletion", "delete_scheduled"]
@@ -70,6 +70,8 @@ class ScheduledDeletion:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeleteRequest:
+    """One deletion as asked, with the keyed digest of "these ids in this chat" its key stands for."""
+
     identity_id: int
     has_send_scope: bool
     allow_send: bool
@@ -93,20 +95,7 @@ async def delete_scheduled(
     if request.stored_key is not None:
         existing = await sends.get(request.identity_id, request.stored_key)
         if existing is not None:
-            if existing.peer != peer or not hmac.compare_digest(existing.text_digest, request.digest):
-                raise InvalidInput(
-                    "idempotency_key",
-                    "this key was already used for another write; use a new key for a new deletion",
-                )
-            status: Literal["deleted", "unverified"] = "deleted" if existing.state == "sent" else "unverified"
-            return ScheduledDeletion(
-                status=status,
-                peer=existing.result_peer or peer,
-                ids=request.ids,
-                deleted=request.ids if status == "deleted" else (),
-                idempotency_key=request.key,
-                replayed=True,
-            )
+            return _replay(request, existing, peer)
     account = None if row is None or row.broken else row
     facts = GateFacts(
         authenticated=True,
@@ -143,8 +132,10 @@ async def delete_scheduled(
     )
     if begun.outcome == "rate_limited":
         return _preview(request, peer, evaluate(dataclasses.replace(facts, writes_last_hour=limit_per_hour)))
-    # A keyed write is never a "duplicate"; "existing" cannot happen under the key's lock.
-    assert begun.outcome == "new" and begun.record is not None, begun.outcome
+    if begun.outcome == "existing" and begun.record is not None:  # another process got there first
+        return _replay(request, begun.record, peer)
+    # A keyed write is never a "duplicate" (only keyless writes are checked for those).
+    assert begun.record is not None, begun.outcome
     record = begun.record
     try:
         telegram = await directory.account_for(request.identity_id)
@@ -172,6 +163,23 @@ async def delete_scheduled(
         ids=request.ids,
         deleted=tuple(deleted),
         idempotency_key=request.key,
+    )
+
+
+def _replay(request: DeleteRequest, existing: SendRecord, peer: str) -> ScheduledDeletion:
+    """The first call's outcome for a key used before (the same peer and ids, or refused)."""
+    if existing.peer != peer or not hmac.compare_digest(existing.text_digest, request.digest):
+        raise InvalidInput(
+            "idempotency_key", "this key was already used for another write; use a new key for a new deletion"
+        )
+    status: Literal["deleted", "unverified"] = "deleted" if existing.state == "sent" else "unverified"
+    return ScheduledDeletion(
+        status=status,
+        peer=existing.result_peer or peer,
+        ids=request.ids,
+        deleted=request.ids if status == "deleted" else (),
+        idempotency_key=request.key,
+        replayed=True,
     )
 
 

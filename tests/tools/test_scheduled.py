@@ -192,3 +192,21 @@ async def test_bad_id_lists_are_one_clear_error(
     assert result.structured_content is not None
     assert words in result.structured_content["message"]
     assert world.calls_since(mark) == []
+
+
+async def test_a_deletion_key_reused_for_other_ids_is_refused_without_deleting(
+    client: Client, world: SandboxWorld, demo: DemoWorld, peer: str
+) -> None:
+    first = await call(client, "send_message", peer=peer, text="One", schedule_at=rfc3339(3600))
+    second = await call(client, "send_message", peer=peer, text="Two", schedule_at=rfc3339(3700))
+    ids = [first["message_id"]]
+    await call(client, "delete_scheduled_messages", peer=peer, ids=ids, idempotency_key="d-2")
+    mark = world.mark()
+    reused = await client.call_tool(
+        "delete_scheduled_messages", {"peer": peer, "ids": [second["message_id"]], "idempotency_key": "d-2"}
+    )
+    assert reused.is_error
+    assert reused.structured_content is not None
+    assert reused.structured_content["field"] == "idempotency_key"
+    assert DELETE_REQUEST not in world.calls_since(mark)
+    assert [m.id for m in world.scheduled(viewer=demo.me, peer=peer)] == [second["message_id"]]
