@@ -62,11 +62,11 @@ __all__ = [
 ]
 
 REFRESH_GRACE: Final = 10.0
+TELEGRAM_SCOPE_PREFIX: Final = "telegram:"
 
 #: The consent screen's three levels: read only (the default), read and draft, read and send.
 ConsentLevel = Literal["read", "draft", "send"]
 CONSENT_LEVELS: Final[tuple[ConsentLevel, ...]] = ("read", "draft", "send")
-TELEGRAM_SCOPE_PREFIX: Final = "telegram:"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

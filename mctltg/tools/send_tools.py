@@ -2,7 +2,9 @@
 
 ``send_message`` previews by default: unless every gate condition holds it returns a
 successful draft (``mode: "draft"``) naming the first condition that failed, and no
-Telegram call is made. There is no argument that forces a real send. ``pin_message``
+Telegram call is made. There is no argument that forces a real send; a draft's notice
+points at ``save_draft``, the write that needs none of the gate's conditions. With
+``schedule_at`` Telegram queues the message and sends it then, behind the same gate. ``pin_message``
 has no preview, so a closed gate is an error there. ``get_my_send_status`` explains the
 gate with the very same function; ``set_send_consent`` is the owner's own switch;
 ``get_my_audit_log`` shows a person their own audit rows (and is itself not audited).
