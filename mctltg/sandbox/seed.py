@@ -239,6 +239,7 @@ def seed_demo_world(world: SandboxWorld, *, clock_now: float | None = None) -> D
         date=at(0.5),
     )
     world.mute(user_id=ada, peer=rooms["supergroup"])
+    world.put_draft(owner=ada, peer=f"user:{ids['mary']}", text="Dear Mary, about Note G:", date=at(1))
     return DemoWorld(
         me=ada,
         me_phone=me_phone,

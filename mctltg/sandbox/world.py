@@ -27,6 +27,7 @@ from mctltg.sandbox.state import (
     SERVICE_USER_ID,
     Account,
     ChannelRecord,
+    DraftRecord,
     GroupRecord,
     KeyRecord,
     PeerKey,
@@ -376,6 +377,13 @@ class SandboxWorld:
         if key.kind == "chat":
             raise ValueError("basic groups have no access hash")
         return access_hash(self._state, viewer, key.kind, key.id)
+
+    def put_draft(self, *, owner: int, peer: str, text: str, date: float | None = None) -> None:
+        """Leave ``text`` as ``owner``'s unsent draft in ``peer`` (seed data; tools use saveDraft)."""
+        with self._lock:
+            self._user(owner)
+            record = DraftRecord(text=text, date=self._when(date))
+            self._state.drafts[(owner, PeerKey.parse(peer), 0)] = record
 
     def draft(self, *, viewer: int, peer: str, topic_id: int = 0) -> str | None:
         """The text of ``viewer``'s saved draft in ``peer`` (None: no draft)."""

@@ -27,6 +27,11 @@ async def client(services: Services, demo: DemoWorld) -> AsyncIterator[Client]:
         yield connected
 
 
+def seeded(demo: DemoWorld) -> str:
+    """The chat of the demo world's own draft: Ada's unfinished note to Mary."""
+    return f"user:{demo.contacts[1]}"
+
+
 async def call(client: Client, name: str, **arguments: Any) -> dict[str, Any]:
     result = await client.call_tool(name, arguments)
     out = result.structured_content
@@ -59,7 +64,7 @@ async def test_get_drafts_lists_each_chats_draft_wrapped_as_untrusted_text(
     out = await call(client, "get_drafts")
     assert world.calls_since(mark) == ["messages.GetAllDraftsRequest"]
     by_peer = {d["peer"]: d for d in out["drafts"]}
-    assert set(by_peer) == {first, group}
+    assert set(by_peer) == {first, group, seeded(demo)}
     nonce = out["notice"].split("<msg-")[1].split(">")[0]
     assert by_peer[first]["text"] == f"<msg-{nonce}>Draft for a friend</msg-{nonce}>"
     assert by_peer[group]["reply_to"] == reply_target.id
@@ -73,7 +78,7 @@ async def test_an_empty_text_clears_the_draft(client: Client, world: SandboxWorl
     out = await call(client, "save_draft", peer=peer, text="   ")
     assert out["status"] == "cleared"
     assert world.draft(viewer=demo.me, peer=peer) is None
-    assert (await call(client, "get_drafts"))["drafts"] == []
+    assert [d["peer"] for d in (await call(client, "get_drafts"))["drafts"]] == [seeded(demo)]
 
 
 async def test_saving_the_same_text_twice_leaves_one_draft(
@@ -84,7 +89,7 @@ async def test_saving_the_same_text_twice_leaves_one_draft(
     again = await call(client, "save_draft", peer=peer, text="Same words")
     assert again["status"] == "saved"
     drafts = (await call(client, "get_drafts"))["drafts"]
-    assert [d["peer"] for d in drafts] == [peer]
+    assert [d["peer"] for d in drafts] == [peer, seeded(demo)]
 
 
 async def test_a_draft_in_a_chat_you_cannot_write_in_is_one_sentence(
