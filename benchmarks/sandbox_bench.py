@@ -108,6 +108,8 @@ async def count_rpcs() -> list[RpcCount]:
             "get_replies",
             {"peer": f"channel:{demo.channel}", "message_id": demo.commented_post},
         ),
+        ("get_drafts", "get_drafts", {}),
+        ("get_scheduled_messages, one chat", "get_scheduled_messages", {"peer": f"user:{demo.contacts[0]}"}),
     ]
     counts: list[RpcCount] = []
     with tempfile.TemporaryDirectory(prefix="mctltg-bench-") as folder:

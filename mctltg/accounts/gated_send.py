@@ -40,6 +40,7 @@ from typing import Final, Literal
 import trio
 
 from mctltg.accounts.directory import AccountDirectory
+from mctltg.accounts.scheduled_deletes import DeleteRequest, ScheduledDeletion, delete_scheduled
 from mctltg.accounts.send_gate import GateDecision, GateFacts, evaluate
 from mctltg.accounts.writes import Write, WriteOutcome
 from mctltg.errors import (
@@ -170,8 +171,13 @@ class Sending:
         text: str,
         reply_to: int | None = None,
         key: str | None = None,
+        schedule_at: float | None = None,
     ) -> SendOutcome:
         """Send ``text`` to ``ref`` if the gate is open; see the module docstring for the order.
+
+        With ``schedule_at`` (epoch seconds) Telegram queues the message and sends it then;
+        the gate, the ledger and the key treat it exactly as a send (the time is part of
+        what a key stands for).
 
         Raises:
             InvalidInput: ``key`` was used before for a different peer or text.
@@ -190,17 +196,18 @@ class Sending:
                 send_enabled=False,
             )
             return SendOutcome(status="draft", peer=peer, gate=evaluate(facts), idempotency_key=key)
-        digest = self.text_digest(identity_id, peer, text)
+        scheduled = text if schedule_at is None else f"{text}\x00schedule_at:{schedule_at:.0f}"
+        digest = self.text_digest(identity_id, peer, scheduled)
         if key is None:
             return await self._send_unlocked(
-                identity_id, has_send_scope, allow_send, ref, text, reply_to, None, digest
+                identity_id, has_send_scope, allow_send, ref, text, reply_to, None, digest, schedule_at
             )
         async with self._key_lock(identity_id, key):
             existing = await self._sends.get(identity_id, _stored_key(key))
             if existing is not None:
                 return await self._replay(existing, peer, digest, key)
             return await self._send_unlocked(
-                identity_id, has_send_scope, allow_send, ref, text, reply_to, key, digest
+                identity_id, has_send_scope, allow_send, ref, text, reply_to, key, digest, schedule_at
             )
 
     async def _send_unlocked(
@@ -213,6 +220,7 @@ class Sending:
         reply_to: int | None,
         key: str | None,
         digest: str,
+        schedule_at: float | None = None,
     ) -> SendOutcome:
         peer = str(ref)
         row = await self._account(identity_id)
@@ -254,7 +262,7 @@ class Sending:
         assert begun.record is not None
         if begun.outcome == "existing":
             return await self._replay(begun.record, peer, digest, key)
-        return await self._deliver(identity_id, begun.record, ref, text, reply_to, key)
+        return await self._deliver(identity_id, begun.record, ref, text, reply_to, key, schedule_at)
 
     async def _deliver(
         self,
@@ -264,10 +272,16 @@ class Sending:
         text: str,
         reply_to: int | None,
         key: str | None,
+        schedule_at: float | None = None,
     ) -> SendOutcome:
         try:
             account = await self._directory.account_for(identity_id)
-            sent = await account.send_text(ref, text, reply_to=reply_to, random_id=record.random_id)
+            if schedule_at is None:
+                sent = await account.send_text(ref, text, reply_to=reply_to, random_id=record.random_id)
+            else:
+                sent = await account.send_scheduled(
+                    ref, text, when=schedule_at, reply_to=reply_to, random_id=record.random_id
+                )
         except (TelegramTimeout, TelegramUnavailable):
             await self._settle(self._sends.mark_unverified, record.id)
             logger.warning("send %d: no answer from Telegram; marked unverified, not retried", record.id)
@@ -333,6 +347,43 @@ class Sending:
                 del self._locks[slot]
             else:
                 self._locks[slot] = (lock, users - 1)
+
+    async def delete_scheduled(
+        self,
+        *,
+        identity_id: int,
+        has_send_scope: bool,
+        allow_send: bool,
+        ref: PeerRef,
+        ids: tuple[int, ...],
+        key: str | None,
+    ) -> ScheduledDeletion:
+        """Delete scheduled messages behind the send gate (``scheduled_deletes``)."""
+        label = "\x00delete_scheduled:" + ",".join(str(i) for i in sorted(ids))
+        request = DeleteRequest(
+            identity_id=identity_id,
+            has_send_scope=has_send_scope,
+            allow_send=allow_send,
+            ref=ref,
+            ids=ids,
+            key=key,
+            stored_key=None if key is None else _stored_key(key),
+            digest=self.text_digest(identity_id, str(ref), label),
+        )
+
+        async def run() -> ScheduledDeletion:
+            return await delete_scheduled(
+                request,
+                directory=self._directory,
+                sends=self._sends,
+                row=await self._account(identity_id),
+                limit_per_hour=self.policy.limit_per_hour,
+            )
+
+        if key is None:
+            return await run()
+        async with self._key_lock(identity_id, key):
+            return await run()
 
     async def abandon_pending(self) -> int:
         """At startup: sends left ``pending`` by a process that died become ``unverified``."""

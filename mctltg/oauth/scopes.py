@@ -15,6 +15,8 @@ __all__ = [
     "ACCOUNT_MANAGE",
     "ADMIN_USERS",
     "DIALOGS_READ",
+    "DRAFTS_WRITE",
+    "DRAFT_SCOPES",
     "MESSAGES_PIN",
     "MESSAGES_READ",
     "MESSAGES_SEND",
@@ -26,16 +28,29 @@ __all__ = [
 
 DIALOGS_READ: Final = "telegram:dialogs:read"
 MESSAGES_READ: Final = "telegram:messages:read"
+DRAFTS_WRITE: Final = "telegram:drafts:write"
 MESSAGES_SEND: Final = "telegram:messages:send"
 MESSAGES_PIN: Final = "telegram:messages:pin"
 ACCOUNT_MANAGE: Final = "account:manage"
 ADMIN_USERS: Final = "admin:users"
 
 #: Every scope the server knows, in the order they widen access.
-SCOPES: Final = (DIALOGS_READ, MESSAGES_READ, MESSAGES_SEND, MESSAGES_PIN, ACCOUNT_MANAGE, ADMIN_USERS)
+SCOPES: Final = (
+    DIALOGS_READ,
+    MESSAGES_READ,
+    DRAFTS_WRITE,
+    MESSAGES_SEND,
+    MESSAGES_PIN,
+    ACCOUNT_MANAGE,
+    ADMIN_USERS,
+)
 
 #: Scopes that act on the person's behalf; the consent screen's "read-only" choice drops them.
 SEND_SCOPES: Final = frozenset({MESSAGES_SEND, MESSAGES_PIN})
+
+#: Scopes that write only into the person's own Telegram drafts (nothing reaches anyone else):
+#: the consent screen's middle level, "read and draft"; "read and send" includes them too.
+DRAFT_SCOPES: Final = frozenset({DRAFTS_WRITE})
 
 _MAX_SCOPE_CHARS: Final = 2048
 

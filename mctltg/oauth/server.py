@@ -25,7 +25,7 @@ import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from mctltg.crypto import random_token, sha256_hex
 from mctltg.errors import StorageError
@@ -42,7 +42,7 @@ from mctltg.oauth.admission import (
 from mctltg.oauth.errors import AuthorizeError, OAuthError
 from mctltg.oauth.rfc6749 import AUTHORIZATION_TTL, CODE_TTL, TokenResponse
 from mctltg.oauth.rfc9068 import AccessClaims, AccessTokenCodec
-from mctltg.oauth.scopes import SCOPES, SEND_SCOPES, format_scope, parse_scope
+from mctltg.oauth.scopes import DRAFT_SCOPES, SCOPES, SEND_SCOPES, format_scope, parse_scope
 from mctltg.oauth.tiers import Access, TierPolicy
 from mctltg.storage import (
     AuthorizationRow,
@@ -51,10 +51,22 @@ from mctltg.storage import (
     OAuthStore,
 )
 
-__all__ = ["AuthorizationServer", "ConsentView", "PendingSignIn", "ServerConfig", "TokenResponse"]
+__all__ = [
+    "CONSENT_LEVELS",
+    "AuthorizationServer",
+    "ConsentLevel",
+    "ConsentView",
+    "PendingSignIn",
+    "ServerConfig",
+    "TokenResponse",
+]
 
 REFRESH_GRACE: Final = 10.0
 TELEGRAM_SCOPE_PREFIX: Final = "telegram:"
+
+#: The consent screen's three levels: read only (the default), read and draft, read and send.
+ConsentLevel = Literal["read", "draft", "send"]
+CONSENT_LEVELS: Final[tuple[ConsentLevel, ...]] = ("read", "draft", "send")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,6 +100,8 @@ class ConsentView:
     redirect_host_is_punycode: bool
     access: Access
     read_scopes: tuple[str, ...]
+    #: The middle level, "read and draft": writes only into the person's own drafts.
+    draft_scopes: tuple[str, ...]
     send_scopes: tuple[str, ...]
     csrf: str
 
@@ -321,7 +335,8 @@ class AuthorizationServer:
             redirect_host=redirect_host,
             redirect_host_is_punycode=punycode,
             access=access,
-            read_scopes=tuple(s for s in SCOPES if s in offered - SEND_SCOPES),
+            read_scopes=tuple(s for s in SCOPES if s in offered - SEND_SCOPES - DRAFT_SCOPES),
+            draft_scopes=tuple(s for s in SCOPES if s in offered & DRAFT_SCOPES),
             send_scopes=tuple(s for s in SCOPES if s in offered & SEND_SCOPES),
             csrf=authorization.csrf,
         )
@@ -331,15 +346,21 @@ class AuthorizationServer:
         return parse_scope(authorization.scope) or frozenset(SCOPES)
 
     async def approve(
-        self, authorization: AuthorizationRow, *, allow_send: bool, resume_path: str | None = None
+        self, authorization: AuthorizationRow, *, level: ConsentLevel, resume_path: str | None = None
     ) -> str:
-        """Record consent (read-only, or read and send); returns the granted scope string.
+        """Record consent at one of three levels; returns the granted scope string.
 
+        ``read`` grants the read scopes, ``draft`` adds the drafts scope, ``send`` adds
+        the send scopes too (drafts included: whoever may send may also only draft).
         The grant is what was requested, narrowed by the person's choice and by their
         tier right now: the consent screen showed exactly this.
         """
         view = await self.consent_view(authorization)
-        granted = set(view.read_scopes) | (set(view.send_scopes) if allow_send else set())
+        granted = set(view.read_scopes)
+        if level in ("draft", "send"):
+            granted |= set(view.draft_scopes)
+        if level == "send":
+            granted |= set(view.send_scopes)
         scope = format_scope(granted)
         await self.store.approved(authorization.id, scope, resume_path)
         return scope

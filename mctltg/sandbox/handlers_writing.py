@@ -12,6 +12,7 @@ from telethon.tl import functions, types
 
 from mctltg.sandbox.dispatch import Call, Route
 from mctltg.sandbox.engine import Draft, RpcFault, post
+from mctltg.sandbox.handlers_drafts import schedule_message
 from mctltg.sandbox.marks import pin, read_history, read_mentions, unpin_all
 from mctltg.sandbox.peers import resolve_channel, resolve_peer
 from mctltg.sandbox.render import updates_tl
@@ -24,6 +25,8 @@ MAX_MESSAGE_LENGTH = 4096
 
 
 def send_message(call: Call, request: Any) -> Any:
+    if request.schedule_date is not None:
+        return schedule_message(call, request)
     me = call.me
     peer = resolve_peer(call.state, me, request.peer)
     text = request.message

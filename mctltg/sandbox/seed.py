@@ -245,6 +245,7 @@ def seed_demo_world(world: SandboxWorld, *, clock_now: float | None = None) -> D
     )
     world.mute(user_id=ada, peer=rooms["supergroup"])
     discussion, commented = _profiles_and_comments(world, ids, channel, supergroup, at)
+    world.put_draft(owner=ada, peer=f"user:{ids['mary']}", text="Dear Mary, about Note G:", date=at(1))
     return DemoWorld(
         me=ada,
         me_phone=me_phone,

@@ -27,6 +27,7 @@ __all__ = [
     "Box",
     "CallRecord",
     "ChannelRecord",
+    "DraftRecord",
     "Endpoint",
     "GroupRecord",
     "KeyRecord",
@@ -35,6 +36,7 @@ __all__ = [
     "PendingCode",
     "QrToken",
     "ReadState",
+    "ScheduledQueue",
     "StoredMessage",
     "UserRecord",
     "WorldState",
@@ -266,6 +268,10 @@ class WorldState:
     next_channel_id: int = 2001
     next_logical: int = 1
     next_media_id: int = 5_000_000_001
+    #: Saved drafts by (owner, chat, topic id or 0).
+    drafts: dict[tuple[int, PeerKey, int], DraftRecord] = field(default_factory=dict)
+    #: Scheduled messages by (owner, chat).
+    scheduled: dict[tuple[int, PeerKey], ScheduledQueue] = field(default_factory=dict)
 
     def account(self, user_id: int) -> Account:
         return self.accounts[user_id]
@@ -278,3 +284,20 @@ class WorldState:
             if key is not None and key.user_id == user_id:
                 out.append(endpoint)
         return out
+
+
+@dataclass(slots=True)
+class DraftRecord:
+    """One account's saved draft in one chat (or one forum topic of it)."""
+
+    text: str
+    date: float
+    reply_to: int | None = None
+
+
+@dataclass(slots=True)
+class ScheduledQueue:
+    """One account's scheduled messages in one chat; ids are this queue's own sequence."""
+
+    next_id: int = 1
+    messages: dict[int, StoredMessage] = field(default_factory=dict)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mctltg.sandbox import (
     handlers_actions,
+    handlers_drafts,
     handlers_entities,
     handlers_login,
     handlers_people,
@@ -47,6 +48,7 @@ def _routes() -> dict[type[Any], Route]:
         handlers_writing,
         handlers_actions,
         handlers_people,
+        handlers_drafts,
     ):
         for route in module.ROUTES:
             table[route.request] = route

@@ -27,6 +27,7 @@ from mctltg.sandbox.state import (
     SERVICE_USER_ID,
     Account,
     ChannelRecord,
+    DraftRecord,
     GroupRecord,
     KeyRecord,
     PeerKey,
@@ -439,6 +440,26 @@ class SandboxWorld:
             copy = int(refused_as_value_error(lambda: post(self._state, draft)).update.message.id)
             broadcast.threads[post_id] = copy
             return copy
+
+    def put_draft(self, *, owner: int, peer: str, text: str, date: float | None = None) -> None:
+        """Leave ``text`` as ``owner``'s unsent draft in ``peer`` (seed data; tools use saveDraft)."""
+        with self._lock:
+            self._user(owner)
+            record = DraftRecord(text=text, date=self._when(date))
+            self._state.drafts[(owner, PeerKey.parse(peer), 0)] = record
+
+    def draft(self, *, viewer: int, peer: str, topic_id: int = 0) -> str | None:
+        """The text of ``viewer``'s saved draft in ``peer`` (None: no draft)."""
+        with self._lock:
+            record = self._state.drafts.get((viewer, PeerKey.parse(peer), topic_id))
+            return None if record is None else record.text
+
+    def scheduled(self, *, viewer: int, peer: str) -> list[SandboxMessage]:
+        """``viewer``'s scheduled queue in ``peer``, soonest first (``date`` is when it goes out)."""
+        with self._lock:
+            queue = self._state.scheduled.get((viewer, PeerKey.parse(peer)))
+            queued = [] if queue is None else list(queue.messages.values())
+            return [as_value(viewer, m) for m in sorted(queued, key=lambda m: (m.date, m.id))]
 
     # helpers
 

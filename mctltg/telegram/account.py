@@ -30,10 +30,11 @@ from mctltg.telegram.model import (
     PeerRef,
     PinResult,
     ReplyThread,
+    SavedDraft,
     SentMessage,
     UnreadDigest,
 )
-from mctltg.telegram.on_loop import actions, dialogs, messages, people, threads, unread, writing
+from mctltg.telegram.on_loop import actions, dialogs, drafts, messages, people, threads, unread, writing
 
 __all__ = ["AccountLease", "TelegramAccount"]
 
@@ -206,4 +207,38 @@ class TelegramAccount:
         """The replies under ``message_id`` (a channel post's comments), newest first."""
         return await self._run(
             "get_replies", lambda client: threads.fetch_replies(client, peer, message_id, limit), peer
+        )
+
+    async def save_draft(
+        self, peer: PeerRef, text: str, *, reply_to: int | None = None, topic_id: int | None = None
+    ) -> str:
+        """Put ``text`` in ``peer``'s own Telegram draft (``""`` clears it); the canonical peer back."""
+        return await self._run(
+            "save_draft", lambda client: drafts.save_draft(client, peer, text, reply_to, topic_id), peer
+        )
+
+    async def drafts(self) -> list[SavedDraft]:
+        """Every chat's non-empty draft."""
+        return await self._run("get_drafts", drafts.fetch_drafts)
+
+    async def send_scheduled(
+        self, peer: PeerRef, text: str, *, when: float, reply_to: int | None, random_id: int
+    ) -> SentMessage:
+        """Queue ``text`` for Telegram to send at ``when`` (epoch seconds), with the caller's random_id."""
+        return await self._run(
+            "send_message",
+            lambda client: drafts.send_scheduled(client, peer, text, reply_to, random_id, when),
+            peer,
+        )
+
+    async def scheduled(self, peer: PeerRef) -> list[Message]:
+        """``peer``'s scheduled messages, latest first."""
+        return await self._run(
+            "get_scheduled_messages", lambda client: drafts.fetch_scheduled(client, peer), peer
+        )
+
+    async def delete_scheduled(self, peer: PeerRef, ids: list[int]) -> tuple[str, list[int]]:
+        """Delete scheduled messages; the canonical peer and the ids Telegram deleted."""
+        return await self._run(
+            "delete_scheduled_messages", lambda client: drafts.delete_scheduled(client, peer, ids), peer
         )

@@ -74,10 +74,17 @@ ACTIONABLE: Final[dict[str, str]] = {
     "MESSAGE_DELETE_FORBIDDEN": (
         "You cannot delete someone else's messages here; only the chat's admins can (for everyone)."
     ),
-    "MESSAGE_IDS_EMPTY": "None of these message ids exist in that chat; take ids from get_messages.",
+    "MESSAGE_IDS_EMPTY": (
+        "None of these message ids exist in that chat; take ids from get_messages or get_scheduled_messages."
+    ),
     "REACTION_INVALID": "This chat does not allow that reaction; try another emoji such as 👍.",
     "REACTIONS_TOO_MANY": "Only one reaction per message can be set here.",
     "CHAT_FORWARDS_RESTRICTED": "This chat does not allow forwarding its messages.",
+    "SCHEDULE_DATE_INVALID": "Telegram refused that schedule time; give a time in the future, within a year.",
+    "SCHEDULE_DATE_TOO_LATE": "Telegram refuses to schedule more than 365 days ahead; give an earlier time.",
+    "SCHEDULE_TOO_MUCH": (
+        "This chat already has as many scheduled messages as Telegram allows (100); delete some first."
+    ),
 }
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "PeerRef",
     "PinResult",
     "ReplyThread",
+    "SavedDraft",
     "SentMessage",
     "UnreadChat",
     "UnreadDigest",
@@ -223,3 +224,15 @@ class ReplyThread:
 
     messages: tuple[Message, ...]
     count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SavedDraft:
+    """One chat's Telegram draft, as every Telegram app of the account shows it (raw text)."""
+
+    peer: str
+    peer_title: str
+    text: str
+    date: float | None
+    reply_to: int | None = None
+    topic_id: int | None = None

@@ -20,10 +20,12 @@ from mctltg.tools.arguments import install_argument_errors
 from mctltg.tools.context import ToolDeps
 from mctltg.tools.declare import DeclaredTool, register
 from mctltg.tools.dialogs import list_dialogs
+from mctltg.tools.drafts import get_drafts, save_draft
 from mctltg.tools.message_actions import delete_messages, edit_message, forward_messages, set_reaction
 from mctltg.tools.message_context import get_message_context, get_replies
 from mctltg.tools.messages import get_messages, get_unread_messages, mark_read, search_messages
 from mctltg.tools.people import get_my_identity, get_peer_info, search_contacts
+from mctltg.tools.scheduled import delete_scheduled_messages, get_scheduled_messages
 from mctltg.tools.send_tools import (
     get_my_audit_log,
     get_my_send_status,
@@ -58,6 +60,10 @@ TOOLS: Final[tuple[DeclaredTool, ...]] = (
     get_my_identity,
     get_message_context,
     get_replies,
+    save_draft,
+    get_drafts,
+    get_scheduled_messages,
+    delete_scheduled_messages,
 )
 
 INSTRUCTIONS: Final = (

@@ -2,9 +2,11 @@
 
 ``send_message`` previews by default: unless every gate condition holds it returns a
 successful draft (``mode: "draft"``) naming the first condition that failed, and no
-Telegram call is made. There is no argument that forces a real send. ``pin_message``
-is a ``Write`` like the message actions: a closed gate is a preview there too.
-``get_my_send_status`` explains the gate with the very same function;
+Telegram call is made. There is no argument that forces a real send; a draft's notice
+points at ``save_draft``, the write that needs none of the gate's conditions. With
+``schedule_at`` Telegram queues the message and sends it then, behind the same gate.
+``pin_message`` is a ``Write`` like the message actions: a closed gate is a preview there
+too. ``get_my_send_status`` explains the gate with the very same function;
 ``set_send_consent`` is the owner's own switch; ``get_my_audit_log`` shows a person
 their own audit rows (and is itself not audited).
 """
@@ -25,6 +27,7 @@ from mctltg.telegram.peers import parse_peer
 from mctltg.tools.context import ToolContext
 from mctltg.tools.declare import LOCAL_WRITE, READ_LOCAL, Hints, tool
 from mctltg.tools.render import rfc3339
+from mctltg.tools.schedule_at import parse_schedule_at
 from mctltg.tools.validate import bounded_int
 from mctltg.tools.write_result import WriteOut, render_write, run_write
 
@@ -36,6 +39,7 @@ __all__ = [
     "render_send",
     "send_message",
     "set_send_consent",
+    "validate_key",
 ]
 
 TEXT_MAX: Final = 4096
@@ -48,6 +52,8 @@ SEND: Final = Hints(read_only=False, destructive=True, idempotent=False, open_wo
 #: A pin is visible to every member, but pinning twice is pinning once.
 PIN: Final = Hints(read_only=False, destructive=True, idempotent=True, open_world=True)
 DRAFT_NOTICE: Final = "Draft preview: this message was NOT sent."
+#: What a closed gate offers instead: the safe write that needs none of its conditions.
+SAVE_DRAFT_HINT: Final = "save_draft can put this text in the chat's own Telegram draft for the user to send."
 UNVERIFIED_NOTICE: Final = (
     "Telegram may have delivered this message, but its answer never arrived. It was NOT retried "
     "and will not be: look at the chat before sending anything again."
@@ -72,6 +78,7 @@ class SendOut(BaseModel):
     replayed: bool | None = Field(
         default=None, description="true: this reports an earlier call with the same key"
     )
+    scheduled: bool | None = Field(default=None, description="true: Telegram sends it at `date`")
 
 
 class SendStatusOut(BaseModel):
@@ -113,7 +120,7 @@ def _text(value: str) -> str:
     return text
 
 
-def _key(value: str | None) -> str | None:
+def validate_key(value: str | None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not _KEY.fullmatch(value):
@@ -125,7 +132,7 @@ def _key(value: str | None) -> str | None:
 
 #: The text and key checks, for the other write tools.
 text_argument = _text
-key_argument = _key
+key_argument = validate_key
 
 
 def _message_id(field: str, value: int | None) -> int | None:
@@ -140,7 +147,7 @@ def render_send(outcome: SendOutcome, text: str) -> dict[str, Any]:
     if outcome.status == "draft":
         gate = outcome.gate
         assert gate is not None
-        out |= {"sent": False, "mode": "draft", "text": text, "notice": DRAFT_NOTICE}
+        out |= {"sent": False, "mode": "draft", "text": text, "notice": f"{DRAFT_NOTICE} {SAVE_DRAFT_HINT}"}
         out |= {"dry_reason": gate.reason, "dry_reason_code": gate.code}
         if gate.hint:
             out["hint"] = gate.hint
@@ -180,6 +187,7 @@ async def send_message(
     idempotency_key: Annotated[
         str | None, Field(description="Repeat with the same key never sends twice")
     ] = None,
+    schedule_at: Annotated[str | None, Field(description="RFC 3339: Telegram sends it then")] = None,
 ) -> dict[str, Any]:
     """Send a text as the user; if not allowed, returns a draft whose `dry_reason` says why.
 
@@ -188,7 +196,8 @@ async def send_message(
     sending = ctx.deps.sending
     assert sending is not None
     ref, clean = parse_peer(peer), _text(text)
-    reply, key = _message_id("reply_to", reply_to), _key(idempotency_key)
+    reply, key = _message_id("reply_to", reply_to), validate_key(idempotency_key)
+    when = parse_schedule_at(schedule_at)
     outcome = await sending.send(
         identity_id=None if ctx.caller is None else ctx.caller.identity_id,
         has_send_scope=ctx.holds(MESSAGES_SEND),
@@ -197,8 +206,12 @@ async def send_message(
         text=clean,
         reply_to=reply,
         key=key,
+        schedule_at=when,
     )
-    return render_send(outcome, clean)
+    out = render_send(outcome, clean)
+    if when is not None and outcome.status != "draft":
+        out["scheduled"] = True
+    return out
 
 
 @tool(MESSAGES_PIN, title="Pin a Telegram message", hints=PIN, output=WriteOut, enforce_scope=False,
@@ -216,7 +229,7 @@ async def pin_message(
     """Pin or unpin a message; if not allowed, returns a preview with `dry_reason`."""
     ref = parse_peer(peer)
     target = bounded_int("message_id", message_id, 1, 2**31 - 1)
-    undo, quiet, key = bool(unpin), bool(silent), _key(idempotency_key)
+    undo, quiet, key = bool(unpin), bool(silent), validate_key(idempotency_key)
 
     async def perform(account: TelegramAccount, _random_id: int) -> ActionResult:
         pinned = await account.pin(ref, target, unpin=undo, silent=quiet)

@@ -1,6 +1,7 @@
 """``/telegram/connect``: the wizard that connects a Telegram account, by QR code or by phone.
 
-Sign in → permissions (read only, or read and send: the account's ``send_enabled``)
+Sign in → permissions (read only, read and draft, or read and send: only the last turns
+the account's ``send_enabled`` on; drafts never need it, their scope is granted per client)
 → QR code (redrawn when Telegram replaces the token) or phone → code → 2FA password
 when the account has one → done. It drives the one login state machine
 (``accounts/login.py``) exactly as ``mctltg login`` does, so every failure is the
@@ -192,7 +193,7 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
         if session is None:
             return signin_redirect(CONNECT_PATH)
         fields, fresh = await form_for(session)
-        if not fresh or fields.get("access") not in ("read", "send"):
+        if not fresh or fields.get("access") not in ("read", "draft", "send"):
             return redirect(CONNECT_PATH)
         if (answer := await refused(session)) is not None:
             return answer

@@ -41,11 +41,13 @@ from mctltg.oauth.scopes import (
     ACCOUNT_MANAGE,
     ADMIN_USERS,
     DIALOGS_READ,
+    DRAFTS_WRITE,
     MESSAGES_PIN,
     MESSAGES_READ,
     MESSAGES_SEND,
     SEND_SCOPES,
 )
+from mctltg.oauth.server import CONSENT_LEVELS, ConsentLevel
 
 __all__ = ["CALLBACK_PATH", "CONSENT_PATH", "CONTINUE_PATH", "oauth_blueprint", "pending_continuation"]
 
@@ -61,6 +63,7 @@ _CORS_PATHS: Final = (TOKEN_PATH, REGISTER_PATH, REVOKE_PATH, "/.well-known/")
 _SCOPE_LABELS: Final = {
     DIALOGS_READ: "see your chats, groups and channels",
     MESSAGES_READ: "read messages in them",
+    DRAFTS_WRITE: "save drafts in your chats (you send them yourself)",
     MESSAGES_SEND: "send messages as you",
     MESSAGES_PIN: "pin and unpin messages",
     ACCOUNT_MANAGE: "manage the Telegram connection (status, disconnect)",
@@ -71,6 +74,14 @@ _SCOPE_LABELS: Final = {
 HasAccount = Callable[[int], Awaitable[bool]]
 #: Finishes a sign-in callback that is not part of an authorization; None if it is not its own either.
 OtherSignIn = Callable[[], Awaitable[Response | None]]
+
+
+def _consent_level(value: str | None) -> ConsentLevel:
+    """The level the consent form chose; anything unexpected is the narrowest, read only."""
+    for level in CONSENT_LEVELS:
+        if value == level:
+            return level
+    return "read"
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:
@@ -288,6 +299,7 @@ def oauth_blueprint(
             view=view,
             labels=_SCOPE_LABELS,
             send_possible=bool(view.send_scopes),
+            draft_possible=bool(view.draft_scopes),
             send_scopes=SEND_SCOPES,
         )
         return _page_headers(
@@ -322,7 +334,7 @@ def oauth_blueprint(
         )
         await server.approve(
             authorization,
-            allow_send=form.get("access") == "send",
+            level=_consent_level(form.get("access")),
             resume_path=CONTINUE_PATH if wizard else None,
         )
         if wizard:

@@ -44,6 +44,10 @@ FUZZED = [
     "get_my_identity",
     "get_message_context",
     "get_replies",
+    "save_draft",
+    "get_drafts",
+    "get_scheduled_messages",
+    "delete_scheduled_messages",
 ]
 NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
 KINDS = {kind for _, kind in ERROR_KINDS}

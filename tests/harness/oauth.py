@@ -115,7 +115,7 @@ async def authorization_code(
     await server.signed_in(authorization, telegram_user_id=telegram_id, display_name=display_name)
     authorization = await server.pending(pending.browser_token)
     assert authorization is not None
-    await server.approve(authorization, allow_send=allow_send)
+    await server.approve(authorization, level="send" if allow_send else "read")
     authorization = await server.pending(pending.browser_token)
     assert authorization is not None
     return query_of(await server.finish(authorization))["code"]

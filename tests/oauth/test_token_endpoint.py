@@ -112,6 +112,7 @@ async def test_a_good_exchange_returns_tokens_that_are_not_cached(harness: Harne
     assert set(body["scope"].split()) == {
         "telegram:dialogs:read",
         "telegram:messages:read",
+        "telegram:drafts:write",
         "telegram:messages:send",
         "telegram:messages:pin",
         "account:manage",

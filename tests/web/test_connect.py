@@ -354,3 +354,16 @@ async def test_too_many_login_codes_get_a_sentence_saying_when_to_retry(
     assert last.status_code == 429
     assert "Too many login codes were requested for this phone number" in last.text
     assert "try again in" in last.text
+
+
+async def test_the_permissions_step_offers_read_draft_and_send_and_draft_moves_on_to_login(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    async with open_site(settings, world) as site:
+        csrf = await site.csrf()
+        choices = (await site.page("/telegram/connect")).text
+        assert 'value="read" checked' in choices
+        assert "Read and draft" in choices
+        assert 'value="send"' in choices
+        page = (await site.post("/telegram/connect/permissions", csrf=csrf, access="draft")).text
+        assert "Scan the QR code" in page

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 
 from mctltg.oauth.admission import AUTHORIZATIONS_PER_WINDOW, REGISTRATIONS_PER_HOUR
 from mctltg.oauth.rfc7636 import s256
@@ -206,3 +207,61 @@ async def test_a_consent_post_without_the_pages_csrf_token_is_refused(harness: H
     assert "location" not in response.headers
     still_waiting = await harness.http.get("/oauth/consent")  # same cookie: only the token was wrong
     assert still_waiting.status_code == 200
+
+
+async def test_the_consent_page_offers_three_levels_with_read_only_chosen(harness: Harness) -> None:
+    text, _ = await _consent_page(harness, "https://claude.ai/api/mcp/auth_callback")
+    assert 'value="read" checked' in text
+    assert 'value="draft"' in text
+    assert 'value="send"' in text
+    assert "Read and draft" in text
+    assert "save drafts in your chats" in text
+
+
+@pytest.mark.parametrize(
+    ("access", "granted"),
+    [
+        ("read", {"telegram:dialogs:read", "telegram:messages:read", "account:manage"}),
+        (
+            "draft",
+            {"telegram:dialogs:read", "telegram:messages:read", "account:manage", "telegram:drafts:write"},
+        ),
+        (
+            "send",
+            {
+                "telegram:dialogs:read",
+                "telegram:messages:read",
+                "account:manage",
+                "telegram:drafts:write",
+                "telegram:messages:send",
+                "telegram:messages:pin",
+            },
+        ),
+        ("everything", {"telegram:dialogs:read", "telegram:messages:read", "account:manage"}),
+    ],
+)
+async def test_each_consent_level_grants_exactly_its_scopes(
+    harness: Harness, access: str, granted: set[str]
+) -> None:
+    server = harness.parts.server
+    pending = await server.begin(
+        {
+            "response_type": ["code"],
+            "client_id": [harness.client_id],
+            "redirect_uri": [REDIRECT],
+            "code_challenge": [s256(VERIFIER)],
+            "code_challenge_method": ["S256"],
+        }
+    )
+    authorization = await server.pending(pending.browser_token)
+    assert authorization is not None
+    await server.signed_in(authorization, telegram_user_id=CLIENT_ID, display_name="Someone")
+    decided = await harness.http.post(
+        "/oauth/consent",
+        data={"csrf": authorization.csrf, "decision": "approve", "access": access},
+        headers={"Cookie": f"mctltg_authorization={pending.browser_token}"},
+    )
+    assert decided.status_code == 303, decided.text
+    approved = await server.pending(pending.browser_token)
+    assert approved is not None
+    assert set((approved.granted_scope or "").split()) == granted
