@@ -28,6 +28,7 @@ __all__ = [
     "CallRecord",
     "ChannelRecord",
     "Endpoint",
+    "FilterRecord",
     "GroupRecord",
     "KeyRecord",
     "LogEntry",
@@ -36,6 +37,7 @@ __all__ = [
     "QrToken",
     "ReadState",
     "StoredMessage",
+    "TopicRecord",
     "UserRecord",
     "WorldState",
 ]
@@ -111,6 +113,7 @@ class StoredMessage:
     post: bool = False
     logical: int = 0  # links the copies of one message across boxes
     media_id: int = 0
+    topic: int | None = None  # forum topic (its top message id); None: General, or not a forum
 
 
 @dataclass(slots=True)
@@ -126,6 +129,41 @@ class ChannelRecord:
     next_id: int = 1
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     log: list[LogEntry] = field(default_factory=list)
+    forum: bool = False
+    topics: dict[int, TopicRecord] = field(default_factory=dict)  # by top message id
+
+
+@dataclass(slots=True)
+class TopicRecord:
+    """A forum topic; its id is the id of the service message that created it."""
+
+    id: int
+    title: str
+    creator: int
+    date: float
+    icon_color: int = 0x6FB9F0
+    closed: bool = False
+    pinned: bool = False
+
+
+@dataclass(slots=True)
+class FilterRecord:
+    """A chat folder (Telegram's ``DialogFilter``): chosen chats plus chat kinds, minus exclusions."""
+
+    id: int
+    title: str
+    include: list[PeerKey] = field(default_factory=list)
+    exclude: list[PeerKey] = field(default_factory=list)
+    pinned: list[PeerKey] = field(default_factory=list)
+    contacts: bool = False
+    non_contacts: bool = False
+    groups: bool = False
+    broadcasts: bool = False
+    bots: bool = False
+    exclude_muted: bool = False
+    exclude_read: bool = False
+    exclude_archived: bool = False
+    emoticon: str | None = None
 
 
 @dataclass(slots=True)
@@ -137,6 +175,8 @@ class ReadState:
     mute_until: int = 0
     mentions: set[int] = field(default_factory=set)
     unread_mentions: set[int] = field(default_factory=set)
+    topic_reads: dict[int, int] = field(default_factory=dict)  # forum topic -> read_inbox_max_id
+    folder_id: int = 0  # 1: archived
 
 
 @dataclass(slots=True)
@@ -168,6 +208,7 @@ class Account:
     log: list[LogEntry] = field(default_factory=list)
     dialogs: dict[PeerKey, ReadState] = field(default_factory=dict)
     contacts: set[int] = field(default_factory=set)
+    filters: list[FilterRecord] = field(default_factory=list)  # chat folders, in the user's order
 
     def read_state(self, peer: PeerKey) -> ReadState:
         return self.dialogs.setdefault(peer, ReadState())

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mctltg.sandbox import (
     handlers_entities,
+    handlers_forums,
     handlers_login,
     handlers_reading,
     handlers_search,
@@ -43,6 +44,7 @@ def _routes() -> dict[type[Any], Route]:
         handlers_reading,
         handlers_search,
         handlers_writing,
+        handlers_forums,
     ):
         for route in module.ROUTES:
             table[route.request] = route

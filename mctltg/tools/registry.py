@@ -21,6 +21,7 @@ from mctltg.tools.context import ToolDeps
 from mctltg.tools.declare import DeclaredTool, register
 from mctltg.tools.dialogs import list_dialogs
 from mctltg.tools.messages import get_messages, get_unread_messages, mark_read, search_messages
+from mctltg.tools.navigation import list_folders, list_topics
 from mctltg.tools.send_tools import (
     get_my_audit_log,
     get_my_send_status,
@@ -46,6 +47,8 @@ TOOLS: Final[tuple[DeclaredTool, ...]] = (
     get_my_send_status,
     set_send_consent,
     get_my_audit_log,
+    list_topics,
+    list_folders,
 )
 
 INSTRUCTIONS: Final = (
