@@ -128,7 +128,8 @@ async def test_send_message_with_a_topic_lands_in_that_topic_once_per_key(
         topic = await call(client, "get_messages", {"peer": forum, "topic_id": gears, "limit": 1})
         in_general = await call(client, "get_messages", {"peer": forum, "topic_id": 1, "limit": 1})
     assert first["sent"] is True
-    assert again["replayed"] is True and again["message_id"] == first["message_id"]
+    assert again["replayed"] is True
+    assert again["message_id"] == first["message_id"]
     assert SEND_REQUEST not in retried
     assert [(m["id"], unwrap(m["text"])) for m in topic["messages"]] == [
         (first["message_id"], "Forty-one would jam.")
