@@ -91,6 +91,26 @@ async def count_rpcs() -> list[RpcCount]:
         ("search_messages, all chats", "search_messages", {"query": "engine"}),
         ("search_messages, one chat", "search_messages", {"query": "cards", "peer": f"chat:{demo.group}"}),
         ("mark_read, one chat", "mark_read", {"peer": f"user:{demo.contacts[1]}"}),
+        ("list_folders", "list_folders", {}),
+        ("list_dialogs, a chat folder", "list_dialogs", {"folder": str(demo.folders[0])}),
+        ("list_dialogs, archived", "list_dialogs", {"folder": "archived"}),
+        ("list_topics", "list_topics", {"peer": f"channel:{demo.forum}"}),
+        (
+            "get_messages, one topic (50)",
+            "get_messages",
+            {"peer": f"channel:{demo.forum}", "topic_id": demo.topics[0]},
+        ),
+        (
+            "get_unread_messages, one topic",
+            "get_unread_messages",
+            {"peer": f"channel:{demo.forum}", "topic_id": demo.topics[0]},
+        ),
+        (
+            "search_messages, one topic",
+            "search_messages",
+            {"query": "gears", "peer": f"channel:{demo.forum}", "topic_id": demo.topics[0]},
+        ),
+        ("mark_read, one topic", "mark_read", {"peer": f"channel:{demo.forum}", "topic_id": demo.topics[0]}),
     ]
     counts: list[RpcCount] = []
     with tempfile.TemporaryDirectory(prefix="mctltg-bench-") as folder:

@@ -111,9 +111,7 @@ def _matcher(folder: ChatFolder) -> Callable[[Any, Dialog], bool]:
 
     def kind_of(raw: Any, dialog: Dialog) -> str:
         if dialog.kind == "user":
-            return (
-                "contacts" if getattr(raw.entity, "contact", False) or raw.entity.is_self else "non_contacts"
-            )
+            return "contacts" if getattr(raw.entity, "contact", False) else "non_contacts"
         return {"bot": "bots", "group": "groups", "supergroup": "groups"}.get(dialog.kind, "channels")
 
     def matches(raw: Any, dialog: Dialog) -> bool:
