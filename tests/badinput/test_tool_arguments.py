@@ -35,6 +35,8 @@ FUZZED = [
     "set_send_consent",
     "get_my_audit_log",
     "set_telegram_access",
+    "list_topics",
+    "list_folders",
 ]
 NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
 KINDS = {kind for _, kind in ERROR_KINDS}
