@@ -91,7 +91,8 @@ class TelegramAccount:
 
     async def dialogs(self, limit: int, query: str | None = None) -> list[Dialog]:
         """The newest ``limit`` dialogs, optionally only those whose title or @username contains ``query``."""
-        return await self._run("list_dialogs", lambda client: dialogs.fetch_dialogs(client, limit, query))
+        page = await self.dialog_page(limit, query=query)
+        return list(page.dialogs)
 
     async def history(
         self, peer: PeerRef, *, limit: int, before: int | None = None, after: int | None = None
