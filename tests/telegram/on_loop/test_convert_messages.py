@@ -20,7 +20,9 @@ class _Answer:
         )
         self.users: list[Any] = []
         self.chats = [channel]
-        self.topics = [build(types.ForumTopic, id=5, title="Gears", top_message=9)]  # layer-tolerant
+        topic = {"id": 5, "title": "Gears", "top_message": 9, "from_id": types.PeerUser(1)}
+        topic |= {"peer": types.PeerChannel(7), "notify_settings": types.PeerNotifySettings()}
+        self.topics = [build(types.ForumTopic, **topic)]  # layer-tolerant: 1.39 has no ``peer``
 
 
 def _message(reply_to: Any, *, forum: bool = True) -> Any:
