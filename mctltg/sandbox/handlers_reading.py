@@ -13,7 +13,7 @@ from telethon.tl import functions, types
 
 from mctltg.sandbox.dispatch import Call, Route
 from mctltg.sandbox.engine import RpcFault
-from mctltg.sandbox.forums import in_folder, page_topics
+from mctltg.sandbox.forums import ARCHIVE_FOLDER, in_folder, page_topics
 from mctltg.sandbox.handlers_session import state_tl
 from mctltg.sandbox.peers import resolve_channel, resolve_peer
 from mctltg.sandbox.render import entities, message_peers, message_tl
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     import datetime
 
 __all__ = ["ROUTES", "messages_answer", "readable_peer", "timestamp"]
-
-ARCHIVE_FOLDER = 1  # Telegram's archive: folder_id 1
 
 
 def timestamp(value: datetime.datetime | None) -> float | None:
