@@ -110,6 +110,26 @@ async def count_rpcs() -> list[RpcCount]:
         ),
         ("get_drafts", "get_drafts", {}),
         ("get_scheduled_messages, one chat", "get_scheduled_messages", {"peer": f"user:{demo.contacts[0]}"}),
+        ("list_folders", "list_folders", {}),
+        ("list_dialogs, a chat folder", "list_dialogs", {"folder": str(demo.folders[0])}),
+        ("list_dialogs, archived", "list_dialogs", {"folder": "archived"}),
+        ("list_topics", "list_topics", {"peer": f"channel:{demo.forum}"}),
+        (
+            "get_messages, one topic (50)",
+            "get_messages",
+            {"peer": f"channel:{demo.forum}", "topic_id": demo.topics[0]},
+        ),
+        (
+            "get_unread_messages, one topic",
+            "get_unread_messages",
+            {"peer": f"channel:{demo.forum}", "topic_id": demo.topics[0]},
+        ),
+        (
+            "search_messages, one topic",
+            "search_messages",
+            {"query": "gears", "peer": f"channel:{demo.forum}", "topic_id": demo.topics[0]},
+        ),
+        ("mark_read, one topic", "mark_read", {"peer": f"channel:{demo.forum}", "topic_id": demo.topics[0]}),
     ]
     counts: list[RpcCount] = []
     with tempfile.TemporaryDirectory(prefix="mctltg-bench-") as folder:

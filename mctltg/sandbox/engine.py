@@ -16,6 +16,7 @@ from telethon.tl import types
 from mctltg.sandbox.render import MENTION_PATTERN, message_peers, message_tl, updates_tl
 from mctltg.sandbox.state import (
     PERSISTENT_MAX_LOG,
+    ChannelRecord,
     Endpoint,
     LogEntry,
     PeerKey,
@@ -239,6 +240,7 @@ def _post_to_channel(state: WorldState, draft: Draft, exclude: Endpoint | None) 
     if not channel.megagroup and draft.sender != channel.creator:
         raise RpcFault(403, "CHAT_ADMIN_REQUIRED")
     replied = channel.messages.get(draft.reply_to or 0)
+    topic = forum_topic(channel, replied, draft.sender)
     message = StoredMessage(
         id=channel.next_id,
         peer=draft.peer,
@@ -255,6 +257,7 @@ def _post_to_channel(state: WorldState, draft: Draft, exclude: Endpoint | None) 
         media_id=_next_media_id(state) if draft.media else 0,
         fwd_from=draft.fwd_from,
         fwd_date=draft.fwd_date,
+        topic=topic,
     )
     channel.next_id += 1
     state.next_logical += 1
@@ -277,6 +280,21 @@ def _post_to_channel(state: WorldState, draft: Draft, exclude: Endpoint | None) 
 
     peers = (*message_peers(message), PeerKey("user", draft.sender))
     return channel_update(state, channel.id, make, peers, draft.date, exclude=exclude)(draft.sender)
+
+
+def forum_topic(channel: ChannelRecord, replied: StoredMessage | None, sender: int) -> int | None:
+    """The forum topic a new message lands in: the replied message's (its top message's own).
+
+    Raises:
+        RpcFault: 400 ``TOPIC_CLOSED`` when the topic is closed and the sender is not its admin.
+    """
+    if not channel.forum or replied is None:
+        return None
+    topic = replied.id if replied.id in channel.topics else replied.topic
+    record = channel.topics.get(topic or 0)
+    if record is not None and record.closed and sender != channel.creator:
+        raise RpcFault(400, "TOPIC_CLOSED")
+    return None if topic == 1 else topic  # topic 1 is "General": no topic mark
 
 
 def post(state: WorldState, draft: Draft, *, exclude: Endpoint | None = None) -> Change:

@@ -13,6 +13,7 @@ from telethon.tl import functions, types
 
 from mctltg.sandbox.dispatch import Call, Route
 from mctltg.sandbox.engine import RpcFault
+from mctltg.sandbox.forums import ARCHIVE_FOLDER, in_folder, page_topics
 from mctltg.sandbox.handlers_session import state_tl
 from mctltg.sandbox.peers import resolve_channel, resolve_peer
 from mctltg.sandbox.render import entities, message_peers, message_tl
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
     import datetime
 
 __all__ = ["ROUTES", "messages_answer", "readable_peer", "timestamp"]
-
-ARCHIVE_FOLDER = 1
 
 
 def timestamp(value: datetime.datetime | None) -> float | None:
@@ -61,7 +60,7 @@ def messages_answer(call: Call, peer: PeerKey | None, page: Window) -> Any:
             pts=call.state.channels[peer.id].pts,
             count=page.count,
             messages=rendered,
-            topics=[],
+            topics=page_topics(call.state, me, peer, page.items),
             chats=chats,
             users=users,
         )
@@ -74,7 +73,8 @@ def messages_answer(call: Call, peer: PeerKey | None, page: Window) -> Any:
 
 def get_dialogs(call: Call, request: Any) -> Any:
     me = call.me
-    rows = [] if request.folder_id == ARCHIVE_FOLDER else ordered_dialogs(call.state, me)
+    folder = ARCHIVE_FOLDER if request.folder_id == ARCHIVE_FOLDER else 0
+    rows = [row for row in ordered_dialogs(call.state, me) if in_folder(call.state, me, row[0], folder)]
     start = 0
     anchor = None
     if not isinstance(request.offset_peer, types.InputPeerEmpty):

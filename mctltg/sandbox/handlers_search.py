@@ -14,10 +14,11 @@ from telethon.tl import functions, types
 
 from mctltg.sandbox.dispatch import Call, Route
 from mctltg.sandbox.engine import RpcFault
+from mctltg.sandbox.forums import in_topic
 from mctltg.sandbox.handlers_reading import messages_answer, readable_peer, timestamp
 from mctltg.sandbox.peers import resolve_peer, resolve_user
 from mctltg.sandbox.render import entities, message_peers, message_tl
-from mctltg.sandbox.state import PeerKey, StoredMessage
+from mctltg.sandbox.state import ChannelRecord, PeerKey, StoredMessage
 from mctltg.sandbox.tl import build
 from mctltg.sandbox.views import messages_in, ordered_dialogs, window
 
@@ -81,6 +82,9 @@ def search(call: Call, request: Any) -> Any:
             raise RpcFault(400, "PEER_ID_INVALID")
     matches = _matcher(call, request, sender)
     newest_first = [m for m in messages_in(call.state, call.me, peer)[::-1] if matches(m)]
+    if getattr(request, "top_msg_id", None):
+        forum = _topic_forum(call, peer, request)
+        newest_first = [m for m in newest_first if in_topic(forum, m, request.top_msg_id)]
     page = window(
         newest_first,
         offset_id=request.offset_id,
@@ -90,6 +94,18 @@ def search(call: Call, request: Any) -> Any:
         min_id=request.min_id,
     )
     return messages_answer(call, peer, page)
+
+
+def _topic_forum(call: Call, peer: PeerKey, request: Any) -> ChannelRecord:
+    """The forum whose topic ``top_msg_id`` names.
+
+    Raises:
+        RpcFault: 400 ``TOPIC_ID_INVALID`` when the chat has no such topic.
+    """
+    channel = call.state.channels.get(peer.id) if peer.kind == "channel" else None
+    if channel is None or not channel.forum or request.top_msg_id not in channel.topics:
+        raise RpcFault(400, "TOPIC_ID_INVALID")
+    return channel
 
 
 def _kind_allowed(call: Call, request: Any, peer: PeerKey) -> bool:

@@ -122,6 +122,7 @@ def _channel_tl(state: WorldState, viewer: int, channel_id: int) -> Any:
         left=viewer not in channel.members,
         broadcast=not channel.megagroup,
         megagroup=channel.megagroup,
+        forum=channel.forum,
         access_hash=access_hash(state, viewer, "channel", channel_id),
         username=channel.username,
         participants_count=len(channel.members),
@@ -258,9 +259,27 @@ def _action_tl(state: WorldState, message: StoredMessage) -> Any:
         return build(types.MessageActionChatCreate, title=title, users=list(message.action_users))
     if message.action == "channel_create":
         return build(types.MessageActionChannelCreate, title=title)
+    if message.action == "topic_create" and message.peer.kind == "channel":
+        topic = state.channels[message.peer.id].topics[message.id]
+        return build(types.MessageActionTopicCreate, title=topic.title, icon_color=topic.icon_color)
     if message.action == "join":
         return build(types.MessageActionChatAddUser, users=list(message.action_users))
     return types.MessageActionPinMessage()
+
+
+def _reply_header(message: StoredMessage) -> Any:
+    """A forum message replies to its topic's top message, or to a message inside the topic."""
+    if message.topic is not None:
+        inner = message.reply_to not in (None, message.topic)
+        return build(
+            types.MessageReplyHeader,
+            forum_topic=True,
+            reply_to_msg_id=message.reply_to if inner else message.topic,
+            reply_to_top_id=message.topic if inner else None,
+        )
+    if message.reply_to:
+        return build(types.MessageReplyHeader, reply_to_msg_id=message.reply_to)
+    return None
 
 
 def message_tl(state: WorldState, viewer: int, message: StoredMessage) -> Any:
@@ -284,9 +303,7 @@ def message_tl(state: WorldState, viewer: int, message: StoredMessage) -> Any:
         "silent": message.silent,
         "post": message.post,
         "from_id": from_id,
-        "reply_to": build(types.MessageReplyHeader, reply_to_msg_id=message.reply_to)
-        if message.reply_to
-        else None,
+        "reply_to": _reply_header(message),
     }
     if message.action is not None:
         return build(types.MessageService, action=_action_tl(state, message), **common)

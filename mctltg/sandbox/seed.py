@@ -39,6 +39,10 @@ class DemoWorld:
     supergroup: int
     discussion: int = 0  # Science Weekly's comments supergroup (public; Ada is not a member)
     commented_post: int = 0  # the Science Weekly post with comments under it
+    forum: int = 0
+    topics: tuple[int, ...] = ()  # the forum's topics: Gears, Announcements, Minutes 1843 (closed)
+    archived: int = 0  # a channel in Ada's archive
+    folders: tuple[int, ...] = ()  # Ada's chat folders: Work, People
 
 
 # (hours before now, sender, chat, text). Chats: "user:<name>" as seen by Ada, or a room.
@@ -142,7 +146,8 @@ def seed_demo_world(world: SandboxWorld, *, clock_now: float | None = None) -> D
 
     Unread for Ada afterwards: Charles 1, Mary 2, Katherine 3 (with a photo), the club
     group 3 (one @mention that replies to her), Science Weekly 3 (one pinned), Math
-    Circle 2 (muted, with a "joined" service message). Grace and Alan are fully read.
+    Circle 2 (muted, with a "joined" service message), the Engine Makers forum 4 (see
+    ``_seed_forum_and_folders``). Grace and Alan are fully read.
 
     Args:
         world: A fresh world.
@@ -246,6 +251,7 @@ def seed_demo_world(world: SandboxWorld, *, clock_now: float | None = None) -> D
     world.mute(user_id=ada, peer=rooms["supergroup"])
     discussion, commented = _profiles_and_comments(world, ids, channel, supergroup, at)
     world.put_draft(owner=ada, peer=f"user:{ids['mary']}", text="Dear Mary, about Note G:", date=at(1))
+    forum, topics, archived, folders = _seed_forum_and_folders(world, ids, rooms, at)
     return DemoWorld(
         me=ada,
         me_phone=me_phone,
@@ -258,7 +264,70 @@ def seed_demo_world(world: SandboxWorld, *, clock_now: float | None = None) -> D
         supergroup=supergroup,
         discussion=discussion,
         commented_post=commented,
+        forum=forum,
+        topics=topics,
+        archived=archived,
+        folders=folders,
     )
+
+
+# (hours before now, sender, topic title, text), in a forum supergroup.
+_FORUM_SCRIPT: tuple[tuple[float, str, str, str], ...] = (
+    (34.0, "charles", "Gears", "The brass gears for the store arrived today."),
+    (33.0, "ada", "Gears", "Wonderful. How many teeth on the large wheel?"),
+    (9.0, "kath", "Gears", "Forty, I counted them twice."),
+    (7.0, "charles", "Gears", "The second batch ships next week."),
+    (8.0, "charles", "Announcements", "Workshop closed on Saturday for cleaning."),
+    (4.5, "grace", "General", "Has anyone seen my screwdriver?"),
+)
+
+
+def _seed_forum_and_folders(
+    world: SandboxWorld, ids: dict[str, int], rooms: dict[str, str], at: Callable[[float], float]
+) -> tuple[int, tuple[int, ...], int, tuple[int, ...]]:
+    """Engine Makers (a forum with topics), an archived channel, and two chat folders.
+
+    Unread for Ada afterwards: Gears 2, Announcements 1, General 1 (she read the forum
+    when she wrote in Gears); nothing in the archived channel.
+    """
+    ada = ids["ada"]
+    forum = world.create_channel(
+        title="Engine Makers",
+        creator=ids["charles"],
+        members=[ada, ids["grace"], ids["kath"]],
+        megagroup=True,
+        date=at(36),
+    )
+    peer = f"channel:{forum}"
+    world.make_forum(peer=peer)
+    titles = ("Gears", "Announcements", "Minutes 1843")
+    topics = {
+        title: world.create_topic(actor=ids["charles"], peer=peer, title=title, date=at(35))
+        for title in titles
+    }
+    world.send(
+        sender=ids["charles"],
+        peer=peer,
+        text="Minutes of the first meeting.",
+        date=at(35),
+        reply_to=topics["Minutes 1843"],
+    )
+    world.close_topic(peer=peer, topic=topics["Minutes 1843"])
+    for hours, sender, title, text in sorted(_FORUM_SCRIPT, reverse=True):
+        world.send(sender=ids[sender], peer=peer, text=text, date=at(hours), reply_to=topics.get(title))
+        if sender == "ada":
+            world.read(user_id=ada, peer=peer)
+    archived = world.create_channel(
+        title="Royal Institution Archive", creator=ids["michael"], members=[ada], date=at(200)
+    )
+    world.send(
+        sender=ids["michael"], peer=f"channel:{archived}", text="Lecture notes from 1831.", date=at(199)
+    )
+    world.read(user_id=ada, peer=f"channel:{archived}")
+    world.archive(user_id=ada, peer=f"channel:{archived}")
+    work = world.add_folder(user_id=ada, title="Work", include=(rooms["group"], rooms["channel"], peer))
+    people = world.add_folder(user_id=ada, title="People", contacts=True)
+    return forum, tuple(topics.values()), archived, (work, people)
 
 
 def _reply_target(world: SandboxWorld, sender: int, peer: str, text: str) -> int | None:

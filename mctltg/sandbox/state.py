@@ -29,6 +29,7 @@ __all__ = [
     "ChannelRecord",
     "DraftRecord",
     "Endpoint",
+    "FilterRecord",
     "GroupRecord",
     "KeyRecord",
     "LogEntry",
@@ -38,6 +39,7 @@ __all__ = [
     "ReadState",
     "ScheduledQueue",
     "StoredMessage",
+    "TopicRecord",
     "UserRecord",
     "WorldState",
 ]
@@ -124,6 +126,7 @@ class StoredMessage:
     fwd_from: int | None = None  # the original sender of a forwarded copy
     fwd_date: float | None = None
     reactions: dict[int, str] = field(default_factory=dict)  # reactor -> emoji
+    topic: int | None = None  # forum topic (its top message id); None: General, or not a forum
 
 
 @dataclass(slots=True)
@@ -147,6 +150,41 @@ class ChannelRecord:
     fake: bool = False
     linked_chat: int | None = None  # a broadcast channel's discussion supergroup (or the reverse)
     threads: dict[int, int] = field(default_factory=dict)  # post id -> its copy's id in linked_chat
+    forum: bool = False
+    topics: dict[int, TopicRecord] = field(default_factory=dict)  # by top message id
+
+
+@dataclass(slots=True)
+class TopicRecord:
+    """A forum topic; its id is the id of the service message that created it."""
+
+    id: int
+    title: str
+    creator: int
+    date: float
+    icon_color: int = 0x6FB9F0
+    closed: bool = False
+    pinned: bool = False
+
+
+@dataclass(slots=True)
+class FilterRecord:
+    """A chat folder (Telegram's ``DialogFilter``): chosen chats plus chat kinds, minus exclusions."""
+
+    id: int
+    title: str
+    include: list[PeerKey] = field(default_factory=list)
+    exclude: list[PeerKey] = field(default_factory=list)
+    pinned: list[PeerKey] = field(default_factory=list)
+    contacts: bool = False
+    non_contacts: bool = False
+    groups: bool = False
+    broadcasts: bool = False
+    bots: bool = False
+    exclude_muted: bool = False
+    exclude_read: bool = False
+    exclude_archived: bool = False
+    emoticon: str | None = None
 
 
 @dataclass(slots=True)
@@ -158,6 +196,8 @@ class ReadState:
     mute_until: int = 0
     mentions: set[int] = field(default_factory=set)
     unread_mentions: set[int] = field(default_factory=set)
+    topic_reads: dict[int, int] = field(default_factory=dict)  # forum topic -> read_inbox_max_id
+    folder_id: int = 0  # 1: archived
 
 
 @dataclass(slots=True)
@@ -189,6 +229,7 @@ class Account:
     log: list[LogEntry] = field(default_factory=list)
     dialogs: dict[PeerKey, ReadState] = field(default_factory=dict)
     contacts: set[int] = field(default_factory=set)
+    filters: list[FilterRecord] = field(default_factory=list)  # chat folders, in the user's order
 
     def read_state(self, peer: PeerKey) -> ReadState:
         return self.dialogs.setdefault(peer, ReadState())

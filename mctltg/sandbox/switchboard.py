@@ -13,6 +13,7 @@ from mctltg.sandbox import (
     handlers_actions,
     handlers_drafts,
     handlers_entities,
+    handlers_forums,
     handlers_login,
     handlers_people,
     handlers_reading,
@@ -49,6 +50,7 @@ def _routes() -> dict[type[Any], Route]:
         handlers_actions,
         handlers_people,
         handlers_drafts,
+        handlers_forums,
     ):
         for route in module.ROUTES:
             table[route.request] = route

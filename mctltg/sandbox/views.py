@@ -108,6 +108,7 @@ def dialog_tl(state: WorldState, viewer: int, peer: PeerKey, messages: Sequence[
         unread_reactions_count=0,
         notify_settings=notify_settings_tl(read_state),
         pts=state.channels[peer.id].pts if peer.kind == "channel" else None,
+        folder_id=1 if read_state is not None and read_state.folder_id == 1 else None,
     )
 
 

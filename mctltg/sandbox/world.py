@@ -28,9 +28,11 @@ from mctltg.sandbox.state import (
     Account,
     ChannelRecord,
     DraftRecord,
+    FilterRecord,
     GroupRecord,
     KeyRecord,
     PeerKey,
+    TopicRecord,
     UserRecord,
     WorldState,
 )
@@ -489,3 +491,66 @@ class SandboxWorld:
         if peer.kind == "channel" and peer.id in self._state.channels:
             return self._state.channels[peer.id].members
         raise ValueError(f"{peer.ref} is not a group or channel of this world")
+
+    # Forum topics, chat folders and the archive (``handlers_forums``).
+
+    def make_forum(self, *, peer: str) -> None:
+        """Turn a supergroup into a forum; its "General" topic (id 1) holds earlier messages."""
+        key = PeerKey.parse(peer)
+        with self._lock:
+            channel = self._state.channels.get(key.id) if key.kind == "channel" else None
+            if channel is None or not channel.megagroup:
+                raise ValueError("only a supergroup can become a forum")
+            channel.forum = True
+            channel.topics.setdefault(1, TopicRecord(1, "General", channel.creator, channel.date))
+
+    def create_topic(
+        self, *, actor: int, peer: str, title: str, date: float | None = None, closed: bool = False
+    ) -> int:
+        """Open a topic in a forum (as ``channels.createForumTopic`` does); its id."""
+        key = PeerKey.parse(peer)
+        with self._lock:
+            channel = self._state.channels.get(key.id) if key.kind == "channel" else None
+            if channel is None or not channel.forum:
+                raise ValueError("topics live only in forum supergroups; call make_forum first")
+            when = self._when(date)
+            topic = channel.next_id
+            channel.topics[topic] = TopicRecord(topic, title, actor, when)
+            draft = Draft(sender=actor, peer=key, date=when, action="topic_create")
+            refused_as_value_error(lambda: post(self._state, draft))
+            channel.topics[topic].closed = closed
+            return topic
+
+    def add_folder(
+        self,
+        *,
+        user_id: int,
+        title: str,
+        include: Sequence[str] = (),
+        contacts: bool = False,
+        groups: bool = False,
+    ) -> int:
+        """Add a chat folder for ``user_id``: the chats in ``include`` plus contacts or groups; its id."""
+        with self._lock:
+            account = self._state.accounts[self._user(user_id).id]
+            folder_id = 1 + max((f.id for f in account.filters), default=1)
+            peers = [PeerKey.parse(p) for p in include]
+            record = FilterRecord(folder_id, title, include=peers, contacts=contacts, groups=groups)
+            account.filters.append(record)
+            return folder_id
+
+    def archive(self, *, user_id: int, peer: str, archived: bool = True) -> None:
+        """Move a chat into (or out of) the account's archive, Telegram's folder 1."""
+        with self._lock:
+            self._user(user_id)
+            read_state = self._state.accounts[user_id].read_state(PeerKey.parse(peer))
+            read_state.folder_id = 1 if archived else 0
+
+    def close_topic(self, *, peer: str, topic: int, closed: bool = True) -> None:
+        """Close (or reopen) a forum topic: only its admins may still write there."""
+        key = PeerKey.parse(peer)
+        with self._lock:
+            channel = self._state.channels.get(key.id) if key.kind == "channel" else None
+            if channel is None or topic not in channel.topics:
+                raise ValueError(f"{peer} has no topic {topic}")
+            channel.topics[topic].closed = closed

@@ -21,7 +21,10 @@ from mctltg.telegram.connection import Operation, TelegramConnection
 from mctltg.telegram.model import (
     AccountProfile,
     ActionResult,
+    ChatFolder,
     Dialog,
+    DialogPage,
+    ForumTopic,
     Message,
     MessageContext,
     MessagePage,
@@ -32,9 +35,22 @@ from mctltg.telegram.model import (
     ReplyThread,
     SavedDraft,
     SentMessage,
+    TopicList,
+    UnreadChat,
     UnreadDigest,
 )
-from mctltg.telegram.on_loop import actions, dialogs, drafts, messages, people, threads, unread, writing
+from mctltg.telegram.on_loop import (
+    actions,
+    dialogs,
+    drafts,
+    folders,
+    messages,
+    people,
+    threads,
+    topics,
+    unread,
+    writing,
+)
 
 __all__ = ["AccountLease", "TelegramAccount"]
 
@@ -92,7 +108,8 @@ class TelegramAccount:
 
     async def dialogs(self, limit: int, query: str | None = None) -> list[Dialog]:
         """The newest ``limit`` dialogs, optionally only those whose title or @username contains ``query``."""
-        return await self._run("list_dialogs", lambda client: dialogs.fetch_dialogs(client, limit, query))
+        page = await self.dialog_page(limit, query=query)
+        return list(page.dialogs)
 
     async def history(
         self, peer: PeerRef, *, limit: int, before: int | None = None, after: int | None = None
@@ -110,11 +127,12 @@ class TelegramAccount:
         limit: int,
         min_date: float | None = None,
         max_date: float | None = None,
+        topic_id: int | None = None,
     ) -> list[Message]:
         """Messages containing ``query`` in ``peer`` (or in every chat), newest first; dates inclusive."""
         return await self._run(
             "search_messages",
-            lambda client: messages.search_messages(client, peer, query, limit, min_date, max_date),
+            lambda client: messages.search_messages(client, peer, query, limit, min_date, max_date, topic_id),
             peer,
         )
 
@@ -242,3 +260,56 @@ class TelegramAccount:
         return await self._run(
             "delete_scheduled_messages", lambda client: drafts.delete_scheduled(client, peer, ids), peer
         )
+
+    async def dialog_page(
+        self, limit: int, *, query: str | None = None, folder: int | None = None, cursor: str | None = None
+    ) -> DialogPage:
+        """A page of the main list, the archive (``folder`` 1) or a chat folder, after ``cursor``."""
+        return await self._run(
+            "list_dialogs", lambda client: folders.fetch_dialog_page(client, limit, query, folder, cursor)
+        )
+
+    async def folders(self) -> list[ChatFolder]:
+        """The person's chat folders, in their order."""
+        return await self._run("list_folders", folders.fetch_folders)
+
+    async def topics(self, peer: PeerRef, *, query: str | None, limit: int) -> TopicList:
+        """A forum's topics with unread counts, pinned first then by latest activity."""
+        return await self._run(
+            "list_topics", lambda client: topics.fetch_topics(client, peer, query, limit), peer
+        )
+
+    async def topic_history(
+        self, peer: PeerRef, topic_id: int, *, limit: int, before: int | None = None, after: int | None = None
+    ) -> MessagePage:
+        """A page of one forum topic, newest first (``history`` for a topic)."""
+        return await self._run(
+            "get_messages",
+            lambda client: topics.fetch_topic_history(client, peer, topic_id, limit, before, after),
+            peer,
+        )
+
+    async def topic_unread(self, peer: PeerRef, topic_id: int, *, limit: int) -> UnreadDigest:
+        """Unread incoming messages in one forum topic, oldest first."""
+        topic, found = await self._run(
+            "get_unread_messages", lambda client: topics.topic_unread(client, peer, topic_id, limit), peer
+        )
+        return UnreadDigest(messages=tuple(found), chats=(_topic_chat(topic, found, peer),))
+
+    async def mark_topic_read(self, peer: PeerRef, topic_id: int, max_id: int | None = None) -> int:
+        """Mark one forum topic read up to ``max_id`` (None: its newest message); the id used."""
+        return await self._run(
+            "mark_read", lambda client: topics.mark_topic_read(client, peer, topic_id, max_id), peer
+        )
+
+
+def _topic_chat(topic: ForumTopic, found: list[Message], peer: PeerRef) -> UnreadChat:
+    title = next((m.peer_title for m in found if m.peer_title), "")
+    return UnreadChat(
+        peer=next((m.peer for m in found), str(peer)),
+        title=f"{title} / {topic.title}" if title else topic.title,
+        unread_count=topic.unread_count,
+        returned=len(found),
+        muted=False,
+        mentioned=topic.unread_mentions_count > 0,
+    )

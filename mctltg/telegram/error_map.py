@@ -65,6 +65,11 @@ ACTIONABLE: Final[dict[str, str]] = {
     "USERNAME_NOT_OCCUPIED": "No Telegram user or channel has that username.",
     "USERNAME_INVALID": "That is not a valid Telegram username.",
     "SEARCH_QUERY_EMPTY": "The search query is empty; give some words to search for.",
+    "TOPIC_CLOSED": "This forum topic is closed; only its admins can write there, so pick another topic.",
+    "TOPIC_ID_INVALID": "This forum has no topic with that id; take topic ids from list_topics.",
+    "TOPIC_DELETED": "This forum topic was deleted; take topic ids from list_topics.",
+    "CHANNEL_FORUM_MISSING": "This chat is not a forum, so it has no topics; leave out topic_id.",
+    "FILTER_ID_INVALID": "There is no chat folder with that id; take folder ids from list_folders.",
     "PEER_FLOOD": (
         "Telegram limits this account for sending too many messages to strangers; wait before retrying."
     ),

@@ -8,8 +8,11 @@ from typing import Literal
 __all__ = [
     "AccountProfile",
     "ActionResult",
+    "ChatFolder",
     "Dialog",
     "DialogKind",
+    "DialogPage",
+    "ForumTopic",
     "MediaInfo",
     "Message",
     "MessageContext",
@@ -22,6 +25,7 @@ __all__ = [
     "ReplyThread",
     "SavedDraft",
     "SentMessage",
+    "TopicList",
     "UnreadChat",
     "UnreadDigest",
 ]
@@ -61,6 +65,7 @@ class Dialog:
     last_message_date: float | None
     last_message_id: int
     read_inbox_max_id: int
+    forum: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,6 +114,8 @@ class Message:
     official: bool = False  # from Telegram's own service account (login codes live here)
     media: MediaInfo | None = None
     link: str | None = None
+    topic_id: int | None = None  # forum topic (1: General); None outside forums
+    topic_title: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -236,3 +243,51 @@ class SavedDraft:
     date: float | None
     reply_to: int | None = None
     topic_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ForumTopic:
+    """One topic of a forum supergroup, with the account's unread counts there."""
+
+    id: int
+    title: str
+    unread_count: int
+    unread_mentions_count: int
+    top_message: int
+    read_inbox_max_id: int
+    last_message_date: float | None
+    closed: bool
+    pinned: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopicList:
+    """A forum's topics, pinned first then by latest activity."""
+
+    peer: str
+    title: str
+    topics: tuple[ForumTopic, ...]
+    total: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatFolder:
+    """One of the person's chat folders (Telegram's dialog filters)."""
+
+    id: int
+    title: str
+    emoticon: str | None
+    include: tuple[str, ...]  # chats added by hand (canonical peer ids)
+    exclude: tuple[str, ...]
+    kinds: tuple[str, ...]  # contacts, non_contacts, groups, channels, bots
+    exclude_muted: bool
+    exclude_read: bool
+    exclude_archived: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DialogPage:
+    """A page of the dialog list; ``next_cursor`` is None only at the end."""
+
+    dialogs: tuple[Dialog, ...]
+    next_cursor: str | None

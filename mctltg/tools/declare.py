@@ -205,14 +205,17 @@ def register(server: MCPServer[Any], declared: DeclaredTool) -> None:
 
 
 def _annotations(hints: Hints) -> ToolAnnotations:
-    """The MCP hints; a read-only tool leaves out the two that MCP defines only for tools that write."""
-    if hints.read_only:
-        return ToolAnnotations(read_only_hint=True, open_world_hint=hints.open_world)
+    """The MCP hints, leaving out every value equal to the spec's default.
+
+    MCP defines ``readOnlyHint`` false, ``destructiveHint`` true, ``idempotentHint`` false and
+    ``openWorldHint`` true when absent, and the last three only matter for tools that write:
+    every byte of ``tools/list`` is in front of the model on every turn.
+    """
     return ToolAnnotations(
-        read_only_hint=False,
-        destructive_hint=hints.destructive,
-        idempotent_hint=hints.idempotent,
-        open_world_hint=hints.open_world,
+        read_only_hint=True if hints.read_only else None,
+        destructive_hint=None if hints.read_only or hints.destructive else False,
+        idempotent_hint=True if hints.idempotent and not hints.read_only else None,
+        open_world_hint=None if hints.open_world else False,
     )
 
 

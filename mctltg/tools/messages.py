@@ -68,6 +68,7 @@ class MessageOut(BaseModel):
     out: bool | None = Field(default=None, description="true when the account sent it")
     media: MediaOut | None = None
     link: str | None = Field(default=None, description="t.me link (channels and supergroups)")
+    topic: int | None = None
 
 
 class ReadOut(BaseModel):
@@ -79,7 +80,7 @@ class ReadOut(BaseModel):
     )
     messages: list[MessageOut]
     names: dict[str, str] | None = Field(
-        default=None, description="Legend: display name of each `peer` and `from` reference, given once"
+        default=None, description="Legend: name of each `peer`, `from` and `<peer>/<topic>`, given once"
     )
 
 
@@ -143,6 +144,17 @@ def _chat(chat: UnreadChat) -> dict[str, Any]:
 
 
 _PEER_HELP: Final = "Chat id as list_dialogs gives it"
+_TOPIC_HELP: Final = "From list_topics"
+
+
+def _topic(value: int | None, ref: PeerRef | None) -> int | None:
+    if value is None:
+        return None
+    if ref is None:
+        raise InvalidInput("topic_id", "needs peer: give the forum the topic is in")
+    return bounded_int("topic_id", value, 1, MAX_MESSAGE_ID)
+
+
 _LIMIT: Final = {"minimum": 1, "maximum": 200}
 _ID: Final = {"minimum": 1}
 
@@ -152,6 +164,7 @@ async def get_unread_messages(
     ctx: ToolContext,
     peer: Annotated[str | None, Field(description=_PEER_HELP + "; omit for all chats")] = None,
     limit: Annotated[int, Field(description="1-200", json_schema_extra=_LIMIT)] = 50,
+    topic_id: Annotated[int | None, Field(description=_TOPIC_HELP, json_schema_extra=_ID)] = None,
 ) -> dict[str, Any]:
     """Unread incoming messages, oldest first per chat, without marking them read.
 
@@ -159,8 +172,12 @@ async def get_unread_messages(
     """
     ref = _peer(peer)
     count = bounded_int("limit", limit, 1, 200)
+    topic = _topic(topic_id, ref)
     account = await ctx.account()
-    digest = await account.unread(ref, limit=count)
+    if topic is not None and ref is not None:
+        digest = await account.topic_unread(ref, topic, limit=count)
+    else:
+        digest = await account.unread(ref, limit=count)
     payload = _read_payload(digest.messages)
     payload["chats"] = [_chat(c) for c in digest.chats]
     return payload
@@ -173,6 +190,7 @@ async def get_messages(
     limit: Annotated[int, Field(description="1-200", json_schema_extra=_LIMIT)] = 50,
     before_id: Annotated[int | None, Field(description="Older than this id", json_schema_extra=_ID)] = None,
     after_id: Annotated[int | None, Field(description="Newer than this id", json_schema_extra=_ID)] = None,
+    topic_id: Annotated[int | None, Field(description=_TOPIC_HELP, json_schema_extra=_ID)] = None,
 ) -> dict[str, Any]:
     """A page of a chat's history, newest first.
 
@@ -184,8 +202,12 @@ async def get_messages(
     after = _message_id("after_id", after_id)
     if before is not None and after is not None and after >= before - 1:
         raise InvalidInput("after_id", "must be smaller than before_id - 1, or nothing lies between")
+    topic = _topic(topic_id, ref)
     account = await ctx.account()
-    page = await account.history(ref, limit=count, before=before, after=after)
+    if topic is not None:
+        page = await account.topic_history(ref, topic, limit=count, before=before, after=after)
+    else:
+        page = await account.history(ref, limit=count, before=before, after=after)
     payload = _read_payload(page.messages)
     if page.next_before_id is not None:
         payload["next_before_id"] = page.next_before_id
@@ -200,6 +222,7 @@ async def search_messages(
     limit: Annotated[int, Field(description="1-100", json_schema_extra={"minimum": 1, "maximum": 100})] = 20,
     min_date: Annotated[str | None, Field(description="YYYY-MM-DD or RFC 3339, inclusive")] = None,
     max_date: Annotated[str | None, Field(description="To, inclusive")] = None,
+    topic_id: Annotated[int | None, Field(description=_TOPIC_HELP, json_schema_extra=_ID)] = None,
 ) -> dict[str, Any]:
     """Search messages by text, newest first. Dates are UTC; take today's from the conversation."""
     text = query.strip() if isinstance(query, str) else ""
@@ -210,8 +233,9 @@ async def search_messages(
     ref = _peer(peer)
     count = bounded_int("limit", limit, 1, 100)
     low, high = date_bounds(min_date, max_date)
+    topic = _topic(topic_id, ref)
     account = await ctx.account()
-    found = await account.search(text, peer=ref, limit=count, min_date=low, max_date=high)
+    found = await account.search(text, peer=ref, limit=count, min_date=low, max_date=high, topic_id=topic)
     payload = _read_payload(found)
     payload["query"] = sanitize_name(text)
     return payload
@@ -228,6 +252,7 @@ async def mark_read(
     ctx: ToolContext,
     peer: Annotated[str, Field(description=_PEER_HELP)],
     max_id: Annotated[int | None, Field(description="Up to this id", json_schema_extra=_ID)] = None,
+    topic_id: Annotated[int | None, Field(description=_TOPIC_HELP, json_schema_extra=_ID)] = None,
 ) -> dict[str, Any]:
     """Mark a chat read, as opening it would. Only when the user asks."""
     if not ctx.deps.allow_mark_read:
@@ -236,9 +261,13 @@ async def mark_read(
         )
     ref = parse_peer(peer)
     top = _message_id("max_id", max_id)
+    topic = _topic(topic_id, ref)
     account = await ctx.account()
-    sent = await account.mark_read(ref, top)
     payload: dict[str, Any] = {"peer": str(ref), "marked_read": True}
-    if sent is not None:
-        payload["max_id"] = sent
+    if topic is not None:
+        top = await account.mark_topic_read(ref, topic, top)
+    else:
+        top = await account.mark_read(ref, top)  # a channel read to its newest id, which comes back
+    if top is not None:
+        payload["max_id"] = top
     return payload

@@ -43,6 +43,8 @@ def render_dialog(dialog: Dialog) -> dict[str, Any]:
         out["muted"] = True
     if dialog.pinned:
         out["pinned"] = True
+    if dialog.forum:
+        out["forum"] = True
     if dialog.last_message_date is not None:
         out["last_message_date"] = compact_date(dialog.last_message_date)
     return out

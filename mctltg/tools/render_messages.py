@@ -12,6 +12,8 @@ with empty fields left out, and:
 * ``from`` is left out where the sender follows from the message: the account's own
   messages (``out``), channel posts, and incoming messages in a private chat (the
   other person is the chat itself);
+* a forum message carries its ``topic`` id, and the topic's title is in ``names``
+  under ``<peer>/<topic>``;
 * names are given one of two ways, whichever is smaller in bytes: *inline*
   (``peer_title`` and a display-name ``from``) or a *legend* (``names`` maps each
   ``peer`` and ``from`` reference to its name once, and ``from`` is a reference a tool
@@ -75,6 +77,8 @@ def _tail(message: Message, date: str, nonce: str, day: str | None) -> dict[str,
         out["media"] = render_media(message.media)
     if message.link:
         out["link"] = message.link
+    if message.topic_id is not None:
+        out["topic"] = message.topic_id
     return out
 
 
@@ -88,6 +92,15 @@ def _titles(messages: Sequence[Message]) -> dict[str, str]:
         if title:
             titles.setdefault(message.peer, title)
     return titles
+
+
+def _topic_titles(messages: Sequence[Message]) -> dict[str, str]:
+    """Forum topic titles, keyed ``<peer>/<topic id>`` (in both forms: topics have no inline name)."""
+    return {
+        f"{m.peer}/{m.topic_id}": sanitize_name(m.topic_title)
+        for m in messages
+        if m.topic_id is not None and m.topic_title
+    }
 
 
 def _top(shared: str | None, day: str | None, title: str | None) -> dict[str, Any]:
@@ -118,6 +131,9 @@ def _inline(
         rendered.append(out | tail)
     result = _top(shared, day, titles.get(shared) if shared is not None else None)
     result["messages"] = rendered
+    topics = _topic_titles(messages)
+    if topics:
+        result["names"] = topics
     return result
 
 
@@ -136,6 +152,7 @@ def _legend(
             if name:
                 names.setdefault(message.sender, name)
         rendered.append(out | tail)
+    names |= _topic_titles(messages)
     result = _top(shared, day, None)
     result["messages"] = rendered
     if names:

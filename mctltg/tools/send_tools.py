@@ -47,6 +47,8 @@ KEY_MAX: Final = 128
 _KEY = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 _CURSOR = re.compile(r"[1-9][0-9]{0,18}")
 _ID: Final = {"minimum": 1}
+#: A forum's "General" topic: writing there is writing with no reply.
+GENERAL_TOPIC: Final = 1
 #: A real send cannot be taken back, and repeating one sends again.
 SEND: Final = Hints(read_only=False, destructive=True, idempotent=False, open_world=True)
 #: A pin is visible to every member, but pinning twice is pinning once.
@@ -188,6 +190,7 @@ async def send_message(
         str | None, Field(description="Repeat with the same key never sends twice")
     ] = None,
     schedule_at: Annotated[str | None, Field(description="RFC 3339: Telegram sends it then")] = None,
+    topic_id: Annotated[int | None, Field(description="From list_topics", json_schema_extra=_ID)] = None,
 ) -> dict[str, Any]:
     """Send a text as the user; if not allowed, returns a draft whose `dry_reason` says why.
 
@@ -198,6 +201,9 @@ async def send_message(
     ref, clean = parse_peer(peer), _text(text)
     reply, key = _message_id("reply_to", reply_to), validate_key(idempotency_key)
     when = parse_schedule_at(schedule_at)
+    topic = _message_id("topic_id", topic_id)
+    if reply is None and topic is not None and topic != GENERAL_TOPIC:
+        reply = topic  # into a topic = a reply to its top message, as Telegram's apps send it
     outcome = await sending.send(
         identity_id=None if ctx.caller is None else ctx.caller.identity_id,
         has_send_scope=ctx.holds(MESSAGES_SEND),

@@ -21,12 +21,15 @@ __all__ = ["ListTools", "ToolDoc", "ToolInput", "tool_docs"]
 #: Returns the tools this deployment serves (the live registry).
 ListTools = Callable[[], Awaitable[Sequence[Tool]]]
 
+#: Each hint, its words, and the value MCP gives it when a tool leaves it out (the server
+#: sends only values that differ). Destructive and idempotent mean something only for writes.
 _HINTS: Final = (
-    ("read_only_hint", "read-only", "changes something"),
-    ("destructive_hint", "destructive", "not destructive"),
-    ("idempotent_hint", "idempotent", "not idempotent"),
-    ("open_world_hint", "talks to Telegram", "stays on this server"),
+    ("read_only_hint", "read-only", "changes something", False),
+    ("destructive_hint", "destructive", "not destructive", True),
+    ("idempotent_hint", "idempotent", "not idempotent", False),
+    ("open_world_hint", "talks to Telegram", "stays on this server", True),
 )
+_WRITE_ONLY_HINTS: Final = frozenset({"destructive_hint", "idempotent_hint"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,11 +115,13 @@ def _annotations(tool: Tool) -> tuple[str, ...]:
     annotations = tool.annotations
     if annotations is None:
         return ()
+    read_only = annotations.read_only_hint is True
     words = []
-    for attribute, yes, no in _HINTS:
+    for attribute, yes, no, default in _HINTS:
+        if read_only and attribute in _WRITE_ONLY_HINTS:
+            continue
         value = getattr(annotations, attribute, None)
-        if value is not None:
-            words.append(yes if value else no)
+        words.append(yes if (default if value is None else value) else no)
     return tuple(words)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mctltg.app import provision_sandbox_account
 from mctltg.sandbox import DemoWorld
+from tests.harness.mcp_client import hint
 from tests.harness.oauth import ADMIN_ID, CLIENT_ID, Harness, mcp_client
 
 STRANGER = 7003
@@ -117,8 +118,7 @@ async def test_set_telegram_access_refuses_bad_arguments_in_one_sentence(harness
     assert operator.is_error
     assert "TG_LOGIN_ADMINS" in str(operator.structured_content)
     tool = next(t for t in listed.tools if t.name == "set_telegram_access")
-    assert tool.annotations is not None
-    assert tool.annotations.read_only_hint is False
+    assert hint(tool, "read_only_hint") is False
     assert tool.output_schema is not None
     assert "scopes" in tool.output_schema["properties"]
 

@@ -48,6 +48,8 @@ FUZZED = [
     "get_drafts",
     "get_scheduled_messages",
     "delete_scheduled_messages",
+    "list_topics",
+    "list_folders",
 ]
 NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
 KINDS = {kind for _, kind in ERROR_KINDS}

@@ -10,7 +10,7 @@ import httpx
 import trio
 from mcp import Client
 
-from tests.harness.mcp_client import ACCEPT, INITIALIZE
+from tests.harness.mcp_client import ACCEPT, INITIALIZE, hint
 from tests.harness.processes import start_demo
 
 UNIT = Path(__file__).resolve().parents[2] / "deploy" / "mctltg.service"
@@ -30,9 +30,8 @@ async def test_an_mcp_client_lists_tools_and_calls_list_dialogs_on_the_demo() ->
                 tools = {tool.name: tool for tool in (await client.list_tools()).tools}
                 assert "list_dialogs" in tools
                 listed = tools["list_dialogs"]
-                assert listed.annotations is not None
-                assert listed.annotations.read_only_hint is True
-                assert listed.annotations.open_world_hint is True
+                assert hint(listed, "read_only_hint") is True
+                assert hint(listed, "open_world_hint") is True
                 assert listed.output_schema is not None
                 result = await client.call_tool("list_dialogs", {"limit": 20})
                 assert not result.is_error

@@ -23,6 +23,7 @@ from mcp import Client
 from mcp.server.auth.middleware.auth_context import auth_context_var
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
+from mcp_types import Tool
 
 from benchmarks.wire import PROTOCOL_VERSION  # the version the raw HTTP clients speak
 from mctltg.app import Services, provision_sandbox_account, tool_deps
@@ -150,3 +151,18 @@ def unwrap(text: str) -> str:
     opening = text.index(">") + 1
     closing = text.rindex("</msg-")
     return text[opening:closing]
+
+
+#: What MCP means when a tool leaves a hint out (the server sends only values that differ).
+_HINT_DEFAULTS: Final = {
+    "read_only_hint": False,
+    "destructive_hint": True,
+    "idempotent_hint": False,
+    "open_world_hint": True,
+}
+
+
+def hint(tool: Tool, name: str) -> bool:
+    """The value of behaviour hint ``name`` as a client reads it: sent, or MCP's default."""
+    value = getattr(tool.annotations, name, None) if tool.annotations is not None else None
+    return _HINT_DEFAULTS[name] if value is None else bool(value)

@@ -167,6 +167,7 @@ def test_demo_dialogs_show_the_seeded_unread_counts_mentions_and_mute(
         "Analytical Engine Club": (3, 1, False),
         "Mary Somerville": (2, 0, False),
         "Math Circle": (2, 0, True),
+        "Engine Makers": (4, 0, False),
         "Grace Hopper": (0, 0, False),
         "Alan Turing": (0, 0, False),
     }

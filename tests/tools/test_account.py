@@ -14,6 +14,7 @@ from mctltg.app import Services, provision_sandbox_account, tool_deps
 from mctltg.config import Settings
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
 from mctltg.tools import build_mcp_server
+from tests.harness.mcp_client import hint
 
 
 @pytest.fixture
@@ -145,8 +146,7 @@ async def test_the_account_tools_are_destructive_and_need_account_manage(client:
     tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     for name in ("disconnect_telegram_account", "delete_telegram_account"):
         tool = tools[name]
-        assert tool.annotations is not None
-        assert tool.annotations.destructive_hint is True
-        assert tool.annotations.read_only_hint is False
+        assert hint(tool, "destructive_hint") is True
+        assert hint(tool, "read_only_hint") is False
         assert tool.meta is not None
         assert tool.meta["mctltg/scope"] == "account:manage"

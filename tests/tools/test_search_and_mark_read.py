@@ -6,7 +6,7 @@ import pytest
 
 from mctltg.app import Services
 from mctltg.sandbox import DemoWorld, SandboxWorld
-from tests.harness.mcp_client import call, error_of, tools_for, unwrap
+from tests.harness.mcp_client import call, error_of, hint, tools_for, unwrap
 
 MAY_1 = 1_714_521_600.0  # 2024-05-01T00:00:00Z
 DAY = 86_400.0
@@ -142,14 +142,12 @@ async def test_every_read_tool_declares_scope_annotations_and_output_schema(
     for name in ("get_unread_messages", "get_messages", "search_messages", "mark_read"):
         tool = listed[name]
         assert tool.title
-        assert tool.annotations is not None
-        assert tool.annotations.open_world_hint is True
+        assert hint(tool, "open_world_hint") is True
         assert tool.output_schema is not None
         properties = tool.output_schema.get("properties", {})
         assert ("marked_read" if name == "mark_read" else "messages") in properties
         assert (tool.meta or {}).get("mctltg/scope") == "telegram:messages:read"
         expected_read_only = name != "mark_read"
-        assert tool.annotations.read_only_hint is expected_read_only
-    mark = listed["mark_read"].annotations
-    assert mark is not None
-    assert (mark.destructive_hint, mark.idempotent_hint) == (False, True)
+        assert hint(tool, "read_only_hint") is expected_read_only
+    mark = listed["mark_read"]
+    assert (hint(mark, "destructive_hint"), hint(mark, "idempotent_hint")) == (False, True)

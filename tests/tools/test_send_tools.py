@@ -10,7 +10,7 @@ import pytest
 
 from mctltg.app import Services, provision_sandbox_account
 from mctltg.sandbox import DemoWorld, SandboxWorld
-from tests.harness.mcp_client import ALL_SCOPES, SEND, connect, deps_for, signed_in
+from tests.harness.mcp_client import ALL_SCOPES, SEND, connect, deps_for, hint, signed_in
 from tests.harness.world import SEND_REQUEST
 
 
@@ -129,11 +129,9 @@ async def test_write_tools_are_marked_destructive_and_every_tool_has_an_output_s
     async with connect(deps_for(services)) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     for name in ("send_message", "pin_message"):
-        annotations = tools[name].annotations
-        assert annotations is not None
-        assert annotations.destructive_hint is True
-        assert annotations.open_world_hint is True
-        assert annotations.read_only_hint is False
+        assert hint(tools[name], "destructive_hint") is True
+        assert hint(tools[name], "open_world_hint") is True
+        assert hint(tools[name], "read_only_hint") is False
     for tool in tools.values():
         assert tool.output_schema is not None, tool.name
 

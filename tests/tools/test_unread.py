@@ -17,7 +17,8 @@ async def test_demo_unread_comes_back_per_chat_in_priority_order(
     assert counts[f"chat:{demo.group}"] == (3, 3)
     assert counts[f"channel:{demo.channel}"] == (3, 3)
     assert counts[f"channel:{demo.supergroup}"] == (2, 2)
-    assert sum(c["returned"] for c in chats) == len(result["messages"]) == 1 + 2 + 3 + 3 + 3 + 2
+    assert counts[f"channel:{demo.forum}"] == (4, 4)
+    assert sum(c["returned"] for c in chats) == len(result["messages"]) == 1 + 2 + 3 + 3 + 3 + 2 + 4
     order = [c["peer"] for c in chats]
     # direct messages and the group that mentions Ada, then the channel, then the muted supergroup
     assert order[-2:] == [f"channel:{demo.channel}", f"channel:{demo.supergroup}"]

@@ -92,6 +92,7 @@ def dialog_from_telethon(dialog: Any, *, now: float | None = None) -> Dialog:
         last_message_date=timestamp(getattr(message, "date", None)),
         last_message_id=int(raw.top_message or 0),
         read_inbox_max_id=int(raw.read_inbox_max_id or 0),
+        forum=bool(getattr(entity, "forum", False)),
     )
 
 

@@ -16,10 +16,20 @@ from telethon.tl import types
 from mctltg.telegram.model import DialogKind, MediaInfo, Message
 from mctltg.telegram.on_loop.convert import canonical_peer_of, chat_title, display_name, timestamp
 
-__all__ = ["OFFICIAL_USER_ID", "Entities", "entity_kind", "is_muted", "media_info", "message_from_tl"]
+__all__ = [
+    "GENERAL_TOPIC",
+    "OFFICIAL_USER_ID",
+    "Entities",
+    "entity_kind",
+    "is_muted",
+    "media_info",
+    "message_from_tl",
+]
 
 #: Telegram's own service account: login codes and security notices come from it.
 OFFICIAL_USER_ID: Final = 777000
+#: A forum's "General" topic: every message in no other topic.
+GENERAL_TOPIC: Final = 1
 
 
 class Entities:
@@ -32,6 +42,9 @@ class Entities:
                 self._by_peer[canonical_peer_of(entity)] = entity
             except TypeError:
                 continue
+        self.topics: dict[int, str] = {
+            int(t.id): str(t.title) for t in getattr(answer, "topics", None) or () if hasattr(t, "title")
+        }
 
     def get(self, peer: str) -> Any | None:
         return self._by_peer.get(peer)
@@ -164,8 +177,7 @@ def message_from_tl(message: Any, entities: Entities) -> Message | None:
         entity = entities.get(sender_peer)
         sender = _sender_ref(entity, sender_peer)
         sender_name = display_name(entity) if entity is not None else None
-    reply = message.reply_to
-    reply_to = reply.reply_to_msg_id if isinstance(reply, types.MessageReplyHeader) else None
+    reply_to, topic_id = _reply_and_topic(message.reply_to, peer_entity)
     date = timestamp(message.date)
     is_service = isinstance(message, types.MessageService)
     return Message(
@@ -183,7 +195,24 @@ def message_from_tl(message: Any, entities: Entities) -> Message | None:
         official=OFFICIAL_USER_ID in (_bare_id(sender_peer), _bare_id(peer)),
         media=None if is_service else media_info(message.media),
         link=_link(peer_entity, int(message.id)),
+        topic_id=topic_id,
+        topic_title=entities.topics.get(topic_id) if topic_id is not None else None,
     )
+
+
+def _reply_and_topic(reply: Any, peer_entity: Any) -> tuple[int | None, int | None]:
+    """``(reply_to, topic_id)``: in a forum, replying to the topic's top message is no reply.
+
+    A forum message outside every topic is in "General", topic 1.
+    """
+    if not isinstance(reply, types.MessageReplyHeader):
+        return None, (GENERAL_TOPIC if getattr(peer_entity, "forum", False) else None)
+    if not reply.forum_topic:
+        general = GENERAL_TOPIC if getattr(peer_entity, "forum", False) else None
+        return reply.reply_to_msg_id, general
+    if reply.reply_to_top_id:
+        return reply.reply_to_msg_id, int(reply.reply_to_top_id)
+    return None, int(reply.reply_to_msg_id)
 
 
 def _bare_id(peer: str | None) -> int | None:

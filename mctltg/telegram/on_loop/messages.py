@@ -94,6 +94,7 @@ async def search_messages(
     limit: int,
     min_date: float | None,
     max_date: float | None,
+    topic_id: int | None = None,
 ) -> list[Message]:
     """Messages containing ``query``, newest first: in one chat, or across all (``ref`` None).
 
@@ -129,6 +130,7 @@ async def search_messages(
                 max_id=0,
                 min_id=0,
                 hash=0,
+                top_msg_id=topic_id,
             )
         )
         return [m for m in _converted(answer) if not m.service]
