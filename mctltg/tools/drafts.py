@@ -68,12 +68,16 @@ async def save_draft(
     peer: Annotated[str, Field(description="Chat id, @username or me")],
     text: Annotated[str, Field(description="Up to 4096 characters; empty clears the draft")],
     reply_to: Annotated[int | None, Field(json_schema_extra={"minimum": 1})] = None,
+    topic_id: Annotated[
+        int | None, Field(description="From list_topics", json_schema_extra={"minimum": 1})
+    ] = None,
 ) -> dict[str, Any]:
     """Put text in the chat's own Telegram draft for the user to send; never sends."""
     ref, clean = parse_peer(peer), _draft_text(text)
     reply = None if reply_to is None else bounded_int("reply_to", reply_to, 1, 2**31 - 1)
+    topic = None if topic_id is None else bounded_int("topic_id", topic_id, 1, 2**31 - 1)
     account = await ctx.account()
-    canonical = await account.save_draft(ref, clean, reply_to=reply if clean else None)
+    canonical = await account.save_draft(ref, clean, reply_to=reply if clean else None, topic_id=topic)
     return {"peer": canonical, "status": "saved" if clean else "cleared"}
 
 

@@ -161,3 +161,13 @@ async def test_a_saved_draft_leaves_an_audit_row_without_its_text(
         "outcome": "ok",
     }
     assert "A private thought" not in str(log)
+
+
+async def test_a_draft_saved_in_a_forum_topic_stays_in_that_topic(
+    client: Client, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    forum, gears = f"channel:{demo.forum}", demo.topics[0]
+    out = await call(client, "save_draft", peer=forum, text="Gear ratios next week", topic_id=gears)
+    assert out["status"] == "saved"
+    assert world.draft(viewer=demo.me, peer=forum, topic_id=gears) == "Gear ratios next week"
+    assert world.draft(viewer=demo.me, peer=forum) is None
