@@ -41,7 +41,7 @@ import trio
 
 from mctltg.accounts.directory import AccountDirectory
 from mctltg.accounts.scheduled_deletes import DeleteRequest, ScheduledDeletion, delete_scheduled
-from mctltg.accounts.send_gate import GateDecision, GateFacts, evaluate
+from mctltg.accounts.send_gate import GateDecision, GateFacts, evaluate, facts_for
 from mctltg.accounts.writes import Write, WriteOutcome
 from mctltg.errors import (
     AccountError,
@@ -137,17 +137,8 @@ class Sending:
 
     async def status(self, *, identity_id: int, has_send_scope: bool, allow_send: bool) -> StatusReport:
         """The gate for ``send_message`` without a peer (the per-peer limit is not checked)."""
-        row = await self._account(identity_id)
-        account = self._usable(row)
-        facts = GateFacts(
-            authenticated=True,
-            server_allow_send=allow_send,
-            scope=MESSAGES_SEND,
-            has_scope=has_send_scope,
-            connected=account is not None,
-            send_enabled=account is not None and account.send_enabled,
-            broken=row is not None and row.broken,
-        )
+        account = await self._account(identity_id)
+        facts = facts_for(account, allow_send=allow_send, scope=MESSAGES_SEND, has_scope=has_send_scope)
         return StatusReport(
             decision=evaluate(facts),
             server_allow_send=allow_send,
@@ -187,13 +178,12 @@ class Sending:
         """
         peer = str(ref)
         if identity_id is None:
-            facts = GateFacts(
+            facts = facts_for(
+                None,
                 authenticated=False,
-                server_allow_send=allow_send,
+                allow_send=allow_send,
                 scope=MESSAGES_SEND,
                 has_scope=has_send_scope,
-                connected=False,
-                send_enabled=False,
             )
             return SendOutcome(status="draft", peer=peer, gate=evaluate(facts), idempotency_key=key)
         scheduled = text if schedule_at is None else f"{text}\x00schedule_at:{schedule_at:.0f}"
@@ -225,14 +215,11 @@ class Sending:
         peer = str(ref)
         row = await self._account(identity_id)
         account = self._usable(row)
-        facts = GateFacts(
-            authenticated=True,
-            server_allow_send=allow_send,
+        facts = facts_for(
+            row,
+            allow_send=allow_send,
             scope=MESSAGES_SEND,
             has_scope=has_send_scope,
-            connected=account is not None,
-            send_enabled=account is not None and account.send_enabled,
-            broken=row is not None and row.broken,
             limit_per_hour=self.policy.limit_per_hour,
         )
         decision = evaluate(facts)
@@ -402,13 +389,8 @@ class Sending:
         """
         peer = str(write.ref)
         if identity_id is None:
-            facts = GateFacts(
-                authenticated=False,
-                server_allow_send=allow_send,
-                scope=write.scope,
-                has_scope=has_scope,
-                connected=False,
-                send_enabled=False,
+            facts = facts_for(
+                None, authenticated=False, allow_send=allow_send, scope=write.scope, has_scope=has_scope
             )
             return WriteOutcome(status="draft", peer=peer, gate=evaluate(facts), idempotency_key=key)
         digest = self.text_digest(identity_id, peer, f"{write.tool}\x00{write.fingerprint}")
@@ -426,14 +408,11 @@ class Sending:
         peer = str(write.ref)
         row = await self._account(identity_id)
         account = self._usable(row)
-        facts = GateFacts(
-            authenticated=True,
-            server_allow_send=allow_send,
+        facts = facts_for(
+            row,
+            allow_send=allow_send,
             scope=write.scope,
             has_scope=has_scope,
-            connected=account is not None,
-            send_enabled=account is not None and account.send_enabled,
-            broken=row is not None and row.broken,
             limit_per_hour=self.policy.limit_per_hour,
         )
         decision = evaluate(facts)

@@ -23,7 +23,7 @@ from typing import Final, Literal
 import trio
 
 from mctltg.accounts.directory import AccountDirectory
-from mctltg.accounts.send_gate import GateDecision, GateFacts, evaluate
+from mctltg.accounts.send_gate import GateDecision, evaluate, facts_for
 from mctltg.errors import (
     AccountError,
     FloodWait,
@@ -97,14 +97,11 @@ async def delete_scheduled(
         if existing is not None:
             return _replay(request, existing, peer)
     account = None if row is None or row.broken else row
-    facts = GateFacts(
-        authenticated=True,
-        server_allow_send=request.allow_send,
+    facts = facts_for(
+        row,
+        allow_send=request.allow_send,
         scope=MESSAGES_SEND,
         has_scope=request.has_send_scope,
-        connected=account is not None,
-        send_enabled=account is not None and account.send_enabled,
-        broken=row is not None and row.broken,
         limit_per_hour=limit_per_hour,
     )
     decision = evaluate(facts)

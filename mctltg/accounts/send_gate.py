@@ -20,12 +20,13 @@ The conditions, in order:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, Protocol
 
 from mctltg.errors import BROKEN_SESSION
 
-__all__ = ["GATE_ORDER", "GateCode", "GateDecision", "GateFacts", "evaluate"]
+__all__ = ["GATE_ORDER", "GateAccount", "GateCode", "GateDecision", "GateFacts", "evaluate", "facts_for"]
 
 GateCode = Literal["identity", "server_allow_send", "scope", "send_enabled", "rate_limit"]
 
@@ -70,6 +71,42 @@ class GateFacts:
     broken: bool = False
     writes_last_hour: int | None = None
     limit_per_hour: int = 20
+
+
+class GateAccount(Protocol):
+    """What the gate reads of an identity's active account row."""
+
+    @property
+    def broken(self) -> bool: ...
+
+    @property
+    def send_enabled(self) -> bool: ...
+
+
+def facts_for(
+    account: GateAccount | None,
+    *,
+    authenticated: bool = True,
+    allow_send: bool,
+    scope: str,
+    has_scope: bool,
+    limit_per_hour: int | None = None,
+) -> GateFacts:
+    """The facts for a caller whose active account is ``account`` (None: none, or no identity).
+
+    A broken account (its session does not open) counts as not connected, and says so.
+    """
+    usable = account is not None and not account.broken
+    facts = GateFacts(
+        authenticated=authenticated,
+        server_allow_send=allow_send,
+        scope=scope,
+        has_scope=has_scope,
+        connected=usable,
+        send_enabled=account is not None and not account.broken and account.send_enabled,
+        broken=account is not None and account.broken,
+    )
+    return facts if limit_per_hour is None else dataclasses.replace(facts, limit_per_hour=limit_per_hour)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
