@@ -75,6 +75,7 @@ def tool_deps(services: Services) -> ToolDeps:
             rules=TierPolicy(admins=settings.login_admins),
         ),
         metrics=services.metrics,
+        public_url=settings.public_base_url,
     )
 
 

@@ -56,6 +56,8 @@ class ToolDeps:
     access: AccessAdmin | None = None
     #: Where tool calls are counted and timed (``/metrics``); None counts nothing (unit tests).
     metrics: Metrics | None = None
+    #: ``PUBLIC_BASE_URL``: where this server's own links point (``fetch``'s URL of a private message).
+    public_url: str = "http://localhost"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
