@@ -17,6 +17,7 @@ from mctltg import __version__
 from mctltg.tools.access import set_telegram_access
 from mctltg.tools.account import delete_telegram_account, disconnect_telegram_account
 from mctltg.tools.arguments import install_argument_errors
+from mctltg.tools.completion import install_completion
 from mctltg.tools.context import ToolDeps
 from mctltg.tools.declare import DeclaredTool, register
 from mctltg.tools.dialogs import list_dialogs
@@ -26,6 +27,8 @@ from mctltg.tools.message_context import get_message_context, get_replies
 from mctltg.tools.messages import get_messages, get_unread_messages, mark_read, search_messages
 from mctltg.tools.navigation import list_folders, list_topics
 from mctltg.tools.people import get_my_identity, get_peer_info, search_contacts
+from mctltg.tools.prompts import install_prompts
+from mctltg.tools.resources import install_resources
 from mctltg.tools.scheduled import delete_scheduled_messages, get_scheduled_messages
 from mctltg.tools.search_fetch import fetch, search
 from mctltg.tools.send_tools import (
@@ -103,4 +106,7 @@ def build_mcp_server(
             register(server, declared)
     install_tool_visibility(server, deps)
     install_argument_errors(server, deps)
+    install_prompts(server, deps)
+    install_resources(server, deps)
+    install_completion(server, deps)
     return server

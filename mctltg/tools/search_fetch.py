@@ -20,6 +20,7 @@ in the result's ``<msg-NONCE>`` tag (``content.py``), with the usual ``notice``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, Field
@@ -38,11 +39,13 @@ __all__ = [
     "MESSAGE_PATH",
     "FetchOut",
     "SearchOut",
+    "chat_title",
     "fetch",
     "message_id",
     "message_url",
     "parse_message_id",
     "search",
+    "transcript",
 ]
 
 #: This server's own address of a message without a public link: ``<base>/telegram/message/<peer>/<id>``.
@@ -107,7 +110,8 @@ def message_url(message: Message, base_url: str) -> str:
     return f"{base_url}{MESSAGE_PATH}/{message.peer}/{message.id}"
 
 
-def _chat_title(message: Message) -> str:
+def chat_title(message: Message) -> str:
+    """The name of ``message``'s chat, sanitized (a private chat's: the other person's)."""
     title = sanitize_name(message.peer_title)
     if not title and message.peer.startswith("user:") and not message.out:
         title = sanitize_name(message.sender_name)
@@ -117,11 +121,11 @@ def _chat_title(message: Message) -> str:
 def _sender(message: Message) -> str:
     if message.out:
         return "me"
-    return sanitize_name(message.sender_name) or message.sender or _chat_title(message)
+    return sanitize_name(message.sender_name) or message.sender or chat_title(message)
 
 
 def _title(message: Message) -> str:
-    return f"{_chat_title(message)}: {_sender(message)}, {compact_date(message.date)}"
+    return f"{chat_title(message)}: {_sender(message)}, {compact_date(message.date)}"
 
 
 def _body(message: Message, *, limit: int | None = None) -> str:
@@ -129,6 +133,21 @@ def _body(message: Message, *, limit: int | None = None) -> str:
     if message.media is not None:
         text = f"[{message.media.type}] {text}".rstrip()
     return text
+
+
+def transcript(messages: Sequence[Message], target: int | None, nonce: str) -> str:
+    """One line per message, oldest first: ``[» ]<date> <sender>: <msg-NONCE>text</msg-NONCE>``.
+
+    Each text is wrapped on its own, so a text cannot pass for a line from someone else.
+    ``target`` (marked ``»``) is kept even when it is a service message.
+    """
+    lines = []
+    for message in sorted(messages, key=lambda m: m.id):
+        if message.service and message.id != target:
+            continue
+        mark = "» " if message.id == target else ""
+        lines.append(f"{mark}{compact_date(message.date)} {_sender(message)}: {wrap(_body(message), nonce)}")
+    return "\n".join(lines)
 
 
 @tool(MESSAGES_READ, title="Search Telegram messages (ChatGPT)", hints=READ_ONLY, output=SearchOut)
@@ -173,16 +192,11 @@ async def fetch(ctx: ToolContext, id: Annotated[str, Field(description="From sea
         if exc.code not in ("MSG_ID_INVALID", "CHANNEL_PRIVATE"):
             raise
         raise InvalidInput("id", NOT_FOUND.format(id=id.strip())) from None
-    visible = [m for m in found.messages if not m.service or m.id == found.target]
-    target = next(m for m in visible if m.id == found.target)
+    target = next(m for m in found.messages if m.id == found.target)
     nonce = new_nonce()
-    lines = []
-    for message in visible:
-        mark = "» " if message.id == found.target else ""
-        lines.append(f"{mark}{compact_date(message.date)} {_sender(message)}: {wrap(_body(message), nonce)}")
     metadata: dict[str, Any] = {
         "peer": target.peer,
-        "chat": _chat_title(target),
+        "chat": chat_title(target),
         "message_id": target.id,
         "date": compact_date(target.date),
         "from": _sender(target),
@@ -192,7 +206,7 @@ async def fetch(ctx: ToolContext, id: Annotated[str, Field(description="From sea
     return {
         "id": message_id(target),
         "title": _title(target),
-        "text": "\n".join(lines),
+        "text": transcript(found.messages, found.target, nonce),
         "url": message_url(target, ctx.deps.public_url),
         "metadata": metadata,
         "notice": NOTICE.format(nonce=nonce),
