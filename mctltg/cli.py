@@ -95,6 +95,14 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     commands.add_parser("version", help="print the version")
     settings = commands.add_parser("settings", help="print every setting (markdown table or .env example)")
     settings.add_argument("--format", choices=("table", "env"), default="table")
+    registry = commands.add_parser(
+        "registry-json", help="print this deployment's server.json for the MCP Registry"
+    )
+    registry.add_argument(
+        "--public-url", required=True, metavar="URL", help="the PUBLIC_BASE_URL people reach"
+    )
+    registry.add_argument("--name", help="Registry name (default: the URL's host reversed, /mctltg)")
+    registry.add_argument("--output", type=Path, metavar="FILE", help="write it here instead of printing it")
     return parser
 
 
@@ -126,6 +134,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             from mctltg.canary import canary_command
 
             return canary_command(args, out=out, err=sys.stderr)
+        if args.command == "registry-json":
+            from mctltg.registry_json import registry_json_command
+
+            return registry_json_command(args.public_url, name=args.name, output=args.output, out=out)
         if args.command == "demo":
             return _demo(args.host, args.port, allow_send=args.allow_send, out=out)
     except ConfigError as exc:

@@ -14,6 +14,7 @@ from typing import Final
 from mcp.server.mcpserver import MCPServer
 
 from mctltg import __version__
+from mctltg.tools import server_card
 from mctltg.tools.access import set_telegram_access
 from mctltg.tools.account import delete_telegram_account, disconnect_telegram_account
 from mctltg.tools.arguments import install_argument_errors
@@ -92,7 +93,10 @@ def build_mcp_server(
 
     server: MCPServer[ToolDeps] = MCPServer(
         name="mctltg (sandbox)" if deps.sandbox else "mctltg",
-        title="Telegram (mctltg)",
+        title=server_card.TITLE,
+        description=server_card.DESCRIPTION,
+        website_url=deps.public_url,
+        icons=server_card.icons(deps.public_url),
         instructions=INSTRUCTIONS
         + (" This server serves the SANDBOX Telegram, not a real account." if deps.sandbox else ""),
         version=__version__,
