@@ -38,6 +38,7 @@ MUST_SUCCEED = {
         "server-sse-multiple-streams",
         "resources-list",
         "prompts-list",
+        "completion-complete",
         "dns-rebinding-protection",
     },
     "2025-11-25": {"server-initialize", "ping", "tools-list", "dns-rebinding-protection"},
