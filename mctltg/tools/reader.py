@@ -9,7 +9,8 @@ hold the scope, and gets only their own account.
 * :func:`reading` is for prompts and resources: it leaves an audit row like a tool call
   (``prompt:<name>`` / ``resource:<name>``, the peer reduced to type and id, the outcome)
   and turns a deliberate error into a JSON-RPC error whose message is the error's one
-  sentence (a bad argument is -32602, a refusal -32600, a Telegram failure -32603).
+  sentence (a bad argument or a message id the chat lacks is -32602, a refusal -32600, a
+  Telegram failure -32603).
 * :func:`account_or_none` is for completion: an anonymous or unscoped caller, or one
   without a usable account, simply gets no suggestions. Completion runs per keystroke,
   so it leaves no audit row; it returns only chat names the person could list anyway.
@@ -32,6 +33,7 @@ from mctltg.errors import (
     NoAccount,
     PeerInvalid,
     PermissionDenied,
+    TelegramRpcError,
 )
 from mctltg.tools.context import ToolDeps, current_caller
 from mctltg.tools.declare import redact_peer
@@ -42,7 +44,9 @@ __all__ = ["account_or_none", "as_jsonrpc_error", "reading"]
 
 def as_jsonrpc_error(exc: MctltgError) -> MCPError:
     """The JSON-RPC error for a deliberate error: its one sentence, under the fitting code."""
-    if isinstance(exc, InvalidInput | PeerInvalid):
+    if isinstance(exc, InvalidInput | PeerInvalid) or (
+        isinstance(exc, TelegramRpcError) and exc.code == "MSG_ID_INVALID"
+    ):
         code = INVALID_PARAMS
     elif isinstance(exc, PermissionDenied | NoAccount | AccountRevoked):
         code = INVALID_REQUEST

@@ -8,7 +8,7 @@ import pytest
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, ResourceTemplateReference, TextResourceContents
 
-from mctltg.app import Services
+from mctltg.app import Services, provision_sandbox_account
 from mctltg.sandbox import DemoWorld
 from tests.harness.mcp_client import connect, deps_for, signed_in, tools_for, unwrap
 
@@ -55,3 +55,25 @@ async def test_reading_a_chat_needs_a_scoped_caller_and_a_real_peer(
     assert "is not a peer" in malformed.value.message
     assert listed.completion.values  # dialogs may be listed with the dialogs scope …
     assert "telegram:messages:read" in refused.value.message  # … but reading messages needs this one
+
+
+async def test_reading_a_chat_or_rendering_a_prompt_leaves_an_audit_row_like_a_tool_call(
+    services: Services, demo: DemoWorld
+) -> None:
+    await provision_sandbox_account(services, telegram_user_id=demo.me)
+    async with connect(deps_for(services)) as client:
+        await client.read_resource(f"telegram://chat/chat:{demo.group}")
+        await client.get_prompt("summarize_chat", {"chat": f"chat:{demo.group}", "since": "2024-05-01"})
+        with pytest.raises(MCPError) as missing:
+            await client.get_prompt("draft_reply", {"chat": f"chat:{demo.group}", "message_id": "999999"})
+    operator = await services.directory.operator()
+    rows = await services.audit.page(operator.id, limit=10)
+    assert [(r.tool, r.outcome, r.peer_type, r.peer_id) for r in reversed(rows)] == [
+        ("resource:chat", "ok", "chat", demo.group),
+        ("prompt:summarize_chat", "ok", "chat", demo.group),
+        ("prompt:draft_reply", "error:telegram_error", "chat", demo.group),
+    ]
+    assert missing.value.code == INVALID_PARAMS
+    assert (
+        missing.value.message == "There is no message with that id in this chat; take ids from get_messages."
+    )
