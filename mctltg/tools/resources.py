@@ -40,6 +40,8 @@ def install_resources(server: MCPServer[Any], deps: ToolDeps) -> None:
             page = await account.history(ref, limit=RECENT)
         nonce = new_nonce()
         payload = {"notice": NOTICE.format(nonce=nonce), **render_messages(page.messages, nonce)}
+        if deps.sandbox:
+            payload["sandbox"] = True  # as on every tool result of a sandbox server
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
     server.resource(

@@ -29,7 +29,7 @@ from mctltg.errors import InvalidInput, PeerInvalid, TelegramRpcError
 from mctltg.oauth.scopes import MESSAGES_READ
 from mctltg.telegram.model import Message, PeerRef
 from mctltg.telegram.peers import parse_peer
-from mctltg.tools.content import NOTICE, new_nonce, sanitize_name, sanitize_text, wrap
+from mctltg.tools.content import NOTICE, TEXT_MAX, new_nonce, sanitize_name, sanitize_text, wrap
 from mctltg.tools.context import ToolContext
 from mctltg.tools.declare import READ_ONLY, tool
 from mctltg.tools.messages import MAX_MESSAGE_ID, QUERY_MAX
@@ -125,11 +125,14 @@ def _sender(message: Message) -> str:
 
 
 def _title(message: Message) -> str:
-    return f"{chat_title(message)}: {_sender(message)}, {compact_date(message.date)}"
+    """``Chat: sender, date``; just ``Chat, date`` where the chat is the sender (channel posts, DMs)."""
+    chat, sender = chat_title(message), _sender(message)
+    who = chat if sender == chat else f"{chat}: {sender}"
+    return f"{who}, {compact_date(message.date)}"
 
 
-def _body(message: Message, *, limit: int | None = None) -> str:
-    text = sanitize_text(message.text, official=message.official, limit=limit or 4096) if message.text else ""
+def _body(message: Message, *, limit: int = TEXT_MAX) -> str:
+    text = sanitize_text(message.text, official=message.official, limit=limit) if message.text else ""
     if message.media is not None:
         text = f"[{message.media.type}] {text}".rstrip()
     return text

@@ -32,6 +32,7 @@ async def test_a_chat_is_listed_as_a_template_completed_from_dialogs_and_read_as
     payload = json.loads(content.text)
     assert "untrusted" in payload["notice"]
     assert payload["peer"] == peer
+    assert payload["sandbox"] is True
     texts = [unwrap(m["text"]) for m in payload["messages"]]
     assert "Agreed, the table should be in the agenda." in texts
     again = escaped.contents[0]

@@ -37,6 +37,7 @@ async def test_search_then_fetch_returns_the_message_with_its_neighbours_over_ht
     assert set(private) == {"id", "title", "url", "text"}
     assert "Bernoulli" in unwrap(private["text"])
     assert private["title"].startswith("Mary")
+    assert ": " not in private["title"]  # Mary's own message in her chat: the chat is the sender
     # A private chat has no public link: the URL is this server's, and stable.
     assert private["url"] == f"{server.base_url}/telegram/message/{private['id']}"
     assert {"id", "title", "text", "url", "metadata"} <= set(fetched)
