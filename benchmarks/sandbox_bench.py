@@ -130,6 +130,8 @@ async def count_rpcs() -> list[RpcCount]:
             {"query": "gears", "peer": f"channel:{demo.forum}", "topic_id": demo.topics[0]},
         ),
         ("mark_read, one topic", "mark_read", {"peer": f"channel:{demo.forum}", "topic_id": demo.topics[0]}),
+        ("search (ChatGPT), all chats", "search", {"query": "engine"}),
+        ("fetch (ChatGPT), 5+5 around", "fetch", {"id": f"chat:{demo.group}/{middle}"}),
     ]
     counts: list[RpcCount] = []
     with tempfile.TemporaryDirectory(prefix="mctltg-bench-") as folder:
