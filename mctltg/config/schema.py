@@ -398,4 +398,19 @@ SCHEMA: Final[tuple[Setting, ...]] = (
         default="INFO",
         help="DEBUG, INFO, WARNING or ERROR",
     ),
+    Setting(
+        env="MEDIA_LINKS",
+        attr="media_links",
+        parse=parse_bool,
+        default="true",
+        help="get_media answers files it cannot inline (documents, audio, video) with a short-lived "
+        "link on this server that streams them from Telegram; false refuses them instead",
+    ),
+    Setting(
+        env="MEDIA_LINK_TTL",
+        attr="media_link_ttl",
+        parse=parse_duration(cap_hours=1),
+        default="10m",
+        help="how long a media link works (e.g. 5m; at most 1h); a disconnect or delete ends it sooner",
+    ),
 )

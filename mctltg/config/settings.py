@@ -72,6 +72,8 @@ class Settings:
     tg_proxy: Secret | None
     metrics_allow_cidr: tuple[Network, ...]
     log_level: str
+    media_links: bool
+    media_link_ttl: float
 
     @property
     def host(self) -> str:

@@ -13,6 +13,7 @@ __all__ = [
     "DialogKind",
     "DialogPage",
     "ForumTopic",
+    "MediaFile",
     "MediaInfo",
     "Message",
     "MessageContext",
@@ -291,3 +292,13 @@ class DialogPage:
 
     dialogs: tuple[Dialog, ...]
     next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaFile:
+    """A message's downloadable file, as a link serves it."""
+
+    document_id: int
+    size: int
+    mime_type: str
+    file_name: str | None

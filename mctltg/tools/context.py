@@ -23,6 +23,7 @@ from mctltg.accounts import (
     AccessAdmin,
     AccountDirectory,
     AuditTrail,
+    MediaLinks,
     Sending,
     TelegramAccount,
 )
@@ -56,6 +57,8 @@ class ToolDeps:
     access: AccessAdmin | None = None
     #: Where tool calls are counted and timed (``/metrics``); None counts nothing (unit tests).
     metrics: Metrics | None = None
+    #: Mints capability links for files ``get_media`` cannot inline; None with ``MEDIA_LINKS=false``.
+    media_links: MediaLinks | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
