@@ -39,6 +39,7 @@ from mctltg.oauth import (
 )
 from mctltg.storage.web_sessions import WebSessions
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
+from mctltg.tools.media_budget import MediaBudget
 from mctltg.tools.visibility import READ_ONLY_FILTER, visible
 from mctltg.web import create_web_app
 from mctltg.web.context import WebDeps
@@ -75,6 +76,7 @@ def tool_deps(services: Services) -> ToolDeps:
             rules=TierPolicy(admins=settings.login_admins),
         ),
         metrics=services.metrics,
+        media=MediaBudget.from_settings(settings),
     )
 
 
