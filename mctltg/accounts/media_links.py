@@ -179,7 +179,7 @@ class MediaLinks:
         try:
             account = await self._directory.account_for(row.identity_id, row.id)
             async with account.media_download(link.peer, link.message_id, offset=offset) as download:
-                if download.file.document_id != link.file.document_id:
+                if link.file.document_id not in (None, download.file.document_id):
                     raise LinkGone()  # the message was edited to carry another file
                 yield download
         finally:

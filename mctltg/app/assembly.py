@@ -39,6 +39,7 @@ from mctltg.oauth import (
 )
 from mctltg.storage.web_sessions import WebSessions
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
+from mctltg.tools.media_budget import MediaBudget
 from mctltg.tools.visibility import READ_ONLY_FILTER, visible
 from mctltg.web import create_web_app
 from mctltg.web.context import WebDeps
@@ -77,6 +78,7 @@ def tool_deps(services: Services) -> ToolDeps:
         ),
         metrics=services.metrics,
         media_links=services.media_links,
+        media=MediaBudget.from_settings(settings),
     )
 
 

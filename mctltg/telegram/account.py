@@ -29,7 +29,10 @@ from mctltg.telegram.model import (
     Dialog,
     DialogPage,
     ForumTopic,
+    MediaContent,
     MediaFile,
+    MediaLimits,
+    MediaMode,
     Message,
     MessageContext,
     MessagePage,
@@ -49,6 +52,7 @@ from mctltg.telegram.on_loop import (
     dialogs,
     drafts,
     folders,
+    media,
     media_stream,
     messages,
     people,
@@ -334,6 +338,24 @@ class TelegramAccount:
             shielded = trio.CancelScope(shield=True)
             with shielded, trio.move_on_after(CLOSE_GRACE_SECONDS), suppress(MctltgError):
                 await self._run("download_media", lambda c: media_stream.close_download(c, download))
+
+    async def media(
+        self, peer: PeerRef, message_id: int, mode: MediaMode, limits: MediaLimits
+    ) -> MediaContent:
+        """Message ``message_id``'s attachment: downloaded only as far as ``mode`` and ``limits`` allow."""
+        return await self._run(
+            "get_media", lambda client: media.fetch_media(client, peer, message_id, mode, limits), peer
+        )
+
+    async def photos(
+        self, peer: PeerRef, message_ids: tuple[int, ...], limits: MediaLimits, total_bytes: int
+    ) -> dict[int, bytes]:
+        """The photos among ``message_ids`` (JPEG bytes by id), newest first, within ``total_bytes``."""
+        return await self._run(
+            "get_messages_images",
+            lambda client: media.fetch_images(client, peer, message_ids, limits, total_bytes),
+            peer,
+        )
 
 
 def _topic_chat(topic: ForumTopic, found: list[Message], peer: PeerRef) -> UnreadChat:
