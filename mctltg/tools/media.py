@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from mcp_types import ContentBlock, EmbeddedResource, TextResourceContents
+from mcp_types import ContentBlock, EmbeddedResource, ResourceLink, TextResourceContents
 from pydantic import BaseModel, Field
 
 from mctltg.errors import InvalidInput, PermissionDenied, TelegramRpcError
 from mctltg.oauth.scopes import MESSAGES_READ
-from mctltg.telegram.model import MediaContent, MediaInfo, PeerRef
+from mctltg.telegram.model import MediaContent, MediaFile, MediaInfo, PeerRef
 from mctltg.telegram.peers import parse_peer
 from mctltg.tools.content import NOTICE, new_nonce, sanitize_text, wrap
 from mctltg.tools.context import Reply, ToolContext
@@ -32,6 +32,7 @@ from mctltg.tools.declare import READ_ONLY, tool
 from mctltg.tools.images import NotAnImage
 from mctltg.tools.media_blocks import fitted, image_block, limits_for
 from mctltg.tools.messages import MAX_MESSAGE_ID, MediaOut
+from mctltg.tools.render import compact_date
 from mctltg.tools.render_messages import render_media
 from mctltg.tools.validate import bounded_int
 
@@ -52,7 +53,9 @@ TRANSCRIPT_REFUSALS: Final = {
 class GetMediaOut(BaseModel):
     notice: str
     media: MediaOut
-    returned: str = Field(description="image or text: in the block after this JSON; or transcript")
+    returned: str = Field(description="image, text or link: in the block after this JSON; or transcript")
+    link: str | None = Field(default=None, description="Download URL; works until link_expires")
+    link_expires: str | None = None
     transcript: str | None = Field(default=None, description="Untrusted, in <msg-NONCE> tags")
     pending: bool | None = Field(default=None, description="Still transcribing: call again shortly")
 
@@ -64,15 +67,40 @@ def _size_text(media: MediaInfo) -> str:
 
 
 async def _link_result(ctx: ToolContext, peer: PeerRef, message_id: int, media: MediaInfo) -> Reply:
-    """The answer for a file that cannot come inline: a download link, when links are on.
+    """The answer for a file that cannot come inline: a short-lived download link on this server.
 
-    This server has no links (``MEDIA_LINKS=false``), so the answer is a one-sentence error.
+    The link streams the file from Telegram when opened (``accounts/media_links.py``); it
+    works for ``MEDIA_LINK_TTL`` and dies with the account's connection. Without links
+    (``MEDIA_LINKS=false``) the answer is a one-sentence error.
     """
-    del ctx, peer, message_id  # a link would be minted for exactly these
-    raise PermissionDenied(
-        f"This {media.type}{_size_text(media)} cannot be returned inline: files like it come only "
-        "as a download link, and download links are turned off on this server."
+    links = ctx.deps.media_links
+    if links is None:
+        raise PermissionDenied(
+            f"This {media.type}{_size_text(media)} cannot be returned inline: files like it come only "
+            "as a download link, and download links are turned off on this server."
+        )
+    file = MediaFile(
+        size=media.size or 0,
+        mime_type=media.mime_type or "application/octet-stream",
+        file_name=media.file_name,
     )
+    minted = await links.mint(ctx.identity_id, peer, message_id, file)
+    nonce = new_nonce()
+    payload: dict[str, Any] = {
+        "notice": NOTICE.format(nonce=nonce),
+        "media": render_media(media, nonce),
+        "returned": "link",
+        "link": minted.url,
+        "link_expires": compact_date(minted.expires_at),
+    }
+    block = ResourceLink(
+        type="resource_link",
+        uri=minted.url,
+        name=media.file_name or f"{media.type}-{message_id}",
+        mime_type=file.mime_type,
+        size=file.size or None,
+    )
+    return Reply(payload, (block,))
 
 
 def _text_block(found: MediaContent, uri: str, nonce: str) -> EmbeddedResource | None:
