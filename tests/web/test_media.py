@@ -68,7 +68,8 @@ async def test_a_big_document_comes_as_a_link_that_streams_exactly_its_bytes(
             payload, link = await link_to(client, demo, demo.big_document_message_id)
             assert payload["returned"] == "link"
             assert payload["link"] == str(link.uri)
-            assert (link.name, link.mime_type, link.size) == ("engine-tables.zip", "application/zip", BIG.size)
+            assert (link.name, link.mime_type) == ("engine-tables.zip", "application/zip")
+            assert link.size == BIG.size
             received = hashlib.sha256()
             async with http.stream("GET", str(link.uri)) as response:
                 assert response.status_code == 200
