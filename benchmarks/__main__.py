@@ -25,6 +25,7 @@ import trio
 
 from benchmarks.definitions import tool_definitions
 from benchmarks.http_bench import interleaved_latency, percentile, throughput
+from benchmarks.media_stream import stream_huge_document
 from benchmarks.processes import REPOSITORY, cpu_seconds, rss_bytes, start_server
 from benchmarks.report import Report, machine_summary, write_markdown
 from benchmarks.sandbox_bench import OUTPUT_BUDGET, count_rpcs, measure_output
@@ -98,10 +99,29 @@ async def run(
             await _without_tl_copy(
                 report, lite.url, lite.pid, bare.url, bare.pid, meter, calls, seconds, sessions
             )
+        async with start_server("-m", "mctltg", "demo", "--port", "0", code=code) as demo:
+            await _media_stream(report, demo.url, demo.pid)
     if own_code:
         await _in_process(report, accounts, window)
     report.finish()
     return report
+
+
+async def _media_stream(report: Report, url: str, pid: int) -> None:
+    figures = await stream_huge_document(url, pid)
+    share = figures.growth / figures.size
+    report.add(
+        f"RSS peak while streaming a {figures.size / MB:.0f} MB document through its media link",
+        f"+{figures.growth / MB:.1f} MB",
+        goal="<= 0.1x the file",
+        met=share <= 0.1,
+        detail=(
+            f"{share:.3f}x the file; {figures.rss_before / MB:.1f} MB before,"
+            f" peak {figures.rss_peak / MB:.1f} MB;"
+            f" {figures.size / MB / figures.seconds:.0f} MB/s from the sandbox's upload.getFile"
+            f" ({figures.seconds:.1f} s)"
+        ),
+    )
 
 
 async def _servers(

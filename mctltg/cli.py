@@ -13,6 +13,7 @@ import errno
 import functools
 import logging
 import secrets
+import socket
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
@@ -251,6 +252,10 @@ def _demo(host: str, port: int, *, allow_send: bool, out: TextIO) -> int:
 
     with tempfile.TemporaryDirectory(prefix="mctltg-demo-") as folder:
         shown_host = f"[{host}]" if ":" in host else host
+        if port == 0:
+            # The URLs the server hands out (media links, OAuth metadata) name its port, so
+            # "any free port" is decided here rather than left to the bind.
+            port = _free_port(host)
         settings = load_settings(
             environ={},
             overrides={
@@ -284,6 +289,14 @@ def _demo(host: str, port: int, *, allow_send: bool, out: TextIO) -> int:
         return _run_server(
             settings, how_to_move="choose another port with --port", world=world, on_ready=on_ready
         )
+
+
+def _free_port(host: str) -> int:
+    """A port free on ``host`` now (the kernel's pick); a race for it fails the bind, which is reported."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 def _settings_table() -> str:

@@ -14,6 +14,7 @@ from mctltg.accounts.login import LoginManager, open_login_manager
 from mctltg.accounts.login_steps import FAILURES as LOGIN_FAILURES
 from mctltg.accounts.login_steps import LoginStep, LoginView, normalize_phone
 from mctltg.accounts.manage import DeleteOutcome, DisconnectOutcome, delete_account, disconnect_account
+from mctltg.accounts.media_links import LinkGone, MediaLinks, MintedLink, TooManyStreams
 from mctltg.accounts.pool import AccountPool, AccountState, PoolStatistics, Timeouts, open_account_pool
 from mctltg.accounts.send_gate import GATE_ORDER, GateDecision, GateFacts
 from mctltg.accounts.send_gate import evaluate as evaluate_gate
@@ -36,9 +37,12 @@ __all__ = [
     "GateDecision",
     "GateFacts",
     "Identity",
+    "LinkGone",
     "LoginManager",
     "LoginStep",
     "LoginView",
+    "MediaLinks",
+    "MintedLink",
     "PoolStatistics",
     "SendOutcome",
     "SendPolicy",
@@ -48,6 +52,7 @@ __all__ = [
     "TelegramAccount",
     "TierRules",
     "Timeouts",
+    "TooManyStreams",
     "delete_account",
     "disconnect_account",
     "evaluate_gate",

@@ -39,9 +39,11 @@ from mctltg.oauth import (
 )
 from mctltg.storage.web_sessions import WebSessions
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
+from mctltg.tools.media_budget import MediaBudget
 from mctltg.tools.visibility import READ_ONLY_FILTER, visible
 from mctltg.web import create_web_app
 from mctltg.web.context import WebDeps
+from mctltg.web.media import media_blueprint
 from mctltg.web.metrics_endpoint import metrics_blueprint, route_namer
 from mctltg.web.oauth_endpoints import CALLBACK_PATH, OtherSignIn, oauth_blueprint
 from mctltg.web.session_cookie import SessionCodec
@@ -76,6 +78,8 @@ def tool_deps(services: Services) -> ToolDeps:
         ),
         metrics=services.metrics,
         public_url=settings.public_base_url,
+        media_links=services.media_links,
+        media=MediaBudget.from_settings(settings),
     )
 
 
@@ -242,6 +246,8 @@ def build_asgi_app(services: Services) -> Any:
         telegram_refusal=None if oauth is None else oauth.server.telegram_refusal,
     )
     blueprints.extend(site_blueprints(web_deps, signin, oauth=None if oauth is None else oauth.server))
+    if services.media_links is not None:
+        blueprints.append(media_blueprint(services.media_links))
     web = create_web_app(readiness=readiness, blueprints=blueprints)
     app = create_asgi_app(mcp_app=mcp_app, session_manager=mcp.session_manager, web_app=cast("ASGIApp", web))
     # 413 for any body over 4 MiB before it is read, 408 for one not in within HTTP_READ_TIMEOUT: every path.

@@ -24,6 +24,7 @@ from mctltg.accounts import (
     AccountPool,
     ExpiryPolicy,
     LoginManager,
+    MediaLinks,
     Sending,
     SendPolicy,
     SessionLifecycle,
@@ -83,6 +84,8 @@ class Services:
     lifecycle: SessionLifecycle | None
     #: This server's Prometheus metrics (``/metrics``); pool and database are read at scrape time.
     metrics: Metrics
+    #: Capability links to media files (``get_media``, ``/telegram/media``); None with ``MEDIA_LINKS=false``.
+    media_links: MediaLinks | None = None
 
 
 class SandboxFactory:
@@ -233,6 +236,11 @@ async def open_services(
                     logins=logins,
                     lifecycle=lifecycle,
                     metrics=metrics,
+                    media_links=MediaLinks(
+                        directory, base_url=settings.public_base_url, ttl=settings.media_link_ttl, clock=clock
+                    )
+                    if settings.media_links
+                    else None,
                 )
                 if resume_accounts:
                     resumed = await pool.start_all_active()

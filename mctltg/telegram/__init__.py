@@ -6,7 +6,7 @@ layer supervises, and plain values from ``model``. What runs on the Telethon thr
 lives in ``on_loop/`` and is reached only from here.
 """
 
-from mctltg.telegram.account import AccountLease, TelegramAccount
+from mctltg.telegram.account import AccountLease, MediaDownload, TelegramAccount
 from mctltg.telegram.bridge import AsyncioBridge, open_asyncio_bridge
 from mctltg.telegram.connect_options import ConnectOptions, DataCenter, build_connect_options
 from mctltg.telegram.connection import ClientFactory, TelegramConnection
@@ -15,6 +15,7 @@ from mctltg.telegram.model import (
     AccountProfile,
     ActionResult,
     Dialog,
+    MediaFile,
     MediaInfo,
     Message,
     MessagePage,
@@ -42,6 +43,8 @@ __all__ = [
     "Dialog",
     "LoginHandle",
     "LoginProgress",
+    "MediaDownload",
+    "MediaFile",
     "MediaInfo",
     "Message",
     "MessagePage",

@@ -14,9 +14,13 @@ policy and storage.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from typing import Protocol, TypeVar
 
-from mctltg.errors import AccountRevoked, SessionDead, TelegramError
+import trio
+
+from mctltg.errors import AccountRevoked, MctltgError, SessionDead, TelegramError
 from mctltg.telegram.connection import Operation, TelegramConnection
 from mctltg.telegram.model import (
     AccountProfile,
@@ -25,6 +29,10 @@ from mctltg.telegram.model import (
     Dialog,
     DialogPage,
     ForumTopic,
+    MediaContent,
+    MediaFile,
+    MediaLimits,
+    MediaMode,
     Message,
     MessageContext,
     MessagePage,
@@ -44,6 +52,8 @@ from mctltg.telegram.on_loop import (
     dialogs,
     drafts,
     folders,
+    media,
+    media_stream,
     messages,
     people,
     threads,
@@ -52,7 +62,7 @@ from mctltg.telegram.on_loop import (
     writing,
 )
 
-__all__ = ["AccountLease", "TelegramAccount"]
+__all__ = ["AccountLease", "MediaDownload", "TelegramAccount"]
 
 T = TypeVar("T")
 
@@ -302,6 +312,51 @@ class TelegramAccount:
             "mark_read", lambda client: topics.mark_topic_read(client, peer, topic_id, max_id), peer
         )
 
+    @asynccontextmanager
+    async def media_download(
+        self, peer: PeerRef, message_id: int, *, offset: int = 0
+    ) -> AsyncIterator[MediaDownload]:
+        """An open download of the message's file from byte ``offset``, read piece by piece.
+
+        Each piece is its own call under the call deadline, so a stalled Telegram ends
+        the download instead of hanging it; leaving the block releases what the
+        download borrowed, even when the reader went away mid-file.
+
+        Raises:
+            TelegramRpcError: MSG_ID_INVALID, the message is gone.
+            InvalidInput: the message carries no document.
+        """
+        download = await self._run(
+            "download_media",
+            lambda client: media_stream.open_download(client, peer, message_id, offset),
+            peer,
+        )
+        try:
+            yield MediaDownload(self, download)
+        finally:
+            # a gone connection took what the download held with it: nothing left to release
+            shielded = trio.CancelScope(shield=True)
+            with shielded, trio.move_on_after(CLOSE_GRACE_SECONDS), suppress(MctltgError):
+                await self._run("download_media", lambda c: media_stream.close_download(c, download))
+
+    async def media(
+        self, peer: PeerRef, message_id: int, mode: MediaMode, limits: MediaLimits
+    ) -> MediaContent:
+        """Message ``message_id``'s attachment: downloaded only as far as ``mode`` and ``limits`` allow."""
+        return await self._run(
+            "get_media", lambda client: media.fetch_media(client, peer, message_id, mode, limits), peer
+        )
+
+    async def photos(
+        self, peer: PeerRef, message_ids: tuple[int, ...], limits: MediaLimits, total_bytes: int
+    ) -> dict[int, bytes]:
+        """The photos among ``message_ids`` (JPEG bytes by id), newest first, within ``total_bytes``."""
+        return await self._run(
+            "get_messages_images",
+            lambda client: media.fetch_images(client, peer, message_ids, limits, total_bytes),
+            peer,
+        )
+
 
 def _topic_chat(topic: ForumTopic, found: list[Message], peer: PeerRef) -> UnreadChat:
     title = next((m.peer_title for m in found if m.peer_title), "")
@@ -313,3 +368,27 @@ def _topic_chat(topic: ForumTopic, found: list[Message], peer: PeerRef) -> Unrea
         muted=False,
         mentioned=topic.unread_mentions_count > 0,
     )
+
+
+#: How long closing a download may take when its reader has already gone.
+CLOSE_GRACE_SECONDS = 5.0
+
+
+class MediaDownload:
+    """One message's file being read; obtained from ``TelegramAccount.media_download``."""
+
+    def __init__(self, account: TelegramAccount, download: media_stream.Download) -> None:
+        self._account = account
+        self._download = download
+
+    @property
+    def file(self) -> MediaFile:
+        """What is being downloaded: its size, type and name."""
+        return self._download.file
+
+    async def next_piece(self) -> bytes:
+        """The next piece of the file (at most ``media_stream.PIECE_SIZE`` bytes); ``b""`` at its end."""
+        download = self._download
+        return await self._account._run(  # the account's one door to Telegram
+            "download_media", lambda client: media_stream.read_piece(client, download)
+        )

@@ -12,27 +12,29 @@ from the database; scopes are never cached (they come from the token of each cal
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp_types import CallToolResult, TextContent
+from mcp_types import CallToolResult, ContentBlock, TextContent
 
 from mctltg.accounts import (
     OPERATOR_SUBJECT,
     AccessAdmin,
     AccountDirectory,
     AuditTrail,
+    MediaLinks,
     Sending,
     TelegramAccount,
 )
 from mctltg.errors import PermissionDenied
 from mctltg.oauth.scopes import SCOPES
+from mctltg.tools.media_budget import MediaBudget, default_budget
 
 if TYPE_CHECKING:
     from mctltg.observability.metrics import Metrics
 
-__all__ = ["Caller", "ToolContext", "ToolDeps", "current_caller", "success"]
+__all__ = ["Caller", "Reply", "ToolContext", "ToolDeps", "current_caller", "success"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +60,10 @@ class ToolDeps:
     metrics: Metrics | None = None
     #: ``PUBLIC_BASE_URL``: where this server's own links point (``fetch``'s URL of a private message).
     public_url: str = "http://localhost"
+    #: Mints capability links for files ``get_media`` cannot inline; None with ``MEDIA_LINKS=false``.
+    media_links: MediaLinks | None = None
+    #: How much media one result may carry (``MEDIA_*`` settings).
+    media: MediaBudget = field(default_factory=default_budget)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,12 +105,21 @@ async def current_caller(deps: ToolDeps) -> Caller:
     return Caller(identity_id=signed_in.id, subject=subject, scopes=frozenset(token.scopes))
 
 
-def success(payload: dict[str, Any], deps: ToolDeps) -> CallToolResult:
-    """A successful result: the same JSON as text and as ``structuredContent``."""
-    if deps.sandbox:
-        payload = {**payload, "sandbox": True}
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=payload)
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A payload plus content blocks that follow its JSON text (images, embedded text, links)."""
+
+    payload: dict[str, Any]
+    blocks: tuple[ContentBlock, ...] = ()
+
+
+def success(payload: dict[str, Any] | Reply, deps: ToolDeps) -> CallToolResult:
+    """A successful result: the same JSON as text and as ``structuredContent``, then any blocks."""
+    reply = payload if isinstance(payload, Reply) else Reply(payload)
+    body = {**reply.payload, "sandbox": True} if deps.sandbox else reply.payload
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    content: list[ContentBlock] = [TextContent(type="text", text=text), *reply.blocks]
+    return CallToolResult(content=content, structured_content=body)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -29,6 +29,8 @@ __all__ = ["DIALOG_SCAN", "marked_id", "resolve_input_peer", "with_peer"]
 
 T = TypeVar("T")
 DIALOG_SCAN: Final = 200
+#: Telegram's archive is dialog folder 1.
+ARCHIVE_FOLDER: Final = 1
 _STALE: Final = (
     tl_errors.PeerIdInvalidError,
     tl_errors.ChannelInvalidError,
@@ -68,11 +70,12 @@ async def resolve_input_peer(client: Any, ref: PeerRef) -> Any:
     cached = session.cached_input_peer(key)
     if cached is not None:
         return cached
-    await client.get_dialogs(limit=DIALOG_SCAN)  # learns every access hash in the dialog list
-    cached = session.cached_input_peer(key)
-    if cached is None:
-        raise PeerInvalid(str(ref))
-    return cached
+    for folder in (None, ARCHIVE_FOLDER):  # the main list first; an archived chat is no less the person's
+        await client.get_dialogs(limit=DIALOG_SCAN, folder=folder)  # learns every access hash listed
+        cached = session.cached_input_peer(key)
+        if cached is not None:
+            return cached
+    raise PeerInvalid(str(ref))
 
 
 async def with_peer(client: Any, ref: PeerRef, fn: Callable[[Any], Awaitable[T]]) -> T:
