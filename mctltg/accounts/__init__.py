@@ -18,7 +18,7 @@ from mctltg.accounts.media_links import LinkGone, MediaLinks, MintedLink, TooMan
 from mctltg.accounts.pool import AccountPool, AccountState, PoolStatistics, Timeouts, open_account_pool
 from mctltg.accounts.send_gate import GATE_ORDER, GateDecision, GateFacts
 from mctltg.accounts.send_gate import evaluate as evaluate_gate
-from mctltg.telegram import TelegramAccount
+from mctltg.telegram import MediaDownload, TelegramAccount
 
 __all__ = [
     "GATE_ORDER",
@@ -41,6 +41,7 @@ __all__ = [
     "LoginManager",
     "LoginStep",
     "LoginView",
+    "MediaDownload",
     "MediaLinks",
     "MintedLink",
     "PoolStatistics",

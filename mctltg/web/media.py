@@ -28,9 +28,9 @@ import trio
 from quart import Blueprint, Response, request
 from quart.wrappers.response import ResponseBody
 
+from mctltg.accounts import MediaDownload
 from mctltg.accounts.media_links import MEDIA_PATH, LinkGone, MediaLinks, TooManyStreams
 from mctltg.errors import InvalidInput, MctltgError, TelegramError
-from mctltg.telegram import MediaDownload
 from mctltg.web.headers import NO_STORE
 
 __all__ = ["STREAM_DEADLINE_SECONDS", "media_blueprint"]
