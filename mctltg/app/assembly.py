@@ -19,6 +19,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import Tool
 
 from mctltg.accounts import OPERATOR_SUBJECT, AccessAdmin, AuditTrail
+from mctltg.app.sandbox_aid import WorldAid
 from mctltg.app.services import Services, open_services
 from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_http, serve, wait_for_signal
 from mctltg.asgi.host_guard import HostAllowlist, guard_hosts
@@ -258,6 +259,7 @@ def build_asgi_app(services: Services) -> Any:
         list_tools=functools.partial(served_tools, mcp, settings),
         operator_subject=OPERATOR_SUBJECT,
         telegram_refusal=None if oauth is None else oauth.server.telegram_refusal,
+        sandbox_aid=WorldAid(services.world) if settings.telegram_sandbox and services.world else None,
     )
     blueprints.extend(site_blueprints(web_deps, signin, oauth=None if oauth is None else oauth.server))
     web = create_web_app(readiness=readiness, blueprints=blueprints)

@@ -554,3 +554,21 @@ class SandboxWorld:
             if channel is None or topic not in channel.topics:
                 raise ValueError(f"{peer} has no topic {topic}")
             channel.topics[topic].closed = closed
+
+    def people_with_phones(self) -> list[tuple[int, str, str, bool]]:
+        """Who one can log in as: ``(user_id, name, "+<phone>", has two-step password)`` by id.
+
+        For the sandbox's own sign-in aid (a person trying ``mctltg serve`` over the sandbox
+        needs a phone number to type); bots and service accounts have none.
+        """
+        with self._lock:
+            return [
+                (
+                    user.id,
+                    " ".join(filter(None, (user.first_name, user.last_name))),
+                    f"+{user.phone}",
+                    bool(user.password),
+                )
+                for user in sorted(self._state.users.values(), key=lambda user: user.id)
+                if user.phone and not user.bot and not user.service
+            ]
