@@ -15,15 +15,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
-import httpx2
 import pytest
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 from playwright.sync_api import Route
 
 from mctltg.sandbox import DemoWorld, SandboxWorld, seed_demo_world
 from tests.harness.browser import Tab, in_browser, sign_in_at_provider
 from tests.harness.inprocess import free_port
+from tests.harness.mcp_client import call, over_http
 from tests.harness.oauth import pkce_pair, query_of, register
 from tests.harness.oidc import OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, SIGNING_KEY, start_oidc_provider
 from tests.harness.processes import RunningServer, start_serve
@@ -119,15 +117,9 @@ async def sign_in_connect_and_list_dialogs(tmp_path: Path, test: str, connect: C
             },
         )
         assert token.status_code == 200, token.text
-        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        async with (
-            httpx2.AsyncClient(headers=bearer) as mcp_http,
-            Client(streamable_http_client(server.url + "/mcp", http_client=mcp_http)) as client,
-        ):
-            result = await client.call_tool("list_dialogs", {})
-        assert not result.is_error, result
-        assert result.structured_content is not None
-        peers = {dialog["peer"] for dialog in result.structured_content["dialogs"]}
+        async with over_http(server.url + "/mcp", token.json()["access_token"]) as client:
+            listed = await call(client, "list_dialogs", {})
+        peers = {dialog["peer"] for dialog in listed["dialogs"]}
         assert {f"chat:{demo.group}", f"channel:{demo.channel}"} <= peers
 
 

@@ -15,11 +15,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
-import httpx2
 import pytest
 import trio
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 from quart import Response
 from trio_websocket import open_websocket_url
 
@@ -27,6 +24,7 @@ from mctltg.config import Settings
 from mctltg.oauth.rfc7636 import s256
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld, seed_demo_world
 from mctltg.web.session_cookie import SessionCodec
+from tests.harness.mcp_client import error_of, over_http
 from tests.harness.oauth import CLIENT_ID, REDIRECT, VERIFIER, Harness, query_of, register
 from tests.harness.oidc import Browser, start_oauth_server
 from tests.harness.site import Site, alert_of, csrf_of, login_id_of, open_site
@@ -461,14 +459,9 @@ async def test_not_now_returns_to_the_waiting_client_from_every_step_without_an_
                     },
                 )
                 assert token.status_code == 200, token.text
-        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        async with (
-            httpx2.AsyncClient(headers=bearer) as mcp_http,
-            Client(streamable_http_client(server.mcp_url, http_client=mcp_http)) as client,
-        ):
-            result = await client.call_tool("list_dialogs", {})
-        assert result.is_error
-        assert "No Telegram account is connected for you" in str(result.content)
+        async with over_http(server.mcp_url, token.json()["access_token"]) as client:
+            refused = await error_of(client, "list_dialogs", {})
+        assert "No Telegram account is connected for you" in str(refused)
         identity = await server.services.identities.by_subject(f"tg:{demo.me}")
         assert identity is not None
         assert await server.services.accounts.for_identity(identity.id) is None  # nothing was connected
