@@ -31,8 +31,8 @@ class WorldAid:
 
     def people(self) -> tuple[SandboxPerson, ...]:
         return tuple(
-            SandboxPerson(user_id=user_id, name=name, phone=phone, two_step=two_step)
-            for user_id, name, phone, two_step in self._world.people_with_phones()
+            SandboxPerson(user_id=user.user_id, name=user.name, phone=user.phone, two_step=user.two_step)
+            for user in self._world.people_with_phones()
         )
 
     def login_code(self, phone: str) -> str | None:

@@ -37,7 +37,7 @@ from mctltg.sandbox.state import (
     WorldState,
 )
 from mctltg.sandbox.switchboard import Switchboard
-from mctltg.sandbox.values import SandboxAuthorization, SandboxMedia, SandboxMessage
+from mctltg.sandbox.values import SandboxAuthorization, SandboxMedia, SandboxMessage, SandboxPhoneUser
 from mctltg.sandbox.views import as_value, messages_in
 
 if TYPE_CHECKING:
@@ -555,19 +555,15 @@ class SandboxWorld:
                 raise ValueError(f"{peer} has no topic {topic}")
             channel.topics[topic].closed = closed
 
-    def people_with_phones(self) -> list[tuple[int, str, str, bool]]:
-        """Who one can log in as: ``(user_id, name, "+<phone>", has two-step password)`` by id.
-
-        For the sandbox's own sign-in aid (a person trying ``mctltg serve`` over the sandbox
-        needs a phone number to type); bots and service accounts have none.
-        """
+    def people_with_phones(self) -> list[SandboxPhoneUser]:
+        """Who one can log in as, by id (a person trying ``mctltg serve`` over the sandbox needs a phone)."""
         with self._lock:
             return [
-                (
-                    user.id,
-                    " ".join(filter(None, (user.first_name, user.last_name))),
-                    f"+{user.phone}",
-                    bool(user.password),
+                SandboxPhoneUser(
+                    user_id=user.id,
+                    name=" ".join(filter(None, (user.first_name, user.last_name))),
+                    phone=f"+{user.phone}",
+                    two_step=user.password is not None,
                 )
                 for user in sorted(self._state.users.values(), key=lambda user: user.id)
                 if user.phone and not user.bot and not user.service
