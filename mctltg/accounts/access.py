@@ -29,13 +29,13 @@ class GrantedAccess(Protocol):
 class TierRules(Protocol):
     """``oauth.tiers.TierPolicy`` as this layer needs it."""
 
-    @property
-    def admins(self) -> frozenset[int]: ...
+    def listed_admin(self, telegram_user_id: int | None, subject: str | None = None) -> bool: ...
 
     def access(
         self,
         telegram_user_id: int | None,
         *,
+        subject: str | None = None,
         granted_tier: str | None = None,
         granted_scopes: frozenset[str] | None = None,
     ) -> GrantedAccess: ...
@@ -105,14 +105,18 @@ class AccessAdmin:
             PermissionDenied: the target is an operator listed in ``TG_LOGIN_ADMINS``.
         """
         target = await self.target(telegram_id, identity)
-        if target.telegram_user_id is not None and target.telegram_user_id in self._rules.admins:
+        if self._rules.listed_admin(target.telegram_user_id, target.subject):
+            listed = "TG_LOGIN_ADMINS" if target.telegram_user_id is not None else "OIDC_ADMIN_SUBJECTS"
             raise PermissionDenied(
-                f"{target.subject} is an operator listed in TG_LOGIN_ADMINS; change that setting instead."
+                f"{target.subject} is an operator listed in {listed}; change that setting instead."
             )
         decision = await self._store.set_access(target.id, tier=tier, scopes=scopes, set_by=set_by)
         self._directory.forget_identity(target.id)
         access = self._rules.access(
-            target.telegram_user_id, granted_tier=decision.tier, granted_scopes=decision.scopes
+            target.telegram_user_id,
+            subject=target.subject,
+            granted_tier=decision.tier,
+            granted_scopes=decision.scopes,
         )
         return AccessChange(
             subject=target.subject,

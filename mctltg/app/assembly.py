@@ -19,6 +19,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import Tool
 
 from mctltg.accounts import OPERATOR_SUBJECT, AccessAdmin, AuditTrail
+from mctltg.app.sandbox_aid import WorldAid
 from mctltg.app.services import Services, open_services
 from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_http, serve, wait_for_signal
 from mctltg.asgi.host_guard import HostAllowlist, guard_hosts
@@ -34,6 +35,7 @@ from mctltg.oauth import (
     OidcConfig,
     ServerConfig,
     TierPolicy,
+    issuer_subject,
     require_bearer,
     rfc9728,
 )
@@ -53,7 +55,16 @@ from mctltg.web.site import site_blueprints
 if TYPE_CHECKING:
     from mctltg.sandbox import SandboxWorld
 
-__all__ = ["OAuthParts", "build_asgi_app", "build_oauth", "build_oidc", "run", "served_tools", "tool_deps"]
+__all__ = [
+    "OAuthParts",
+    "build_asgi_app",
+    "build_oauth",
+    "build_oidc",
+    "run",
+    "served_tools",
+    "tier_policy",
+    "tool_deps",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +85,7 @@ def tool_deps(services: Services) -> ToolDeps:
         access=AccessAdmin(
             directory=services.directory,
             store=services.oauth,
-            rules=TierPolicy(admins=settings.login_admins),
+            rules=tier_policy(settings),
         ),
         metrics=services.metrics,
         public_url=settings.public_base_url,
@@ -103,8 +114,21 @@ def build_oidc(settings: Settings, *, clock: Clock) -> OidcClient:
             client_id=settings.oidc_client_id,
             client_secret=settings.oidc_client_secret.value,
             redirect_uri=settings.public_base_url + CALLBACK_PATH,
+            telegram_ids=settings.oidc_telegram_ids,
         ),
         clock=clock,
+    )
+
+
+def tier_policy(settings: Settings) -> TierPolicy:
+    """The settings' side of access tiers: Telegram ids, or subjects at another issuer."""
+    issuer = settings.oidc_issuer
+    return TierPolicy(
+        admins=settings.login_admins,
+        clients=settings.login_clients,
+        auto_approve=settings.auto_approve_clients,
+        admin_subjects=frozenset(issuer_subject(issuer, sub) for sub in settings.oidc_admin_subjects),
+        client_subjects=frozenset(issuer_subject(issuer, sub) for sub in settings.oidc_client_subjects),
     )
 
 
@@ -129,11 +153,7 @@ def build_oauth(
         store=services.oauth,
         identities=services.identities,
         codec=AccessTokenCodec(settings.jwt_signing_key.value, issuer=issuer),
-        policy=TierPolicy(
-            admins=settings.login_admins,
-            clients=settings.login_clients,
-            auto_approve=settings.auto_approve_clients,
-        ),
+        policy=tier_policy(settings),
         config=ServerConfig(
             issuer=issuer,
             resource=settings.mcp_url,
@@ -244,6 +264,7 @@ def build_asgi_app(services: Services) -> Any:
         list_tools=functools.partial(served_tools, mcp, settings),
         operator_subject=OPERATOR_SUBJECT,
         telegram_refusal=None if oauth is None else oauth.server.telegram_refusal,
+        sandbox_aid=WorldAid(services.world) if settings.telegram_sandbox and services.world else None,
     )
     blueprints.extend(site_blueprints(web_deps, signin, oauth=None if oauth is None else oauth.server))
     if services.media_links is not None:

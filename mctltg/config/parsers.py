@@ -35,6 +35,7 @@ __all__ = [
     "parse_seconds",
     "parse_secret_text",
     "parse_signing_key",
+    "parse_subject_list",
     "parse_text",
     "parse_url",
     "parse_wait_threshold",
@@ -221,6 +222,21 @@ def parse_host_list(raw: str) -> frozenset[str]:
             raise ValueError(f"must be comma-separated host names (no scheme, port or path); got {text!r}")
         hosts.add(text)
     return frozenset(hosts)
+
+
+def parse_subject_list(raw: str) -> frozenset[str]:
+    """Comma-separated ``sub`` values of an OpenID Connect issuer (any shape, at most 255 characters)."""
+    subjects: set[str] = set()
+    for part in raw.split(","):
+        text = part.strip()
+        if not text:
+            continue
+        if len(text) > 255 or not text.isprintable():
+            raise ValueError(
+                f"must be comma-separated sub values of at most 255 printable characters; got {text[:40]!r}"
+            )
+        subjects.add(text)
+    return frozenset(subjects)
 
 
 def parse_secret_text(raw: str) -> Secret:

@@ -36,6 +36,7 @@ from mctltg.config.parsers import (
     parse_seconds,
     parse_secret_text,
     parse_signing_key,
+    parse_subject_list,
     parse_text,
     parse_url,
     parse_wait_threshold,
@@ -449,5 +450,30 @@ SCHEMA: Final[tuple[Setting, ...]] = (
         parse=parse_positive_int,
         default="750000",
         help="get_messages with_images=true: all inlined images of one result together fit this",
+    ),
+    Setting(
+        env="OIDC_IDENTITY",
+        attr="oidc_identity",
+        parse=parse_choice(("auto", "telegram", "subject")),
+        default="auto",
+        help="who a sign-in names: telegram (a Telegram user id; TG_LOGIN_ADMINS/TG_LOGIN_CLIENTS) or "
+        "subject (the issuer's sub, any shape; OIDC_ADMIN_SUBJECTS/OIDC_CLIENT_SUBJECTS); auto: telegram "
+        "for https://oauth.telegram.org, subject for any other TELEGRAM_OIDC_ISSUER",
+    ),
+    Setting(
+        env="OIDC_ADMIN_SUBJECTS",
+        attr="oidc_admin_subjects",
+        parse=parse_subject_list,
+        default="",
+        help="with OIDC_IDENTITY=subject: sub values of operators at the issuer (every scope, "
+        "admin:users included), comma separated",
+    ),
+    Setting(
+        env="OIDC_CLIENT_SUBJECTS",
+        attr="oidc_client_subjects",
+        parse=parse_subject_list,
+        default="",
+        help="with OIDC_IDENTITY=subject: sub values at the issuer approved to use their Telegram account "
+        "through this server, comma separated",
     ),
 )

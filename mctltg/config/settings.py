@@ -21,7 +21,10 @@ from mctltg.config.parsers import Network, Secret, is_loopback_host, split_host_
 from mctltg.config.schema import SCHEMA
 from mctltg.errors import ConfigError
 
-__all__ = ["Settings", "load_settings", "read_env_file"]
+__all__ = ["TELEGRAM_ISSUER", "Settings", "load_settings", "read_env_file"]
+
+#: Telegram's own OpenID Connect issuer (``OIDC_IDENTITY=auto`` treats it, and only it, as Telegram's).
+TELEGRAM_ISSUER = "https://oauth.telegram.org"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +82,9 @@ class Settings:
     media_source_max_bytes: int
     media_text_max_bytes: int
     media_page_images_max_bytes: int
+    oidc_identity: str
+    oidc_admin_subjects: frozenset[str]
+    oidc_client_subjects: frozenset[str]
 
     @property
     def host(self) -> str:
@@ -96,6 +102,13 @@ class Settings:
     def operator_mode(self) -> bool:
         """True when /mcp runs without tokens as the fixed operator identity."""
         return self.auth_mode == "local-dev" or not self.auth_required
+
+    @property
+    def oidc_telegram_ids(self) -> bool:
+        """Whether sign-in names Telegram users (``tg:<id>``) rather than ``<issuer>#<sub>``."""
+        if self.oidc_identity == "auto":
+            return self.oidc_issuer == TELEGRAM_ISSUER
+        return self.oidc_identity == "telegram"
 
     @property
     def log_level_number(self) -> int:
@@ -161,6 +174,7 @@ def load_settings(
     settings = Settings(**values)
     _check_boot_guard(settings)
     _check_telegram_connection(settings)
+    _check_identity_lists(settings)
     return settings
 
 
@@ -196,6 +210,35 @@ def _check_boot_guard(settings: Settings) -> None:
             "is required with AUTH_MODE=local-jwt: people sign in through Telegram's OpenID Connect "
             "(register a login bot with @BotFather and use its client id and secret)",
         )
+
+
+def _check_identity_lists(settings: Settings) -> None:
+    """Refuse access lists that can never match: Telegram ids at another issuer, or the reverse."""
+    if settings.operator_mode:
+        return
+    if settings.oidc_telegram_ids:
+        for variable, listed in (
+            ("OIDC_ADMIN_SUBJECTS", settings.oidc_admin_subjects),
+            ("OIDC_CLIENT_SUBJECTS", settings.oidc_client_subjects),
+        ):
+            if listed:
+                raise ConfigError(
+                    variable,
+                    f"applies to an issuer that names people by sub, but {settings.oidc_issuer} names "
+                    "Telegram users; list Telegram user ids in TG_LOGIN_ADMINS/TG_LOGIN_CLIENTS instead",
+                )
+        return
+    for variable, ids in (
+        ("TG_LOGIN_ADMINS", settings.login_admins),
+        ("TG_LOGIN_CLIENTS", settings.login_clients),
+    ):
+        if ids:
+            raise ConfigError(
+                variable,
+                f"lists Telegram user ids, but people signing in at {settings.oidc_issuer} are named "
+                "by its sub; list those in OIDC_ADMIN_SUBJECTS/OIDC_CLIENT_SUBJECTS, or set "
+                "OIDC_IDENTITY=telegram if this issuer's id_tokens carry Telegram user ids",
+            )
 
 
 def _check_telegram_connection(settings: Settings) -> None:

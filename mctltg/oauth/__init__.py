@@ -9,7 +9,9 @@ from mctltg.oauth.errors import OAuthError as OAuthError
 from mctltg.oauth.oidc import OidcClient as OidcClient
 from mctltg.oauth.oidc import OidcConfig as OidcConfig
 from mctltg.oauth.oidc import OidcError as OidcError
+from mctltg.oauth.oidc import OidcUnavailable as OidcUnavailable
 from mctltg.oauth.oidc import SignedIn as SignedIn
+from mctltg.oauth.oidc import issuer_subject as issuer_subject
 from mctltg.oauth.rfc6750 import require_bearer as require_bearer
 from mctltg.oauth.rfc9068 import AccessTokenCodec as AccessTokenCodec
 from mctltg.oauth.scopes import SCOPES as SCOPES
@@ -34,10 +36,12 @@ __all__ = [
     "OidcClient",
     "OidcConfig",
     "OidcError",
+    "OidcUnavailable",
     "PendingSignIn",
     "ServerConfig",
     "SignedIn",
     "Tier",
     "TierPolicy",
+    "issuer_subject",
     "require_bearer",
 ]

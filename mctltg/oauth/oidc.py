@@ -11,8 +11,15 @@ are skipped rather than failing the set; each key verifies only its own algorith
 and the JWKS is fetched again once when a token's signature does not verify with the
 keys we hold (the provider rotated its keys).
 
-The Telegram user id comes from the ``id`` claim (Telegram's; a number or a numeric
-string), falling back to a numeric ``sub`` for generic providers.
+Who signed in depends on the issuer (``OidcConfig.telegram_ids``):
+
+* Telegram's issuer names a Telegram user: the id comes from the ``id`` claim (a
+  number or a numeric string; a numeric ``sub`` also does), and the identity is
+  ``tg:<id>``, which ``TG_LOGIN_ADMINS``/``TG_LOGIN_CLIENTS`` list.
+* Any other standard provider names its own user by ``sub``, of any shape
+  (``johndoe``, a UUID, a number): the identity is ``<issuer>#<sub>``
+  (:func:`issuer_subject`), so the same ``sub`` at two issuers is two people, and a
+  provider's numeric ``sub`` is never taken for a Telegram user id.
 """
 
 from __future__ import annotations
@@ -34,11 +41,21 @@ if TYPE_CHECKING:
     import httpx2
     from jwt import PyJWKSet
 
-__all__ = ["OidcClient", "OidcConfig", "OidcError", "SignedIn", "plain_name"]
+__all__ = [
+    "OidcClient",
+    "OidcConfig",
+    "OidcError",
+    "OidcUnavailable",
+    "SignedIn",
+    "issuer_subject",
+    "plain_name",
+]
 
 logger = logging.getLogger(__name__)
 
 CLOCK_SKEW: Final = 120
+#: OpenID Connect Core §2: ``sub`` is at most 255 ASCII characters.
+MAX_SUB: Final = 255
 _METADATA_TTL: Final = 3600.0
 _ALGORITHMS: Final = frozenset(
     {
@@ -69,6 +86,10 @@ class OidcError(Exception):
     """Sign-in at the provider failed; the message is safe to show (no tokens, no codes)."""
 
 
+class OidcUnavailable(OidcError):
+    """The provider did not answer usefully (unreachable, a 5xx, not JSON): try again later."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OidcConfig:
     issuer: str
@@ -77,13 +98,16 @@ class OidcConfig:
     redirect_uri: str
     scope: str = "openid profile"
     timeout: float = 10.0
+    #: The issuer is Telegram's: people are Telegram users (``tg:<id>``), not ``<issuer>#<sub>``.
+    telegram_ids: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SignedIn:
-    """Who signed in: their Telegram user id and a display name."""
+    """Who signed in: their identity subject, their Telegram user id (Telegram's issuer only), a name."""
 
-    telegram_user_id: int
+    subject: str
+    telegram_user_id: int | None
     display_name: str
 
 
@@ -120,6 +144,24 @@ def telegram_user_id(claims: dict[str, Any]) -> int | None:
     return None
 
 
+def issuer_subject(issuer: str, sub: str) -> str:
+    """The identity subject of ``sub`` at a provider other than Telegram's: ``<issuer>#<sub>``.
+
+    An issuer is a URL without a fragment (OpenID Connect Discovery §3), so the first
+    ``#`` always ends it: two (issuer, sub) pairs never make the same subject.
+    """
+    return f"{issuer}#{sub}"
+
+
+def _usable_sub(value: object) -> str | None:
+    """``value`` if it can name a person: a non-empty string of at most 255 printable characters."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_SUB:
+        return None
+    if any(unicodedata.category(ch)[0] in "CZ" and ch != " " for ch in value) or value.strip() != value:
+        return None
+    return value
+
+
 class OidcClient:
     """Talks to the OIDC provider; holds its metadata and JWKS between sign-ins."""
 
@@ -146,15 +188,19 @@ class OidcClient:
             async with httpx2.AsyncClient(timeout=self.config.timeout, transport=self._transport) as http:
                 response = await http.request(method, url, **kwargs)
         except httpx2.HTTPError as exc:
-            raise OidcError(f"The sign-in provider could not be reached ({type(exc).__name__}).") from None
+            raise OidcUnavailable(
+                f"The sign-in provider could not be reached ({type(exc).__name__})."
+            ) from None
+        if response.status_code >= 500:
+            raise OidcUnavailable(f"The sign-in provider answered HTTP {response.status_code}.")
         if response.status_code != 200:
-            raise OidcError(f"The sign-in provider answered HTTP {response.status_code}.")
+            raise OidcError(f"The sign-in provider refused the request (HTTP {response.status_code}).")
         try:
             body = response.json()
         except ValueError:
-            raise OidcError("The sign-in provider answered with something that is not JSON.") from None
+            raise OidcUnavailable("The sign-in provider answered with something that is not JSON.") from None
         if not isinstance(body, dict):
-            raise OidcError("The sign-in provider answered with something that is not a JSON object.")
+            raise OidcUnavailable("The sign-in provider answered with something that is not a JSON object.")
         return body
 
     async def _discover(self) -> _Provider:
@@ -224,11 +270,36 @@ class OidcClient:
         if not isinstance(id_token, str):
             raise OidcError("The sign-in provider returned no id_token.")
         claims = await self.verify_id_token(id_token, nonce=nonce)
-        user_id = telegram_user_id(claims)
-        if user_id is None:
-            raise OidcError("The sign-in did not say which Telegram user signed in (no numeric id claim).")
-        name = plain_name(str(claims.get("name") or claims.get("preferred_username") or ""))
-        return SignedIn(telegram_user_id=user_id, display_name=name[:200] or f"Telegram user {user_id}")
+        return self.person(claims)
+
+    def person(self, claims: dict[str, Any]) -> SignedIn:
+        """Who verified ``claims`` name (see the module docstring).
+
+        Raises:
+            OidcError: the claims do not name anyone this issuer can name.
+        """
+        name = plain_name(str(claims.get("name") or claims.get("preferred_username") or ""))[:200]
+        if self.config.telegram_ids:
+            user_id = telegram_user_id(claims)
+            if user_id is None:
+                raise OidcError(
+                    "The sign-in did not say which Telegram user signed in (no numeric id claim)."
+                )
+            return SignedIn(
+                subject=f"tg:{user_id}",
+                telegram_user_id=user_id,
+                display_name=name or f"Telegram user {user_id}",
+            )
+        sub = _usable_sub(claims.get("sub"))
+        if sub is None:
+            raise OidcError(
+                "The sign-in provider's id_token has no usable sub (at most 255 printable characters)."
+            )
+        return SignedIn(
+            subject=issuer_subject(self.config.issuer, sub),
+            telegram_user_id=None,
+            display_name=name or plain_name(sub)[:200] or "Signed-in person",
+        )
 
     async def _key_set(self, *, refresh: bool) -> PyJWKSet:
         from jwt import PyJWKSet

@@ -216,7 +216,7 @@ class TokenEndpoint:
         *,
         store: OAuthStore,
         codec: AccessTokenCodec,
-        access_of: Callable[[int, int | None], Awaitable[Access]],
+        access_of: Callable[[int, int | None, str], Awaitable[Access]],
         issuer: str,
         resource: str,
         access_token_ttl: float,
@@ -304,7 +304,7 @@ class TokenEndpoint:
         preview = await self._store.code_identity(code_hash)
         scopes: frozenset[str] = frozenset()
         if preview is not None:
-            access = await self._access_of(preview.identity_id, preview.telegram_user_id)
+            access = await self._access_of(preview.identity_id, preview.telegram_user_id, preview.subject)
             scopes = frozenset(preview.scope.split()) & access.scopes
         refresh_token = random_token()
         issue, now = self._new_issue(refresh_token)
@@ -335,7 +335,7 @@ class TokenEndpoint:
             raise OAuthError("invalid_grant", "The refresh token is not valid.")
         granted = frozenset(grant.scope.split())
         requested = refresh_scope(form.get("scope"), granted)
-        access = await self._access_of(grant.identity_id, grant.telegram_user_id)
+        access = await self._access_of(grant.identity_id, grant.telegram_user_id, grant.subject)
         scopes = (requested if requested is not None else granted) & access.scopes
         successor = self.successor_of(old)
         issue, now = self._new_issue(successor)

@@ -111,7 +111,7 @@ class AuthorizationServer:
 
     Args:
         store: OAuth persistence.
-        identities: the identity repository (subjects ``tg:<id>``).
+        identities: the identity repository (subjects ``tg:<id>`` or ``<issuer>#<sub>``).
         codec: mints and verifies access tokens.
         policy: the settings' side of access tiers.
         config: issuer, resource and lifetimes.
@@ -288,21 +288,44 @@ class AuthorizationServer:
         return await self.store.authorization_by_upstream_state(sha256_hex(state))
 
     async def signed_in(
-        self, authorization: AuthorizationRow, *, telegram_user_id: int, display_name: str
+        self,
+        authorization: AuthorizationRow,
+        *,
+        telegram_user_id: int | None = None,
+        display_name: str,
+        subject: str | None = None,
     ) -> int:
-        """Record who signed in upstream; returns their identity id (``tg:<id>``)."""
-        identity = await self.identities.ensure(f"tg:{telegram_user_id}", display_name=display_name)
-        if identity.telegram_user_id is None:
-            identity = await self.identities.set_telegram_user(identity.id, telegram_user_id)
+        """Record who signed in upstream; returns their identity id.
+
+        The identity is ``subject`` (``<issuer>#<sub>`` for a provider other than
+        Telegram's), else ``tg:<telegram_user_id>``.
+
+        Raises:
+            StorageError: the identity cannot be recorded (its Telegram id belongs to another).
+        """
+        if subject is None:
+            assert telegram_user_id is not None
+            subject = f"tg:{telegram_user_id}"
+        identity = await self.identities.sign_in(
+            subject, display_name=display_name, telegram_user_id=telegram_user_id
+        )
         await self.store.signed_in(authorization.id, identity.id)
         return identity.id
 
+    async def abandon(self, authorization: AuthorizationRow, error: AuthorizeError) -> str:
+        """Drop a parked authorization; returns the error redirect that tells its client (§4.1.2.1)."""
+        await self.store.drop_authorization(authorization.id)
+        return self.error_redirect(authorization.redirect_uri, error, authorization.state)
+
     # -- consent --------------------------------------------------------------------------
 
-    async def access_of(self, identity_id: int, telegram_user_id: int | None) -> Access:
+    async def access_of(
+        self, identity_id: int, telegram_user_id: int | None, subject: str | None = None
+    ) -> Access:
         decision = await self.store.access(identity_id)
         return self.policy.access(
             telegram_user_id,
+            subject=subject,
             granted_tier=decision.tier if decision else None,
             granted_scopes=decision.scopes if decision else None,
         )
@@ -316,7 +339,7 @@ class AuthorizationServer:
         identity = await self.identities.get(identity_id)
         if identity is None:
             return "This sign-in no longer exists; sign in again."
-        access = await self.access_of(identity.id, identity.telegram_user_id)
+        access = await self.access_of(identity.id, identity.telegram_user_id, identity.subject)
         if any(scope.startswith(TELEGRAM_SCOPE_PREFIX) for scope in access.scopes):
             return None
         return access.message or "This server's operator has not approved you to use Telegram here yet."
@@ -327,7 +350,7 @@ class AuthorizationServer:
         client = await self.store.client(authorization.client_id)
         if identity is None or client is None:
             raise StorageError("the sign-in or the client is gone; start again from the client")
-        access = await self.access_of(identity.id, identity.telegram_user_id)
+        access = await self.access_of(identity.id, identity.telegram_user_id, identity.subject)
         offered = self._requested(authorization) & access.scopes
         redirect_host, punycode = rfc7591.ascii_netloc(authorization.redirect_uri)
         return ConsentView(
@@ -366,11 +389,8 @@ class AuthorizationServer:
         return scope
 
     async def deny(self, authorization: AuthorizationRow) -> str:
-        await self.store.drop_authorization(authorization.id)
-        return self.error_redirect(
-            authorization.redirect_uri,
-            AuthorizeError("access_denied", "The person declined the request."),
-            authorization.state,
+        return await self.abandon(
+            authorization, AuthorizeError("access_denied", "The person declined the request.")
         )
 
     async def finish(self, authorization: AuthorizationRow) -> str:

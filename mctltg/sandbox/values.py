@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from mctltg.sandbox.media import Blob, PhotoVariant, SandboxContact, SandboxPoll, SandboxWebPage
 
-__all__ = ["SandboxAuthorization", "SandboxMedia", "SandboxMessage"]
+__all__ = ["SandboxAuthorization", "SandboxMedia", "SandboxMessage", "SandboxPhoneUser"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,3 +92,13 @@ class SandboxAuthorization:
     device_model: str
     system_version: str
     app_version: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SandboxPhoneUser:
+    """Someone one can log in as: a person with a phone number (bots and service accounts have none)."""
+
+    user_id: int
+    name: str
+    phone: str  # "+<digits>"
+    two_step: bool  # has a two-step verification password

@@ -39,7 +39,7 @@ from mctltg.sandbox.state import (
     WorldState,
 )
 from mctltg.sandbox.switchboard import Switchboard
-from mctltg.sandbox.values import SandboxAuthorization, SandboxMedia, SandboxMessage
+from mctltg.sandbox.values import SandboxAuthorization, SandboxMedia, SandboxMessage, SandboxPhoneUser
 from mctltg.sandbox.views import as_value, messages_in
 
 if TYPE_CHECKING:
@@ -589,3 +589,17 @@ class SandboxWorld:
             return self._channel(peer.id).messages.get(message_id)
         found = self._state.accounts[viewer].box.messages.get(message_id)
         return found if found is not None and found.peer == peer else None
+
+    def people_with_phones(self) -> list[SandboxPhoneUser]:
+        """Who one can log in as, by id (a person trying ``mctltg serve`` over the sandbox needs a phone)."""
+        with self._lock:
+            return [
+                SandboxPhoneUser(
+                    user_id=user.id,
+                    name=" ".join(filter(None, (user.first_name, user.last_name))),
+                    phone=f"+{user.phone}",
+                    two_step=user.password is not None,
+                )
+                for user in sorted(self._state.users.values(), key=lambda user: user.id)
+                if user.phone and not user.bot and not user.service
+            ]

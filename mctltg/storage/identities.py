@@ -2,8 +2,10 @@
 
 An identity is named by a stable ``subject``: ``"operator"`` when authentication is off
 in local development, ``"tg:<telegram user id>"`` once Telegram sign-in (OIDC) proved
-it. Everything a person owns in mctltg (their Telegram account, OAuth grants, audit
-entries) hangs off the identity's row id.
+it, ``"<issuer>#<sub>"`` after sign-in at any other OpenID Connect provider (a ``sub``
+of any shape; only Telegram's sign-in proves a Telegram user id). Everything a person
+owns in mctltg (their Telegram account, OAuth grants, audit entries) hangs off the
+identity's row id.
 """
 
 from __future__ import annotations
@@ -60,6 +62,21 @@ class Identities:
         if not subject:
             raise ValueError("an identity needs a non-empty subject")
         return await self._db.write(_ensure, subject, display_name, self._clock())
+
+    async def sign_in(
+        self, subject: str, *, display_name: str, telegram_user_id: int | None = None
+    ) -> IdentityRow:
+        """The identity a sign-in proved, created on first sight, in one transaction.
+
+        ``telegram_user_id`` (Telegram's sign-in only) is recorded the first time.
+
+        Raises:
+            ValueError: ``subject`` is empty.
+            StorageError: another identity already holds that Telegram user id.
+        """
+        if not subject:
+            raise ValueError("an identity needs a non-empty subject")
+        return await self._db.write(_sign_in, subject, display_name, telegram_user_id, self._clock())
 
     async def get(self, identity_id: int) -> IdentityRow | None:
         """Return the identity with this row id, or None."""
@@ -125,3 +142,12 @@ def _set_telegram_user(conn: sqlite3.Connection, identity_id: int, telegram_user
     row = _select_where(conn, "id = ?", identity_id)
     assert row is not None
     return row
+
+
+def _sign_in(
+    conn: sqlite3.Connection, subject: str, display_name: str, telegram_user_id: int | None, now: float
+) -> IdentityRow:
+    identity = _ensure(conn, subject, display_name, now)
+    if telegram_user_id is None or identity.telegram_user_id is not None:
+        return identity
+    return _set_telegram_user(conn, identity.id, telegram_user_id)

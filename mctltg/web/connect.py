@@ -48,6 +48,7 @@ from mctltg.web.context import (
 from mctltg.web.oauth_endpoints import CONTINUE_PATH
 from mctltg.web.pages import here, site_facts
 from mctltg.web.qr import qr_data_uri
+from mctltg.web.sandbox_aid import sandbox_hints
 from mctltg.web.session_cookie import WebSession
 
 __all__ = ["LIVE_PATH", "connect_blueprint"]
@@ -131,6 +132,7 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
             site=here(facts),
             qr_image=qr_data_uri(view.qr_url) if view is not None and view.qr_url else None,
             nav="connect",
+            sandbox=sandbox_hints(deps.sandbox_aid, step),
         )
         return deps.sessions.store(response, session)
 
@@ -311,6 +313,25 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
         if session is None or session.oauth_client is None:
             return redirect(MANAGE_PATH)
         return deps.sessions.store(redirect(CONTINUE_PATH), session.replace(oauth_client=None))
+
+    @blueprint.post(CONNECT_PATH + "/return")
+    async def not_now() -> Response:
+        """ "Not now — back to the app": from any step, the waiting MCP client gets its code.
+
+        The login in progress, if any, is cancelled; the authorization completes without a
+        Telegram account (its tools then say none is connected, until one is connected here).
+        """
+        session = await signed_in(deps)
+        if session is None or session.oauth_client is None:
+            return redirect(MANAGE_PATH)
+        _, fresh = await form_for(session)
+        if not fresh:
+            return redirect(CONNECT_PATH)
+        if session.login_id is not None:
+            with contextlib.suppress(InvalidInput, AccountNotReady):
+                await logins.cancel(session.identity_id, session.login_id)
+        session = session.replace(oauth_client=None, login_id=None)
+        return deps.sessions.store(redirect(CONTINUE_PATH), session)
 
     @blueprint.websocket(LIVE_PATH)
     async def live() -> None:

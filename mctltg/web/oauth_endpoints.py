@@ -33,7 +33,15 @@ from werkzeug.datastructures import MultiDict
 
 from mctltg.crypto import constant_time_equal
 from mctltg.errors import StorageError
-from mctltg.oauth import AuthorizationServer, AuthorizeError, OAuthError, OidcClient, OidcError
+from mctltg.oauth import (
+    AuthorizationServer,
+    AuthorizeError,
+    OAuthError,
+    OidcClient,
+    OidcError,
+    OidcUnavailable,
+)
+from mctltg.oauth.errors import OAuthErrorCode
 from mctltg.oauth.rfc7591 import MAX_BODY_BYTES, ascii_netloc
 from mctltg.oauth.rfc8414 import AUTHORIZE_PATH, REGISTER_PATH, REVOKE_PATH, TOKEN_PATH, server_metadata
 from mctltg.oauth.rfc8414 import WELL_KNOWN as AS_WELL_KNOWN
@@ -48,6 +56,7 @@ from mctltg.oauth.scopes import (
     SEND_SCOPES,
 )
 from mctltg.oauth.server import CONSENT_LEVELS, ConsentLevel
+from mctltg.storage import AuthorizationRow
 
 __all__ = ["CALLBACK_PATH", "CONSENT_PATH", "CONTINUE_PATH", "oauth_blueprint", "pending_continuation"]
 
@@ -70,6 +79,13 @@ _SCOPE_LABELS: Final = {
     ADMIN_USERS: "approve or refuse other people on this server",
 }
 
+_STATE_MISMATCH: Final = (
+    "The sign-in came back for another authorization than this browser's; start again from the client."
+)
+_NOT_ADMITTED: Final = "This sign-in cannot be admitted on this server; ask its operator."
+#: Upstream errors passed on as they are (the provider is down); any other refusal is access_denied.
+_PASSED_ON: Final[frozenset[OAuthErrorCode]] = frozenset({"temporarily_unavailable", "server_error"})
+
 #: Whether an identity (by id) already has a usable Telegram account.
 HasAccount = Callable[[int], Awaitable[bool]]
 #: Finishes a sign-in callback that is not part of an authorization; None if it is not its own either.
@@ -82,6 +98,14 @@ def _consent_level(value: str | None) -> ConsentLevel:
         if value == level:
             return level
     return "read"
+
+
+def _upstream_refusal(error: str | None) -> tuple[OAuthErrorCode, str]:
+    """The error to send the client when the provider came back without a code."""
+    for code in _PASSED_ON:
+        if error == code:
+            return code, "The sign-in provider could not sign you in right now; try again shortly."
+    return "access_denied", "Sign-in at the provider was cancelled or refused."
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:
@@ -262,27 +286,49 @@ def oauth_blueprint(
         mine = await server.pending(request.cookies.get(COOKIE))
         if authorization is None and other_signin is not None and (answer := await other_signin()):
             return answer
-        if authorization is None or mine is None or mine.id != authorization.id or mine.stage != "signin":
+        # Once a parked authorization is known, so is its client's verified redirect URI:
+        # every failure from here on goes back to the client (RFC 6749 §4.1.2.1), which
+        # otherwise waits for a code until it times out.
+        waiting = next((a for a in (mine, authorization) if a is not None and a.stage == "signin"), None)
+        if waiting is None:
             return await _error_page(
                 "This sign-in expired",
                 "Start again from your MCP client (connect or sign in there once more).",
                 400,
             )
+        if authorization is None or mine is None or mine.id != authorization.id:
+            return await _fail(waiting, "access_denied", _STATE_MISMATCH)
         if request.args.get("error") or not request.args.get("code"):
-            return redirect(await server.deny(authorization))
+            return await _fail(authorization, *_upstream_refusal(request.args.get("error")))
         try:
             person = await oidc.exchange(
                 code=request.args["code"],
                 verifier=server.upstream_verifier(request.args["state"]),
                 nonce=authorization.upstream_nonce,
             )
+        except OidcUnavailable as exc:
+            logger.warning("sign-in provider unavailable for client %s: %s", authorization.client_id, exc)
+            return await _fail(authorization, "temporarily_unavailable", str(exc))
+        except OidcError as exc:
+            logger.warning("sign-in refused for client %s: %s", authorization.client_id, exc)
+            return await _fail(authorization, "access_denied", str(exc))
+        try:
             await server.signed_in(
-                authorization, telegram_user_id=person.telegram_user_id, display_name=person.display_name
+                authorization,
+                subject=person.subject,
+                telegram_user_id=person.telegram_user_id,
+                display_name=person.display_name,
             )
-        except (OidcError, StorageError) as exc:
-            logger.warning("sign-in failed: %s", exc)
-            return await _error_page("Telegram sign-in failed", str(exc), 502)
+        except StorageError as exc:
+            logger.warning("sign-in not admitted for client %s: %s", authorization.client_id, exc)
+            return await _fail(authorization, "access_denied", _NOT_ADMITTED)
         return redirect(CONSENT_PATH, 303)
+
+    async def _fail(authorization: AuthorizationRow, error: OAuthErrorCode, description: str) -> Response:
+        """End ``authorization`` and send the browser back to its client with the error."""
+        response = redirect(await server.abandon(authorization, AuthorizeError(error, description)), 303)
+        response.delete_cookie(COOKIE, path="/oauth")
+        return response
 
     @blueprint.get(CONSENT_PATH)
     async def consent() -> Response:

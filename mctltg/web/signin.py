@@ -28,7 +28,7 @@ from mctltg.crypto import constant_time_equal
 from mctltg.errors import StorageError
 from mctltg.oauth import AuthorizationServer, OidcClient, OidcError
 from mctltg.oauth.scopes import SEND_SCOPES
-from mctltg.storage import Identities, IdentityRow
+from mctltg.storage import Identities
 from mctltg.web.context import (
     CONNECT_PATH,
     SIGNIN_PATH,
@@ -120,7 +120,9 @@ class WebSignIn:
             return sessions.clear_signin(response, path=CALLBACK_PATH)
         try:
             person = await oidc.exchange(code=code, verifier=pending.verifier, nonce=pending.nonce)
-            identity = await self._identity(person.telegram_user_id, person.display_name)
+            identity = await self._identities.sign_in(
+                person.subject, display_name=person.display_name, telegram_user_id=person.telegram_user_id
+            )
         except (OidcError, StorageError) as exc:
             logger.warning("web sign-in failed: %s", exc)
             response = await page(
@@ -135,13 +137,6 @@ class WebSignIn:
         session = sessions.new(identity_id=identity.id, subject=identity.subject)
         response = sessions.store(redirect(safe_next(pending.next_path)), session)
         return sessions.clear_signin(response, path=CALLBACK_PATH)
-
-    async def _identity(self, telegram_user_id: int, display_name: str) -> IdentityRow:
-        identities = self._identities
-        identity = await identities.ensure(f"tg:{telegram_user_id}", display_name=display_name)
-        if identity.telegram_user_id is None:
-            identity = await identities.set_telegram_user(identity.id, telegram_user_id)
-        return identity
 
     async def _operator(self, next_path: str) -> Response:
         identity = await self._identities.ensure(self._operator_subject)

@@ -16,6 +16,7 @@ from mctltg.web.context import WebDeps
 from mctltg.web.manage import manage_blueprint
 from mctltg.web.message_link import message_link_blueprint
 from mctltg.web.pages import pages_blueprint
+from mctltg.web.sandbox_aid import sandbox_blueprint
 from mctltg.web.signin import WebSignIn, signin_blueprint
 
 __all__ = ["site_blueprints"]
@@ -24,10 +25,13 @@ __all__ = ["site_blueprints"]
 def site_blueprints(
     deps: WebDeps, signin: WebSignIn, *, oauth: AuthorizationServer | None
 ) -> list[Blueprint]:
-    return [
+    blueprints = [
         pages_blueprint(deps),
         signin_blueprint(deps, signin, oauth=oauth),
         connect_blueprint(deps),
         manage_blueprint(deps),
         message_link_blueprint(deps),
     ]
+    if deps.sandbox_aid is not None:  # without the sandbox its routes do not exist
+        blueprints.append(sandbox_blueprint(deps, deps.sandbox_aid))
+    return blueprints

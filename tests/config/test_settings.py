@@ -182,3 +182,32 @@ def test_the_deprecated_jwt_secret_name_still_works_with_a_warning(caplog: pytes
     assert settings.jwt_signing_key is not None
     assert "deprecated" in caplog.text
     assert "s" * 40 not in caplog.text
+
+
+def test_telegrams_issuer_names_telegram_users_and_any_other_issuer_its_subjects() -> None:
+    assert load_settings(OAUTH_BASE).oidc_telegram_ids
+    other = {**OAUTH_BASE, "TELEGRAM_OIDC_ISSUER": "https://idp.example"}
+    settings = load_settings(
+        {**other, "OIDC_ADMIN_SUBJECTS": "root, john doe", "OIDC_CLIENT_SUBJECTS": "a1-b2"}
+    )
+    assert not settings.oidc_telegram_ids
+    assert settings.oidc_admin_subjects == {"root", "john doe"}
+    assert load_settings({**other, "OIDC_IDENTITY": "telegram", "TG_LOGIN_ADMINS": "7"}).oidc_telegram_ids
+
+
+@pytest.mark.parametrize(
+    ("changes", "variable"),
+    [
+        ({"TELEGRAM_OIDC_ISSUER": "https://idp.example", "TG_LOGIN_ADMINS": "7"}, "TG_LOGIN_ADMINS"),
+        ({"TELEGRAM_OIDC_ISSUER": "https://idp.example", "TG_LOGIN_CLIENTS": "7"}, "TG_LOGIN_CLIENTS"),
+        ({"OIDC_ADMIN_SUBJECTS": "root"}, "OIDC_ADMIN_SUBJECTS"),
+        ({"OIDC_IDENTITY": "telegram", "OIDC_CLIENT_SUBJECTS": "johndoe"}, "OIDC_CLIENT_SUBJECTS"),
+        ({"OIDC_IDENTITY": "email"}, "OIDC_IDENTITY"),
+    ],
+)
+def test_an_access_list_that_can_never_match_the_issuer_is_refused_at_boot(
+    changes: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**OAUTH_BASE, **changes})
+    assert caught.value.variable == variable

@@ -18,8 +18,10 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final
 
 import httpx
+import httpx2
 import trio
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.server.auth.middleware.auth_context import auth_context_var
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
@@ -40,6 +42,7 @@ __all__ = [
     "error_of",
     "initialize_request",
     "open_session",
+    "over_http",
     "signed_in",
     "tools_for",
     "unwrap",
@@ -126,6 +129,16 @@ def signed_in(subject: str, scopes: frozenset[str] | set[str]) -> Iterator[None]
         yield
     finally:
         auth_context_var.reset(reset)
+
+
+@contextlib.asynccontextmanager
+async def over_http(mcp_url: str, access_token: str) -> AsyncIterator[Client]:
+    """The SDK client over real HTTP to a running server, sending ``access_token`` as a client would."""
+    async with (
+        httpx2.AsyncClient(headers={"Authorization": f"Bearer {access_token}"}) as http,
+        Client(streamable_http_client(mcp_url, http_client=http)) as client,
+    ):
+        yield client
 
 
 async def call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Signing in through a real OIDC provider: the loopback provider, the server, a person's browser.
 
 - ``start_oidc_provider``: panva's certified ``oidc-provider`` (npm) on 127.0.0.1, standing
-  in for Telegram's OIDC (``tests/node/oidc-provider.mjs``).
+  in for Telegram's OIDC (``tests/node/oidc-provider.mjs``), or with ``flavour="generic"``
+  for any other standard provider (a ``sub`` of any shape, no Telegram id).
 - ``start_oauth_server``: the whole mctltg app (Hypercorn, Quart, MCP SDK, sandbox
   Telegram) in ``AUTH_MODE=local-jwt`` on a real loopback port, signing people in there.
 - ``Browser``: follows the authorization redirects with a cookie jar, signs in at the
@@ -34,12 +35,17 @@ SIGNING_KEY: Final = "test-signing-key-" + "x" * 32
 
 @asynccontextmanager
 async def start_oauth_server(
-    tmp_path: Path, world: SandboxWorld, **overrides: str
+    tmp_path: Path, world: SandboxWorld, *, flavour: str = "telegram", **overrides: str
 ) -> AsyncIterator[InProcessServer]:
-    """The whole server in local-jwt mode, signing people in at a loopback OIDC provider."""
+    """The whole server in local-jwt mode, signing people in at a loopback OIDC provider.
+
+    ``flavour="generic"`` makes the provider one that is not Telegram's, and leaves
+    ``OIDC_IDENTITY`` at its default (people are named by the provider's ``sub``).
+    """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    async with start_oidc_provider(base_url + "/oauth/telegram/callback") as issuer:
+    identity = {"OIDC_IDENTITY": "telegram"} if flavour == "telegram" else {}
+    async with start_oidc_provider(base_url + "/oauth/telegram/callback", flavour=flavour) as issuer:
         settings = sandbox_settings(
             tmp_path,
             ADDR=f"127.0.0.1:{port}",
@@ -50,16 +56,16 @@ async def start_oauth_server(
             TELEGRAM_OIDC_ISSUER=issuer,
             TELEGRAM_OIDC_CLIENT_ID=OIDC_CLIENT_ID,
             TELEGRAM_OIDC_CLIENT_SECRET=OIDC_CLIENT_SECRET,
-            **overrides,
+            **{**identity, **overrides},
         )
         async with serve_in_process(settings, world) as server:
             yield server
 
 
 @asynccontextmanager
-async def start_oidc_provider(redirect_uri: str) -> AsyncIterator[str]:
+async def start_oidc_provider(redirect_uri: str, *, flavour: str = "telegram") -> AsyncIterator[str]:
     """The loopback OIDC provider, trusting ``redirect_uri``; yields its issuer URL."""
-    async with start_node("oidc-provider.mjs", OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, redirect_uri) as (
+    async with start_node("oidc-provider.mjs", OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, redirect_uri, flavour) as (
         issuer,
         _,
     ):
@@ -74,9 +80,19 @@ class Browser:
         self.pages: list[tuple[str, int]] = []
 
     async def authorize(
-        self, url: str, *, telegram_id: int, stop_at: str, decision: str = "approve", access: str = "send"
+        self,
+        url: str,
+        *,
+        telegram_id: int | str,
+        stop_at: str,
+        decision: str = "approve",
+        access: str = "send",
     ) -> str:
-        """Follow ``url`` through sign-in and consent; return the URL that starts with ``stop_at``."""
+        """Follow ``url`` through sign-in and consent; return the URL that starts with ``stop_at``.
+
+        ``telegram_id`` is what the person types at the provider: a Telegram user id, or
+        any ``sub`` at a generic provider (empty: they cancel there).
+        """
         method, data = "GET", None
         with trio.fail_after(20):
             for _ in range(25):

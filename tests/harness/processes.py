@@ -1,4 +1,4 @@
-"""Other processes a test starts: a real ``mctltg demo`` and the Node scripts in ``tests/node``.
+"""Other processes a test starts: a real ``mctltg demo`` or ``mctltg serve``, and the Node scripts.
 
 Each yields once the process has said it is ready (a marker line on its output), keeps
 reading its output in the background so it never blocks on a full pipe, and ends it
@@ -18,7 +18,7 @@ from typing import Final
 
 import trio
 
-__all__ = ["NODE_DIR", "RunningServer", "node_binary", "start_demo", "start_node"]
+__all__ = ["NODE_DIR", "RunningServer", "node_binary", "start_demo", "start_node", "start_serve"]
 
 NODE_DIR: Final = Path(__file__).resolve().parent.parent / "node"
 NODE: Final = NODE_DIR / "node_modules" / ".bin" / "node"
@@ -71,6 +71,32 @@ async def start_demo(*extra: str, command: Sequence[str] | None = None) -> Async
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_drain, process.stdout, output)
             yield RunningServer(url=url, process=process, output=output)
+            nursery.cancel_scope.cancel()
+    finally:
+        await _end(process, grace=10)
+
+
+@asynccontextmanager
+async def start_serve(settings: dict[str, str], *, base_url: str) -> AsyncIterator[RunningServer]:
+    """Run ``mctltg serve`` with exactly ``settings`` as its environment's mctltg settings.
+
+    Yields once it logs that it listens; ``base_url`` is where it does (``ADDR`` in
+    ``settings`` says so, and a test that registers URLs ahead, such as an OIDC redirect
+    URI, must choose the port itself).
+    """
+    env = {key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG", "TMPDIR")}
+    env |= {"PYTHONUNBUFFERED": "1", **settings}
+    process = await trio.lowlevel.open_process(
+        [sys.executable, "-m", "mctltg", "serve"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
+    )
+    output: list[str] = []
+    try:
+        assert process.stdout is not None
+        with trio.fail_after(30):
+            await _read_until(process.stdout, "listening", output)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_drain, process.stdout, output)
+            yield RunningServer(url=base_url, process=process, output=output)
             nursery.cancel_scope.cancel()
     finally:
         await _end(process, grace=10)

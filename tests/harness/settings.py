@@ -23,6 +23,8 @@ OAUTH_MODE: Final = {
     "TELEGRAM_OIDC_ISSUER": "http://127.0.0.1:9",
     "TELEGRAM_OIDC_CLIENT_ID": "x",
     "TELEGRAM_OIDC_CLIENT_SECRET": "y",
+    # The loopback OIDC provider stands in for Telegram's: its id_tokens carry Telegram user ids.
+    "OIDC_IDENTITY": "telegram",
 }
 
 

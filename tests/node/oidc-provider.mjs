@@ -6,7 +6,11 @@
 // Its sign-in page is a plain form (`login` = the Telegram user id to sign in as),
 // so tests drive it headlessly with an HTTP client.
 //
-// Usage: node oidc-provider.mjs <client_id> <client_secret> <redirect_uri>
+// With a fourth argument `generic` it is any other standard provider instead: `login`
+// is a `sub` of any shape (`johndoe`) and id_tokens carry no `id` claim. In both
+// flavours an empty `login` is refused with `access_denied` (a person who cancelled).
+//
+// Usage: node oidc-provider.mjs <client_id> <client_secret> <redirect_uri> [generic]
 // Prints `READY <issuer>` once it listens on an ephemeral 127.0.0.1 port.
 
 import { generateKeyPairSync } from "node:crypto";
@@ -14,7 +18,8 @@ import http from "node:http";
 
 import Provider from "oidc-provider";
 
-const [clientId, clientSecret, redirectUri] = process.argv.slice(2);
+const [clientId, clientSecret, redirectUri, flavour = "telegram"] = process.argv.slice(2);
+const generic = flavour === "generic";
 if (!clientId || !clientSecret || !redirectUri) {
   console.error("usage: oidc-provider.mjs <client_id> <client_secret> <redirect_uri>");
   process.exit(2);
@@ -49,7 +54,7 @@ const provider = new Provider(issuer, {
     return {
       accountId: sub,
       async claims() {
-        return { sub, id: String(sub), name: `Test user ${sub}` };
+        return generic ? { sub, name: `Test user ${sub}` } : { sub, id: String(sub), name: `Test user ${sub}` };
       },
     };
   },
@@ -80,13 +85,13 @@ server.on("request", async (req, res) => {
       res.setHeader("content-type", "text/html; charset=utf-8");
       res.end(
         `<!doctype html><title>Sign in</title><form method="post" action="/interaction/${details.uid}">` +
-          `<label>Telegram user id <input name="login"></label><button>Sign in</button></form>`,
+          `<label>${generic ? "User name" : "Telegram user id"} <input name="login"></label><button>Sign in</button></form>`,
       );
       return;
     }
     const form = await readForm(req);
     const accountId = form.get("login");
-    if (!/^\d+$/.test(accountId ?? "")) {
+    if (!(generic ? /^\S+$/ : /^\d+$/).test(accountId ?? "")) {
       await provider.interactionFinished(req, res, { error: "access_denied" });
       return;
     }

@@ -155,3 +155,36 @@ async def test_bidi_and_control_characters_are_stripped_from_the_display_name(
     person = await client.exchange(code="c", verifier="v", nonce="n1")
     assert person.display_name == "Evegnp.exe Smith"
     assert plain_name("\u202e\u2067") == ""
+
+
+def _generic() -> OidcClient:
+    config = OidcConfig(
+        issuer=ISSUER, client_id="app", client_secret=b"s", redirect_uri="https://me/cb", telegram_ids=False
+    )
+    return OidcClient(config, clock=lambda: NOW)
+
+
+def test_a_generic_providers_sub_of_any_shape_names_the_person_at_that_issuer() -> None:
+    person = _generic().person({"sub": "johndoe", "name": "John Doe"})
+    assert (person.subject, person.telegram_user_id, person.display_name) == (
+        f"{ISSUER}#johndoe",
+        None,
+        "John Doe",
+    )
+    numeric = _generic().person({"sub": "42", "id": 42})
+    assert (numeric.subject, numeric.telegram_user_id) == (f"{ISSUER}#42", None)  # never a Telegram id
+    assert _generic().person({"sub": "a1b2-c3"}).display_name == "a1b2-c3"
+
+
+@pytest.mark.parametrize("sub", [None, "", " padded", "x" * 256, "line\nbreak", 42])
+def test_a_generic_providers_unusable_sub_is_refused_in_one_sentence(sub: object) -> None:
+    with pytest.raises(OidcError, match="no usable sub"):
+        _generic().person({"sub": sub})
+
+
+def test_telegrams_issuer_names_the_telegram_user() -> None:
+    client = _client(_provider([]))
+    person = client.person({"sub": "opaque", "id": "123", "name": "Ada"})
+    assert (person.subject, person.telegram_user_id) == ("tg:123", 123)
+    with pytest.raises(OidcError, match="no numeric id claim"):
+        client.person({"sub": "johndoe"})

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from telethon import errors, events, functions, types
 
-from mctltg.sandbox import SandboxWorld
+from mctltg.sandbox import SandboxWorld, seed_demo_world
 from mctltg.sandbox.testing import ManualClock, open_client
 from mctltg.sandbox.testing import run_bounded as run
 
@@ -193,3 +193,13 @@ def test_connections_count_connected_logged_in_clients_only(world: SandboxWorld)
         return seen
 
     assert run(scenario) == [0, 1, 2, 0]
+
+
+def test_the_people_one_can_log_in_as_have_phones_and_say_whether_they_have_two_step() -> None:
+    world = SandboxWorld()
+    demo = seed_demo_world(world)
+    people = {person.user_id: person for person in world.people_with_phones()}
+    ada, grace = people[demo.me], people[demo.second]
+    assert (ada.name, ada.phone, ada.two_step) == ("Ada Lovelace", demo.me_phone, False)
+    assert (grace.phone, grace.two_step) == (demo.second_phone, True)
+    assert all(person.phone.startswith("+") for person in people.values())

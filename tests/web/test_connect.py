@@ -11,7 +11,8 @@ import json
 import logging
 import re
 import time
-from urllib.parse import urlsplit
+from pathlib import Path
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
 import pytest
@@ -20,9 +21,12 @@ from quart import Response
 from trio_websocket import open_websocket_url
 
 from mctltg.config import Settings
+from mctltg.oauth.rfc7636 import s256
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld, seed_demo_world
 from mctltg.web.session_cookie import SessionCodec
-from tests.harness.oauth import CLIENT_ID, Harness
+from tests.harness.mcp_client import error_of, over_http
+from tests.harness.oauth import CLIENT_ID, REDIRECT, VERIFIER, Harness, query_of, register
+from tests.harness.oidc import Browser, start_oauth_server
 from tests.harness.site import Site, alert_of, csrf_of, login_id_of, open_site
 from tests.harness.world import code_for, wrong_code
 
@@ -367,3 +371,97 @@ async def test_the_permissions_step_offers_read_draft_and_send_and_draft_moves_o
         assert 'value="send"' in choices
         page = (await site.post("/telegram/connect/permissions", csrf=csrf, access="draft")).text
         assert "Scan the QR code" in page
+
+
+# -- "not now — back to the app" -------------------------------------------------------------
+
+
+async def _to_step(
+    http: httpx.AsyncClient, base_url: str, world: SandboxWorld, demo: DemoWorld, step: str
+) -> tuple[str, str]:
+    """From an MCP client's authorization request to the wizard ``step``; the client id and the page."""
+    client_id = await register(http, base_url, REDIRECT)
+    authorize = f"{base_url}/oauth/authorize?" + urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": REDIRECT,
+            "state": f"state-{step}",
+            "code_challenge": s256(VERIFIER),
+            "code_challenge_method": "S256",
+        }
+    )
+    consent = await Browser(http).consent_page(authorize, telegram_id=demo.me)
+    with trio.fail_after(30):
+        page = await http.post(
+            base_url + "/oauth/consent",
+            data={"csrf": csrf_of(consent), "decision": "approve", "access": "read"},
+            follow_redirects=True,
+        )
+        assert "Scan the QR code" in page.text  # permissions were chosen at consent
+        csrf = csrf_of(page.text)
+        phone = demo.second_phone if step == "password" else demo.me_phone
+        if step == "phone":
+            page = await http.get(base_url + "/telegram/connect/phone")
+        if step in ("code", "password", "failed"):
+            form = {"csrf": csrf, "phone": phone}
+            page = await http.post(base_url + "/telegram/connect/phone", data=form, follow_redirects=True)
+        if step == "password":
+            page = await http.post(
+                base_url + "/telegram/connect/code",
+                data={"csrf": csrf, "login_id": login_id_of(page.text), "code": code_for(world, phone)},
+                follow_redirects=True,
+            )
+        right = code_for(world, phone) if step == "failed" else ""
+        wrong = [code for code in ("11111", "22222", "33333", "44444") if code != right][:3]
+        for code in wrong if right else []:  # three different wrong codes end the login
+            page = await http.post(
+                base_url + "/telegram/connect/code",
+                data={"csrf": csrf, "login_id": login_id_of(page.text), "code": code},
+                follow_redirects=True,
+            )
+    return client_id, page.text
+
+
+async def test_not_now_returns_to_the_waiting_client_from_every_step_without_an_account(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    headings = {
+        "qr": "Scan the QR code",
+        "phone": "Log in with your phone number",
+        "code": "Enter the login code",
+        "password": "Enter your two-step verification password",
+        "failed": "The login did not finish",
+    }
+    async with start_oauth_server(tmp_path, world, AUTO_APPROVE_CLIENTS="true") as server:
+        for step, heading in headings.items():
+            async with httpx.AsyncClient() as http:
+                client_id, html = await _to_step(http, server.base_url, world, demo, step)
+                assert f"<h1>{heading}</h1>" in html, (step, html[:2000])
+                assert "Not now — back to Test client" in html
+                url = server.base_url + "/telegram/connect/return"
+                answer = await http.post(url, data={"csrf": csrf_of(html)})
+                with trio.fail_after(10):
+                    while not answer.headers["location"].startswith(REDIRECT):
+                        assert answer.status_code in (302, 303), answer.text
+                        answer = await http.get(urljoin(url, answer.headers["location"]))
+                params = query_of(answer.headers["location"])
+                assert params["state"] == f"state-{step}", step
+                assert params["iss"] == server.base_url
+                token = await http.post(
+                    server.base_url + "/oauth/token",
+                    data={
+                        "grant_type": "authorization_code",
+                        "code": params["code"],
+                        "redirect_uri": REDIRECT,
+                        "client_id": client_id,
+                        "code_verifier": VERIFIER,
+                    },
+                )
+                assert token.status_code == 200, token.text
+        async with over_http(server.mcp_url, token.json()["access_token"]) as client:
+            refused = await error_of(client, "list_dialogs", {})
+        assert "No Telegram account is connected for you" in str(refused)
+        identity = await server.services.identities.by_subject(f"tg:{demo.me}")
+        assert identity is not None
+        assert await server.services.accounts.for_identity(identity.id) is None  # nothing was connected

@@ -5,16 +5,20 @@ sent to the wizard, and the authorization waits server-side until the wizard han
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 
 from mctltg.oauth.admission import AUTHORIZATIONS_PER_WINDOW, REGISTRATIONS_PER_HOUR
 from mctltg.oauth.rfc7636 import s256
+from mctltg.sandbox import SandboxWorld
 from mctltg.web import create_web_app
 from mctltg.web.oauth_endpoints import CONTINUE_PATH, COOKIE, oauth_blueprint, pending_continuation
 from mctltg.web.signin import HANDOFF_PATH
-from tests.harness.oauth import BASE, CLIENT_ID, REDIRECT, VERIFIER, Harness, query_of
+from tests.harness.oauth import BASE, CLIENT_ID, REDIRECT, VERIFIER, Harness, query_of, register
+from tests.harness.oidc import Browser, start_oauth_server
 
 LOOKALIKE = "https://cl\u0430ude.ai/api/mcp/auth_callback"  # a Cyrillic "а" in "claude"
 PUNYCODE = "xn--clude-5ve.ai"
@@ -265,3 +269,117 @@ async def test_each_consent_level_grants_exactly_its_scopes(
     approved = await server.pending(pending.browser_token)
     assert approved is not None
     assert set((approved.granted_scope or "").split()) == granted
+
+
+# -- any standard OIDC provider, and failures told to the client ------------------------------
+
+
+def _authorize_url(base_url: str, client_id: str, *, state: str = "client-state") -> str:
+    return f"{base_url}/oauth/authorize?" + urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": REDIRECT,
+            "state": state,
+            "code_challenge": s256(VERIFIER),
+            "code_challenge_method": "S256",
+        }
+    )
+
+
+@pytest.mark.slow
+async def test_a_person_whose_sub_is_not_a_number_signs_in_at_a_generic_provider(
+    tmp_path: Path, world: SandboxWorld
+) -> None:
+    async with (
+        start_oauth_server(tmp_path, world, flavour="generic") as server,
+        httpx.AsyncClient() as http,
+    ):
+        client_id = await register(http, server.base_url, REDIRECT)
+        landed = await Browser(http).authorize(
+            _authorize_url(server.base_url, client_id), telegram_id="johndoe", stop_at=REDIRECT, access="read"
+        )
+        params = query_of(landed)
+        assert (params["state"], params["iss"]) == ("client-state", server.base_url)
+        token = await http.post(
+            server.base_url + "/oauth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": params["code"],
+                "redirect_uri": REDIRECT,
+                "client_id": client_id,
+                "code_verifier": VERIFIER,
+            },
+        )
+        assert token.status_code == 200, token.text
+        issuer = server.services.settings.oidc_issuer
+        identity = await server.services.identities.by_subject(f"{issuer}#johndoe")
+        assert identity is not None
+        assert (identity.telegram_user_id, identity.display_name) == (None, "Test user johndoe")
+        assert await server.services.identities.by_subject("tg:johndoe") is None
+
+
+@pytest.mark.slow
+async def test_a_generic_issuers_admin_and_client_lists_name_its_subjects(
+    tmp_path: Path, world: SandboxWorld
+) -> None:
+    async with start_oauth_server(
+        tmp_path, world, flavour="generic", OIDC_ADMIN_SUBJECTS="root", OIDC_CLIENT_SUBJECTS="johndoe"
+    ) as server:
+        pages = {}
+        for person in ("root", "johndoe", "janedoe"):
+            async with httpx.AsyncClient() as http:
+                client_id = await register(http, server.base_url, REDIRECT)
+                pages[person] = await Browser(http).consent_page(
+                    _authorize_url(server.base_url, client_id), telegram_id=person
+                )
+        assert "approve or refuse other people" in pages["root"]  # admin:users, the admin tier only
+        assert "send messages as you" in pages["johndoe"]
+        assert "approve or refuse other people" not in pages["johndoe"]
+        assert "not approved on this server yet" in pages["janedoe"]
+
+
+@pytest.mark.slow
+async def test_every_failure_after_the_redirect_uri_is_known_reaches_the_client_with_state_and_iss(
+    tmp_path: Path, world: SandboxWorld
+) -> None:
+    async with (
+        start_oauth_server(tmp_path, world, flavour="generic") as server,
+        httpx.AsyncClient() as http,
+    ):
+        client_id = await register(http, server.base_url, REDIRECT)
+        callback = server.base_url + "/oauth/telegram/callback"
+
+        async def upstream_state(state: str) -> str:
+            started = await http.get(_authorize_url(server.base_url, client_id, state=state))
+            assert started.status_code == 302, started.text
+            return query_of(started.headers["location"])["state"]
+
+        def told(response: httpx.Response, state: str) -> dict[str, str]:
+            assert response.status_code == 303, response.text
+            location = response.headers["location"]
+            assert location.startswith(REDIRECT + "?"), location
+            params = query_of(location)
+            assert (params["state"], params["iss"]) == (state, server.base_url)
+            return params
+
+        # The person cancels (or is refused) at the provider.
+        landed = await Browser(http).authorize(
+            _authorize_url(server.base_url, client_id, state="cancelled"), telegram_id="", stop_at=REDIRECT
+        )
+        assert query_of(landed)["error"] == "access_denied"
+        assert query_of(landed)["state"] == "cancelled"
+        assert query_of(landed)["iss"] == server.base_url
+        # The provider's state does not match this browser's authorization.
+        await upstream_state("bad-state")
+        refused = told(await http.get(callback, params={"state": "forged", "code": "x"}), "bad-state")
+        assert refused["error"] == "access_denied"
+        # The provider refuses the code at its token endpoint.
+        state = await upstream_state("bad-code")
+        refused = told(await http.get(callback, params={"state": state, "code": "not-a-code"}), "bad-code")
+        assert refused["error"] == "access_denied"
+        assert "refused" in refused["error_description"]
+        # Each authorization ended with its error: the same callback again has no client to tell.
+        again = await http.get(callback, params={"state": state, "code": "not-a-code"})
+        assert again.status_code == 400
+        assert "This sign-in expired" in again.text
