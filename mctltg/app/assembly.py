@@ -19,6 +19,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import Tool
 
 from mctltg.accounts import OPERATOR_SUBJECT, AccessAdmin, AuditTrail
+from mctltg.app.admin import user_admin, worker_tokens
 from mctltg.app.services import Services, open_services
 from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_http, serve, wait_for_signal
 from mctltg.asgi.host_guard import HostAllowlist, guard_hosts
@@ -37,6 +38,7 @@ from mctltg.oauth import (
     require_bearer,
     rfc9728,
 )
+from mctltg.oauth.worker_tokens import WorkerTokens
 from mctltg.storage.web_sessions import WebSessions
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
 from mctltg.tools.visibility import READ_ONLY_FILTER, visible
@@ -59,6 +61,8 @@ logger = logging.getLogger(__name__)
 def tool_deps(services: Services) -> ToolDeps:
     """What the MCP tools get from ``services`` (also what tests build servers from)."""
     settings = services.settings
+    audit = AuditTrail(services.audit)
+    workers = worker_tokens_of(services)
     return ToolDeps(
         directory=services.directory,
         operator_mode=settings.operator_mode,
@@ -66,7 +70,7 @@ def tool_deps(services: Services) -> ToolDeps:
         allow_send=settings.allow_send,
         allow_mark_read=settings.allow_mark_read,
         sending=services.sending,
-        audit=AuditTrail(services.audit),
+        audit=audit,
         tool_filter=settings.tool_filter,
         show_send_preview=settings.show_send_preview,
         access=AccessAdmin(
@@ -75,6 +79,21 @@ def tool_deps(services: Services) -> ToolDeps:
             rules=TierPolicy(admins=settings.login_admins),
         ),
         metrics=services.metrics,
+        admin=user_admin(
+            settings, directory=services.directory, database=services.database, audit=audit, workers=workers
+        ),
+        workers=workers,
+    )
+
+
+def worker_tokens_of(services: Services) -> WorkerTokens | None:
+    """Worker tokens over ``services`` (None in operator mode: no tokens are issued there)."""
+    return worker_tokens(
+        services.settings,
+        database=services.database,
+        identities=services.identities,
+        oauth=services.oauth,
+        audit=services.audit,
     )
 
 
@@ -137,6 +156,7 @@ def build_oauth(
             allowed_redirect_hosts=settings.allowed_redirect_hosts,
         ),
         refresh_key=settings.jwt_signing_key.value,
+        workers=worker_tokens_of(services),
     )
     oidc = oidc or build_oidc(settings, clock=services.clock)
 

@@ -46,6 +46,7 @@ from mctltg.telegram.on_loop import (
     folders,
     messages,
     people,
+    session_end,
     threads,
     topics,
     unread,
@@ -301,6 +302,22 @@ class TelegramAccount:
         return await self._run(
             "mark_read", lambda client: topics.mark_topic_read(client, peer, topic_id, max_id), peer
         )
+
+    async def log_out(self) -> bool:
+        """End this session at Telegram (``auth.logOut``): the auth key stops working everywhere.
+
+        True when Telegram confirmed, or had already ended the session. The session's
+        bytes are not written back (the account layer erases the stored copy first and
+        retires the task after), so this bypasses ``_run``'s snapshot.
+
+        Raises:
+            AccountRevoked, AccountNotReady, TelegramError: no connection, or Telegram failed.
+        """
+        connection = await self._lease.ready_connection()
+        try:
+            return await connection.run("log_out", session_end.log_out)
+        except SessionDead:
+            return True
 
 
 def _topic_chat(topic: ForumTopic, found: list[Message], peer: PeerRef) -> UnreadChat:

@@ -30,6 +30,7 @@ from mctltg.errors import PermissionDenied
 from mctltg.oauth.scopes import SCOPES
 
 if TYPE_CHECKING:
+    from mctltg.accounts.admin import UserAdmin, WorkerIssuer
     from mctltg.observability.metrics import Metrics
 
 __all__ = ["Caller", "ToolContext", "ToolDeps", "current_caller", "success"]
@@ -56,6 +57,10 @@ class ToolDeps:
     access: AccessAdmin | None = None
     #: Where tool calls are counted and timed (``/metrics``); None counts nothing (unit tests).
     metrics: Metrics | None = None
+    #: The admin tools over other identities (``tools/admin.py``); they register only when present.
+    admin: UserAdmin | None = None
+    #: Worker tokens (``mint_worker_token``); present only on a server that issues tokens.
+    workers: WorkerIssuer | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
