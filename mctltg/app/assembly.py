@@ -39,11 +39,13 @@ from mctltg.oauth import (
     rfc9728,
 )
 from mctltg.oauth.worker_tokens import WorkerTokens
+from mctltg.storage.oauth_holders import TokenHolders
 from mctltg.storage.web_sessions import WebSessions
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
 from mctltg.tools.visibility import READ_ONLY_FILTER, visible
 from mctltg.web import create_web_app
 from mctltg.web.context import WebDeps
+from mctltg.web.manage_clients import ClientAccess
 from mctltg.web.metrics_endpoint import metrics_blueprint, route_namer
 from mctltg.web.oauth_endpoints import CALLBACK_PATH, OtherSignIn, oauth_blueprint
 from mctltg.web.session_cookie import SessionCodec
@@ -259,6 +261,11 @@ def build_asgi_app(services: Services) -> Any:
         list_tools=functools.partial(served_tools, mcp, settings),
         operator_subject=OPERATOR_SUBJECT,
         telegram_refusal=None if oauth is None else oauth.server.telegram_refusal,
+        client_access=None
+        if oauth is None
+        else ClientAccess(
+            holders=TokenHolders(services.database, clock=services.clock), workers=oauth.server.workers
+        ),
     )
     blueprints.extend(site_blueprints(web_deps, signin, oauth=None if oauth is None else oauth.server))
     web = create_web_app(readiness=readiness, blueprints=blueprints)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
 from quart import Response, render_template, request
@@ -22,6 +22,9 @@ from mctltg.storage.web_sessions import WebSessions
 from mctltg.web.headers import NO_STORE
 from mctltg.web.session_cookie import COOKIE, SessionCodec, WebSession
 from mctltg.web.tool_docs import ListTools
+
+if TYPE_CHECKING:
+    from mctltg.web.manage_clients import ClientAccess
 
 #: One sentence saying why this identity may not use Telegram here, or None if it may.
 TelegramRefusal = Callable[[int], Awaitable[str | None]]
@@ -69,6 +72,8 @@ class WebDeps:
     operator_subject: str
     #: Says why an identity may not connect Telegram (None: it may); None when everyone may.
     telegram_refusal: TelegramRefusal | None = None
+    #: Who holds tokens for a person (the manage page's client list); None without OAuth.
+    client_access: ClientAccess | None = None
 
 
 async def signed_in(deps: WebDeps, cookies: Mapping[str, str] | None = None) -> WebSession | None:
