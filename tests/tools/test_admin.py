@@ -180,6 +180,7 @@ async def test_an_admin_switches_someones_sends_and_ends_their_session_at_telegr
             async with mcp(server, person_token) as client:
                 after = await refused(client, "list_dialogs", {"limit": 3})
             revoked = await server.services.accounts.get(account)
+            task = server.services.pool.state(account)
     assert switched == {"identity": person, "account": account, "send_enabled": True, "sandbox": True}
     assert stored is not None
     assert stored.send_enabled
@@ -190,6 +191,7 @@ async def test_an_admin_switches_someones_sends_and_ends_their_session_at_telegr
     assert revoked.status == "revoked"
     assert not revoked.has_session
     assert after["error"] == "account_revoked"
+    assert task is None  # its pool task was stopped, not left holding the dead key
     assert [e["tool"] for e in log["entries"]][:2] == ["admin:revoke_session", "admin:send_on"]
     assert again["error"] == "invalid_input"  # nothing left to end
 
