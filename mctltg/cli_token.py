@@ -123,10 +123,10 @@ async def _act(workers: WorkerTokens, args: argparse.Namespace, *, out: TextIO, 
         target = await workers.identity(args.identity)
         revoked = await workers.revoke(identity_id=target.id)
     else:
-        known = [row for row in await workers.listing() if row.jti == args.jti.strip()]
-        if not known:
+        known = await workers.get(args.jti)
+        if known is None:
             raise InvalidInput("--jti", "no worker token has this jti; mctltg token list shows them")
-        revoked = await workers.revoke(jti=known[0].jti)
+        revoked = await workers.revoke(jti=known.jti)
     for row in revoked:
         print(f"revoked {row.jti} ({row.subject}, {row.purpose})", file=out)
     if not revoked:

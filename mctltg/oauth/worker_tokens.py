@@ -238,6 +238,10 @@ class WorkerTokens:
             purpose=claims.purpose,
         )
 
+    async def get(self, jti: str) -> WorkerTokenRow | None:
+        """The token with this jti (live or not), or None."""
+        return await self._store.get(jti.strip())
+
     async def listing(self, identity_id: int | None = None) -> list[WorkerTokenRow]:
         return await self._store.listing(identity_id)
 

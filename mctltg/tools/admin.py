@@ -203,12 +203,12 @@ async def revoke_worker_token(
         revoked = await workers.revoke(identity_id=target.id)
     else:
         assert jti is not None
-        known = [row for row in await workers.listing() if row.jti == jti.strip()]
-        if not known:
+        known = await workers.get(jti)
+        if known is None:
             raise InvalidInput("jti", "no worker token has this jti; mctltg token list shows them")
-        target = await admin.target(known[0].subject)
+        target = await admin.target(known.subject)
         admin.protect(ctx.identity_id, target)
-        revoked = await workers.revoke(jti=known[0].jti)
+        revoked = await workers.revoke(jti=known.jti)
     return {"revoked": [row.jti for row in revoked]}
 
 

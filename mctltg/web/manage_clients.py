@@ -111,7 +111,7 @@ def install_client_routes(blueprint: Blueprint, deps: WebDeps) -> None:
         workers = access.workers if access is not None else None
         if workers is None or not jti:
             return done("nothing")
-        mine = [row for row in await workers.listing(session.identity_id) if row.jti == jti]
-        if not mine or not await workers.revoke(jti=mine[0].jti):
+        mine = await workers.get(jti) if len(jti) <= 64 else None
+        if mine is None or mine.identity_id != session.identity_id or not await workers.revoke(jti=mine.jti):
             return done("nothing")
         return done("worker_revoked")
