@@ -36,6 +36,8 @@ __all__ = [
 PAGE: Final = 50
 #: Ends a session at Telegram: not undoable, but ending it twice is ending it once.
 END_SESSION: Final = Hints(read_only=False, destructive=True, idempotent=True, open_world=True)
+#: Each call mints another token.
+MINT: Final = Hints(read_only=False, destructive=False, idempotent=False, open_world=False)
 Identity = Annotated[str, Field(description="subject (tg:<id>) or id", max_length=200)]
 AccountId = Annotated[int, Field(description="account id (list_identities)")]
 
@@ -166,7 +168,7 @@ async def revoke_telegram_session(ctx: ToolContext, identity: Identity, account:
     return {"identity": target.subject, "account": account, "logged_out": ended.logged_out_at_telegram}
 
 
-@tool(ADMIN_USERS, title="Mint a worker token", hints=ADMIN, output=MintOut, needs="workers")
+@tool(ADMIN_USERS, title="Mint a worker token", hints=MINT, output=MintOut, needs="workers")
 async def mint_worker_token(
     ctx: ToolContext,
     identity: Identity,
