@@ -93,6 +93,9 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         from mctltg.canary import add_arguments as add_canary_arguments
 
         add_canary_arguments(canary)
+    from mctltg.cli_token import add_token_arguments
+
+    add_token_arguments(commands)
     commands.add_parser("version", help="print the version")
     settings = commands.add_parser("settings", help="print every setting (markdown table or .env example)")
     settings.add_argument("--format", choices=("table", "env"), default="table")
@@ -139,6 +142,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             from mctltg.registry_json import registry_json_command
 
             return registry_json_command(args.public_url, name=args.name, output=args.output, out=out)
+        if args.command == "token":
+            from mctltg.cli_token import token_command
+
+            return token_command(load_settings(env_file=args.env_file), args, out=out)
         if args.command == "demo":
             return _demo(args.host, args.port, allow_send=args.allow_send, out=out)
     except ConfigError as exc:

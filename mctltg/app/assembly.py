@@ -19,6 +19,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import Tool
 
 from mctltg.accounts import OPERATOR_SUBJECT, AccessAdmin, AuditTrail
+from mctltg.app.admin import user_admin, worker_tokens
 from mctltg.app.sandbox_aid import WorldAid
 from mctltg.app.services import Services, open_services
 from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_http, serve, wait_for_signal
@@ -39,12 +40,15 @@ from mctltg.oauth import (
     require_bearer,
     rfc9728,
 )
+from mctltg.oauth.worker_tokens import WorkerTokens
+from mctltg.storage.oauth_holders import TokenHolders
 from mctltg.storage.web_sessions import WebSessions
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
 from mctltg.tools.media_budget import MediaBudget
 from mctltg.tools.visibility import READ_ONLY_FILTER, visible
 from mctltg.web import create_web_app
 from mctltg.web.context import WebDeps
+from mctltg.web.manage_clients import ClientAccess
 from mctltg.web.media import media_blueprint
 from mctltg.web.metrics_endpoint import metrics_blueprint, route_namer
 from mctltg.web.oauth_endpoints import CALLBACK_PATH, OtherSignIn, oauth_blueprint
@@ -72,6 +76,8 @@ logger = logging.getLogger(__name__)
 def tool_deps(services: Services) -> ToolDeps:
     """What the MCP tools get from ``services`` (also what tests build servers from)."""
     settings = services.settings
+    audit = AuditTrail(services.audit)
+    workers = worker_tokens_of(services)
     return ToolDeps(
         directory=services.directory,
         operator_mode=settings.operator_mode,
@@ -79,7 +85,7 @@ def tool_deps(services: Services) -> ToolDeps:
         allow_send=settings.allow_send,
         allow_mark_read=settings.allow_mark_read,
         sending=services.sending,
-        audit=AuditTrail(services.audit),
+        audit=audit,
         tool_filter=settings.tool_filter,
         show_send_preview=settings.show_send_preview,
         access=AccessAdmin(
@@ -91,6 +97,21 @@ def tool_deps(services: Services) -> ToolDeps:
         public_url=settings.public_base_url,
         media_links=services.media_links,
         media=MediaBudget.from_settings(settings),
+        admin=user_admin(
+            settings, directory=services.directory, database=services.database, audit=audit, workers=workers
+        ),
+        workers=workers,
+    )
+
+
+def worker_tokens_of(services: Services) -> WorkerTokens | None:
+    """Worker tokens over ``services`` (None in operator mode: no tokens are issued there)."""
+    return worker_tokens(
+        services.settings,
+        database=services.database,
+        identities=services.identities,
+        oauth=services.oauth,
+        audit=services.audit,
     )
 
 
@@ -162,6 +183,7 @@ def build_oauth(
             allowed_redirect_hosts=settings.allowed_redirect_hosts,
         ),
         refresh_key=settings.jwt_signing_key.value,
+        workers=worker_tokens_of(services),
     )
     oidc = oidc or build_oidc(settings, clock=services.clock)
 
@@ -265,6 +287,11 @@ def build_asgi_app(services: Services) -> Any:
         operator_subject=OPERATOR_SUBJECT,
         telegram_refusal=None if oauth is None else oauth.server.telegram_refusal,
         sandbox_aid=WorldAid(services.world) if settings.telegram_sandbox and services.world else None,
+        client_access=None
+        if oauth is None
+        else ClientAccess(
+            holders=TokenHolders(services.database, clock=services.clock), workers=oauth.server.workers
+        ),
     )
     blueprints.extend(site_blueprints(web_deps, signin, oauth=None if oauth is None else oauth.server))
     if services.media_links is not None:

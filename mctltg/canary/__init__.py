@@ -15,6 +15,13 @@ project's own parsers and signal wait). Steps, in order:
 4. ``list_dialogs`` — ``tools/call list_dialogs {limit: 5}``.
 5. ``get_unread_messages`` — ``{limit: 1}``, only with ``--probe-unread``.
 
+The token is best a worker token minted for the canary's own identity
+(``mctltg token mint --identity tg:<canary id> --scopes telegram:dialogs:read
+telegram:messages:read --ttl 90d --purpose canary > canary.token``, then ``--token-file``):
+scoped read-only, long-lived, listed and revocable (``mctltg token revoke``), and its use
+is audited on the canary's identity. A read-only access token from a sign-in, or its
+refresh token, also works.
+
 A tool error counts as a failure, and so does any answer mentioning ``FLOOD_WAIT``:
 a canary account that is being rate-limited is an outage waiting to happen.
 

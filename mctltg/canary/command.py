@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--token-file",
         type=Path,
-        help="file holding the read-only bearer token (or env CANARY_BEARER_TOKEN; never a flag value)",
+        help="file holding the bearer token: a worker token from `mctltg token mint` or a read-only "
+        "access token (or env CANARY_BEARER_TOKEN; never a flag value)",
     )
     parser.add_argument(
         "--refresh-token-file",
@@ -105,8 +106,9 @@ def config_from(args: argparse.Namespace, environ: Mapping[str, str]) -> CanaryC
             token = environ.get("CANARY_BEARER_TOKEN", "").strip()
         if not token:
             raise UsageError(
-                "a read-only bearer token is needed: set CANARY_BEARER_TOKEN, --token-file or "
-                "--refresh-token-file (or --no-auth for a local-dev server)"
+                "a read-only bearer token is needed (simplest: a worker token from `mctltg token mint`): "
+                "set CANARY_BEARER_TOKEN, --token-file or --refresh-token-file (or --no-auth for a "
+                "local-dev server)"
             )
     timeout_text = str(args.timeout) if args.timeout is not None else environ.get("CANARY_TIMEOUT", "30")
     try:

@@ -476,4 +476,12 @@ SCHEMA: Final[tuple[Setting, ...]] = (
         help="with OIDC_IDENTITY=subject: sub values at the issuer approved to use their Telegram account "
         "through this server, comma separated",
     ),
+    Setting(
+        env="WORKER_TOKEN_MAX_TTL",
+        attr="worker_token_max_ttl",
+        parse=parse_duration(cap_hours=24 * 366),
+        default="2160h",
+        help="longest lifetime an admin may give a worker token (mint_worker_token, mctltg token mint); "
+        "at most 8784h",
+    ),
 )

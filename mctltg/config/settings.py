@@ -74,6 +74,7 @@ class Settings:
     tg_dc_rsa_key_file: Path | None
     tg_proxy: Secret | None
     metrics_allow_cidr: tuple[Network, ...]
+    worker_token_max_ttl: float
     log_level: str
     media_links: bool
     media_link_ttl: float

@@ -39,6 +39,8 @@ class AccessClaims:
     issued_at: int
     expires_at: int
     jti: str
+    #: Set only on worker tokens (``oauth/worker_tokens.py``): what the operator minted it for.
+    purpose: str | None = None
 
 
 class AccessTokenCodec:
@@ -74,6 +76,8 @@ class AccessTokenCodec:
             "exp": claims.expires_at,
             "jti": claims.jti,
         }
+        if claims.purpose is not None:
+            payload["purpose"] = claims.purpose
         return jwt.encode(payload, self._key, algorithm=_ALGORITHM, headers={"typ": "at+jwt"})
 
     def verify(
@@ -103,7 +107,10 @@ class AccessTokenCodec:
         if now is not None and int(payload["iat"]) > now + max(self._leeway, FUTURE_IAT_SKEW):
             return None  # issued in the future: minted with a wrong clock or forged ahead of time
         scope = payload.get("scope", "")
+        purpose = payload.get("purpose")
         if not isinstance(scope, str) or not isinstance(payload["sub"], str):
+            return None
+        if purpose is not None and not isinstance(purpose, str):
             return None
         return AccessClaims(
             issuer=str(payload["iss"]),
@@ -114,4 +121,5 @@ class AccessTokenCodec:
             issued_at=int(payload["iat"]),
             expires_at=int(payload["exp"]),
             jti=str(payload["jti"]),
+            purpose=purpose,
         )

@@ -14,6 +14,7 @@ from typing import Final
 __all__ = [
     "ACCOUNT_MANAGE",
     "ADMIN_USERS",
+    "ADMIN_USERS_READ",
     "DIALOGS_READ",
     "DRAFTS_WRITE",
     "DRAFT_SCOPES",
@@ -33,6 +34,8 @@ MESSAGES_SEND: Final = "telegram:messages:send"
 MESSAGES_PIN: Final = "telegram:messages:pin"
 ACCOUNT_MANAGE: Final = "account:manage"
 ADMIN_USERS: Final = "admin:users"
+#: The read-only half of ``admin:users``: the roster and anyone's audit log, no changes.
+ADMIN_USERS_READ: Final = "admin:users:read"
 
 #: Every scope the server knows, in the order they widen access.
 SCOPES: Final = (
@@ -43,6 +46,7 @@ SCOPES: Final = (
     MESSAGES_PIN,
     ACCOUNT_MANAGE,
     ADMIN_USERS,
+    ADMIN_USERS_READ,
 )
 
 #: Scopes that act on the person's behalf; the consent screen's "read-only" choice drops them.

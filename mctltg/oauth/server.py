@@ -44,6 +44,7 @@ from mctltg.oauth.rfc6749 import AUTHORIZATION_TTL, CODE_TTL, TokenResponse
 from mctltg.oauth.rfc9068 import AccessClaims, AccessTokenCodec
 from mctltg.oauth.scopes import DRAFT_SCOPES, SCOPES, SEND_SCOPES, format_scope, parse_scope
 from mctltg.oauth.tiers import Access, TierPolicy
+from mctltg.oauth.worker_tokens import WorkerTokens
 from mctltg.storage import (
     AuthorizationRow,
     ClientRow,
@@ -116,6 +117,7 @@ class AuthorizationServer:
         policy: the settings' side of access tiers.
         config: issuer, resource and lifetimes.
         refresh_key: key for deriving refresh-token successors (the JWT key, domain-separated).
+        workers: worker tokens, verified alongside grant-backed access tokens (None: refused).
     """
 
     def __init__(
@@ -127,8 +129,11 @@ class AuthorizationServer:
         policy: TierPolicy,
         config: ServerConfig,
         refresh_key: bytes,
+        workers: WorkerTokens | None = None,
     ) -> None:
         self.store = store
+        #: Worker tokens (``oauth/worker_tokens.py``): verified here too, by their own table.
+        self.workers = workers
         self.identities = identities
         self.codec = codec
         self.policy = policy
@@ -435,6 +440,8 @@ class AuthorizationServer:
     async def verify_access(self, token: str) -> AccessClaims | None:
         """The claims of a valid, unrevoked access token for this server's resource; else None."""
         claims = self.codec.verify(token, audience=self.config.resource, now=self.store.clock())
+        if claims is not None and claims.purpose is not None:  # a worker token: no grant behind it
+            return None if self.workers is None else await self.workers.verify(claims)
         if claims is None or not await self.store.access_token_live(claims.jti):
             return None
         return claims

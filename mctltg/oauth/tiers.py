@@ -3,7 +3,8 @@
 Three tiers, decided at every token issue (authorization code *and* refresh):
 
 - **admin** — Telegram ids in ``TG_LOGIN_ADMINS`` (or, with another OIDC issuer, its
-  ``sub`` values in ``OIDC_ADMIN_SUBJECTS``): every scope, ``admin:users`` included.
+  ``sub`` values in ``OIDC_ADMIN_SUBJECTS``): every scope, ``admin:users`` and
+  ``admin:users:read`` included.
 - **client** — ids in ``TG_LOGIN_CLIENTS`` (subjects in ``OIDC_CLIENT_SUBJECTS``), everyone
   when ``AUTO_APPROVE_CLIENTS`` is on, or whoever an admin approved with
   ``set_telegram_access``: every Telegram scope and ``account:manage``.
@@ -24,11 +25,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from mctltg.oauth.scopes import ADMIN_USERS, SCOPES
+from mctltg.oauth.scopes import ADMIN_USERS, ADMIN_USERS_READ, SCOPES
 
 __all__ = ["CLIENT_SCOPES", "Access", "Tier", "TierPolicy"]
 
-CLIENT_SCOPES: Final = frozenset(SCOPES) - {ADMIN_USERS}
+#: Everything but the admin scopes (``admin:users`` and its read-only half).
+CLIENT_SCOPES: Final = frozenset(SCOPES) - {ADMIN_USERS, ADMIN_USERS_READ}
 
 
 class Tier(StrEnum):

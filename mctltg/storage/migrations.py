@@ -280,6 +280,32 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         CREATE INDEX oauth_access_tokens_by_refresh ON oauth_access_tokens (refresh_hash);
         """,
     ),
+    Migration(
+        version=6,
+        name="worker tokens",
+        sql="""
+        -- Long-lived access tokens an admin or the operator minted for automation (a canary,
+        -- a script): JWTs of this issuer with a purpose claim, known here by jti so they are
+        -- listed and revocable. scope never exceeds the identity's tier (checked at mint and
+        -- narrowed again at every use). created_by is the admin who minted it (NULL: the
+        -- operator's command line). last_used_at is written at most once a minute,
+        -- use_audited_at marks the newest "worker_token:use" audit row.
+        CREATE TABLE worker_tokens (
+            id             INTEGER PRIMARY KEY,
+            jti            TEXT UNIQUE NOT NULL,
+            identity_id    INTEGER NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+            scope          TEXT NOT NULL,
+            purpose        TEXT NOT NULL,
+            created_by     INTEGER REFERENCES identities(id) ON DELETE SET NULL,
+            created_at     REAL NOT NULL,
+            expires_at     REAL NOT NULL,
+            revoked_at     REAL,
+            last_used_at   REAL,
+            use_audited_at REAL
+        );
+        CREATE INDEX worker_tokens_by_identity ON worker_tokens (identity_id, id);
+        """,
+    ),
     # Append new migrations here, with the next version number.
 )
 

@@ -56,6 +56,7 @@ from mctltg.telegram.on_loop import (
     media_stream,
     messages,
     people,
+    session_end,
     threads,
     topics,
     unread,
@@ -356,6 +357,22 @@ class TelegramAccount:
             lambda client: media.fetch_images(client, peer, message_ids, limits, total_bytes),
             peer,
         )
+
+    async def log_out(self) -> bool:
+        """End this session at Telegram (``auth.logOut``): the auth key stops working everywhere.
+
+        True when Telegram confirmed, or had already ended the session. The session's
+        bytes are not written back (the account layer erases the stored copy first and
+        retires the task after), so this bypasses ``_run``'s snapshot.
+
+        Raises:
+            AccountRevoked, AccountNotReady, TelegramError: no connection, or Telegram failed.
+        """
+        connection = await self._lease.ready_connection()
+        try:
+            return await connection.run("log_out", session_end.log_out)
+        except SessionDead:
+            return True
 
 
 def _topic_chat(topic: ForumTopic, found: list[Message], peer: PeerRef) -> UnreadChat:

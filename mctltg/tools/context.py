@@ -32,6 +32,7 @@ from mctltg.oauth.scopes import SCOPES
 from mctltg.tools.media_budget import MediaBudget, default_budget
 
 if TYPE_CHECKING:
+    from mctltg.accounts.admin import UserAdmin, WorkerIssuer
     from mctltg.observability.metrics import Metrics
 
 __all__ = ["Caller", "Reply", "ToolContext", "ToolDeps", "current_caller", "success"]
@@ -64,6 +65,10 @@ class ToolDeps:
     media_links: MediaLinks | None = None
     #: How much media one result may carry (``MEDIA_*`` settings).
     media: MediaBudget = field(default_factory=default_budget)
+    #: The admin tools over other identities (``tools/admin.py``); they register only when present.
+    admin: UserAdmin | None = None
+    #: Worker tokens (``mint_worker_token``); present only on a server that issues tokens.
+    workers: WorkerIssuer | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

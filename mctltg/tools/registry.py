@@ -17,6 +17,14 @@ from mctltg import __version__
 from mctltg.tools import server_card
 from mctltg.tools.access import set_telegram_access
 from mctltg.tools.account import delete_telegram_account, disconnect_telegram_account
+from mctltg.tools.admin import (
+    get_user_audit_log,
+    list_identities,
+    mint_worker_token,
+    revoke_telegram_session,
+    revoke_worker_token,
+    set_account_send,
+)
 from mctltg.tools.arguments import install_argument_errors
 from mctltg.tools.completion import install_completion
 from mctltg.tools.context import ToolDeps
@@ -76,6 +84,12 @@ TOOLS: Final[tuple[DeclaredTool, ...]] = (
     search,
     fetch,
     get_media,
+    list_identities,
+    get_user_audit_log,
+    set_account_send,
+    revoke_telegram_session,
+    mint_worker_token,
+    revoke_worker_token,
 )
 
 INSTRUCTIONS: Final = (

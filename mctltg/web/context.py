@@ -24,6 +24,7 @@ from mctltg.web.session_cookie import COOKIE, SessionCodec, WebSession
 from mctltg.web.tool_docs import ListTools
 
 if TYPE_CHECKING:
+    from mctltg.web.manage_clients import ClientAccess
     from mctltg.web.sandbox_aid import SandboxAid
 
 #: One sentence saying why this identity may not use Telegram here, or None if it may.
@@ -74,6 +75,8 @@ class WebDeps:
     telegram_refusal: TelegramRefusal | None = None
     #: The sandbox's login codes and QR approval for the wizard; None unless TELEGRAM_SANDBOX.
     sandbox_aid: SandboxAid | None = None
+    #: Who holds tokens for a person (the manage page's client list); None without OAuth.
+    client_access: ClientAccess | None = None
 
 
 async def signed_in(deps: WebDeps, cookies: Mapping[str, str] | None = None) -> WebSession | None:

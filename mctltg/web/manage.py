@@ -32,6 +32,7 @@ from mctltg.web.context import (
     signed_in,
     signin_redirect,
 )
+from mctltg.web.manage_clients import CLIENT_NOTICES, client_context, install_client_routes
 from mctltg.web.pages import here, site_facts
 from mctltg.web.session_cookie import WebSession
 
@@ -81,8 +82,9 @@ def manage_blueprint(deps: WebDeps) -> Blueprint:
             account=row,
             broken_session=BROKEN_SESSION,
             audit=audit,
-            notice=NOTICES.get(request.args.get("done", "")),
+            notice={**NOTICES, **CLIENT_NOTICES}.get(request.args.get("done", "")),
             nav="manage",
+            **await client_context(deps.client_access, session.identity_id),
         )
 
     @blueprint.post(MANAGE_PATH + "/send")
@@ -142,6 +144,7 @@ def manage_blueprint(deps: WebDeps) -> Blueprint:
         await end_browser_sessions(deps, session.identity_id)
         return deps.sessions.store(done("deleted"), _fresh_wizard(deps, session))
 
+    install_client_routes(blueprint, deps)  # the "who can act as you" section's revoke buttons
     return blueprint
 
 

@@ -48,6 +48,7 @@ from mctltg.oauth.rfc8414 import WELL_KNOWN as AS_WELL_KNOWN
 from mctltg.oauth.scopes import (
     ACCOUNT_MANAGE,
     ADMIN_USERS,
+    ADMIN_USERS_READ,
     DIALOGS_READ,
     DRAFTS_WRITE,
     MESSAGES_PIN,
@@ -76,7 +77,8 @@ _SCOPE_LABELS: Final = {
     MESSAGES_SEND: "send messages as you",
     MESSAGES_PIN: "pin and unpin messages",
     ACCOUNT_MANAGE: "manage the Telegram connection (status, disconnect)",
-    ADMIN_USERS: "approve or refuse other people on this server",
+    ADMIN_USERS: "approve or refuse other people on this server, switch their sends, end their sessions",
+    ADMIN_USERS_READ: "see who uses this server and their audit logs",
 }
 
 _STATE_MISMATCH: Final = (

@@ -52,6 +52,10 @@ FUZZED = [
     "list_folders",
     "search",
     "fetch",
+    "list_identities",
+    "get_user_audit_log",
+    "set_account_send",
+    "revoke_telegram_session",
 ]
 NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
 KINDS = {kind for _, kind in ERROR_KINDS}

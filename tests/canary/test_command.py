@@ -6,6 +6,7 @@ import argparse
 import functools
 import io
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import AsyncIterator, MutableMapping
@@ -278,3 +279,79 @@ async def test_with_serve_the_canary_probes_serves_its_metrics_and_stops_on_sigt
     assert served[("mctl_telegram_canary_success", ())] == 1
     assert served[("mctl_telegram_canary_step_failure_total", (("step", "list_dialogs"),))] == 0
     assert process.returncode == 0
+
+
+async def run_mctltg(*args: str) -> subprocess.CompletedProcess[bytes]:
+    with trio.fail_after(60):
+        return await trio.run_process(
+            [sys.executable, "-m", "mctltg", *args], capture_stdout=True, capture_stderr=True, check=False
+        )
+
+
+async def test_a_worker_token_minted_by_the_operator_runs_the_canary_until_it_is_revoked(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    key = secrets.token_hex(32)
+    settings = {**OAUTH_MODE, "TG_LOGIN_CLIENTS": str(demo.me), "ENCRYPTION_KEY": key}
+    async with serve_provisioned(tmp_path, world, demo, **settings) as server, httpx.AsyncClient() as http:
+        await read_only_token(server, http, demo.me)  # the canary's person signed in once
+        operator_env = tmp_path / "operator.env"
+        same = {
+            **settings,
+            "TELEGRAM_SANDBOX": "true",
+            "DATABASE_URL": server.services.settings.database_url,
+            "ADDR": server.services.settings.addr,
+            "PUBLIC_BASE_URL": server.base_url,
+        }
+        operator_env.write_text("".join(f"{k}={v}\n" for k, v in same.items()), encoding="utf-8")
+        token_cli = ("--env-file", str(operator_env), "token")
+        subject = f"tg:{demo.me}"
+        too_long = await run_mctltg(
+            *token_cli, "mint", "--identity", subject, "--scopes", "telegram:dialogs:read", "--ttl", "9000h",
+            "--purpose", "canary",
+        )  # fmt: skip
+        too_wide = await run_mctltg(
+            *token_cli,
+            "mint",
+            "--identity",
+            subject,
+            "--scopes",
+            "admin:users",
+            "--ttl",
+            "1h",
+            "--purpose",
+            "x",
+        )
+        minted = await run_mctltg(
+            *token_cli, "mint", "--identity", subject, "--scopes", "telegram:dialogs:read",
+            "telegram:messages:read", "--ttl", "30d", "--purpose", "canary",
+        )  # fmt: skip
+        token = minted.stdout.decode().strip()
+        token_file = tmp_path / "canary.token"
+        token_file.write_text(token + "\n", encoding="utf-8")
+        healthy = await run_canary(
+            "--base-url", server.base_url, "--probe-unread", "--token-file", str(token_file)
+        )
+        listed = await run_mctltg(*token_cli, "list")
+        jti = minted.stderr.decode().split()[2]
+        revoked = await run_mctltg(*token_cli, "revoke", "--jti", jti)
+        refused = await run_canary("--base-url", server.base_url, "--token-file", str(token_file))
+    assert too_long.returncode == 2
+    assert too_long.stderr.decode().startswith("mctltg token: ttl: 375d is longer than WORKER_TOKEN_MAX_TTL")
+    assert too_wide.returncode == 2
+    assert "does not include admin:users" in too_wide.stderr.decode()
+    assert b"Traceback" not in too_long.stderr + too_wide.stderr
+    assert minted.returncode == 0, minted.stderr.decode()
+    assert token.count(".") == 2  # only the JWT on stdout
+    assert healthy.returncode == 0, healthy.stdout.decode() + healthy.stderr.decode()
+    for step in ("as_metadata", "initialize", "list_dialogs", "get_unread_messages"):
+        assert f"canary {step}: ok" in healthy.stdout.decode()
+    rows = [line.split("\t") for line in listed.stdout.decode().splitlines()[1:]]
+    assert [(r[0], r[1], r[2], r[5]) for r in rows] == [
+        (jti, subject, "canary", "live")
+    ]  # one: bad mints left none
+    assert revoked.returncode == 0
+    assert f"revoked {jti}" in revoked.stdout.decode()
+    assert refused.returncode == 1
+    assert "canary initialize: FAILED" in refused.stdout.decode()
+    assert token.encode() not in healthy.stdout + healthy.stderr + listed.stdout + refused.stdout

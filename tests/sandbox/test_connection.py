@@ -151,3 +151,17 @@ def test_log_out_unbinds_the_key(world: SandboxWorld) -> None:
 
     run(scenario)
     assert world.authorizations(ada) == []
+
+
+def test_after_auth_log_out_the_same_key_is_refused_with_auth_key_unregistered(world: SandboxWorld) -> None:
+    ada = world.add_user(first_name="Ada")
+    key = world.authorize_new_key(ada)
+
+    async def scenario() -> None:
+        async with open_client(world, key=key) as client:
+            assert await client(functions.auth.LogOutRequest())
+            with pytest.raises(errors.AuthKeyUnregisteredError):
+                await client(functions.updates.GetStateRequest())
+
+    run(scenario)
+    assert world.authorizations(ada) == []

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import inspect
 import json
+from pathlib import Path
 from typing import Any
 
 from mcp import Client
 
 from mctltg.app import Services, tool_deps
+from mctltg.app.admin import worker_tokens
 from mctltg.tools import TOOLS, build_mcp_server
+from tests.harness.mcp_client import deps_for
+from tests.harness.oauth import oauth_settings
 
 #: What a client puts in front of a model for each tool, on average (issue 12, item 9).
 MAX_AVERAGE_TOOL_BYTES = 1024  # "1 KB per tool", as issue 12 and scripts/bench count it
@@ -21,9 +25,17 @@ def _bytes(value: Any) -> int:
 
 
 async def test_tools_list_averages_at_most_1_kb_per_tool_and_500_b_for_what_the_model_reads(
-    services: Services,
+    services: Services, tmp_path: Path
 ) -> None:
-    async with Client(build_mcp_server(tool_deps(services))) as client:
+    # Worker tokens exist only where tokens are issued: give the operator's server an issuer's.
+    workers = worker_tokens(
+        oauth_settings(tmp_path),
+        database=services.database,
+        identities=services.identities,
+        oauth=services.oauth,
+        audit=None,
+    )
+    async with Client(build_mcp_server(deps_for(services, workers=workers))) as client:
         tools = (await client.list_tools()).tools
     assert len(tools) == len(TOOLS)
     total = sum(_bytes(t.model_dump(mode="json", by_alias=True, exclude_none=True)) for t in tools)
