@@ -58,3 +58,10 @@ def test_a_small_image_is_not_enlarged() -> None:
 def test_bytes_that_are_not_an_image_are_refused() -> None:
     with pytest.raises(NotAnImage):
         fit_image(b"%PDF-1.4 not an image", max_side=100, max_pixels=10_000, max_bytes=10_000)
+
+
+def test_an_image_with_too_many_pixels_is_refused_before_it_is_decoded() -> None:
+    bomb = _encoded(Image.new("1", (8000, 8000)), "PNG")  # small file, 64 megapixels
+    assert len(bomb) < 100_000
+    with pytest.raises(NotAnImage, match="too many pixels"):
+        fit_image(bomb, max_side=100, max_pixels=10_000, max_bytes=10_000)
