@@ -69,9 +69,10 @@ async def _link_result(ctx: ToolContext, peer: PeerRef, message_id: int, media: 
     This server has no links (``MEDIA_LINKS=false``), so the answer is a one-sentence error.
     """
     del ctx, peer, message_id  # a link would be minted for exactly these
+    hint = "; mode transcript gives its text" if media.type in _TRANSCRIBABLE else ""
     raise PermissionDenied(
         f"This {media.type}{_size_text(media)} cannot be returned inline: files like it come only "
-        "as a download link, and download links are turned off on this server."
+        f"as a download link, and download links are turned off on this server{hint}."
     )
 
 

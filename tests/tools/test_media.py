@@ -96,6 +96,25 @@ async def test_the_five_megabyte_photo_fits_the_byte_and_pixel_budget(
     assert image.width * image.height <= 1_150_000
 
 
+async def test_a_sticker_a_screenshot_file_and_a_videos_thumbnail_come_back_as_images(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    archive = _archive(demo)
+    async with _client(tmp_path, world, demo.me) as client:
+        sticker = await client.call_tool(
+            "get_media", {"peer": archive, "message_id": demo.sticker_message_id}
+        )
+        shot = await client.call_tool(
+            "get_media", {"peer": archive, "message_id": demo.screenshot_message_id}
+        )
+        thumb = await client.call_tool(
+            "get_media", {"peer": archive, "message_id": demo.video_message_id, "mode": "thumbnail"}
+        )
+    assert _image(sticker).size == (512, 512)
+    assert _image(shot).size == (1280, 800)
+    assert max(_image(thumb).size) <= 320
+
+
 async def test_a_text_document_comes_back_as_wrapped_text(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
@@ -156,6 +175,7 @@ async def test_every_unservable_request_is_one_sentence_without_a_download(
         "no attachment": ({"peer": archive, "message_id": text_message}, "has no attachment"),
         "too large": ({"peer": archive, "message_id": demo.big_document_message_id}, "links are turned off"),
         "audio": ({"peer": archive, "message_id": demo.audio_message_id}, "cannot be returned inline"),
+        "voice": ({"peer": archive, "message_id": demo.voice_message_id}, "mode transcript gives its text"),
         "not transcribable": (
             {"peer": archive, "message_id": demo.sticker_message_id, "mode": "transcript"},
             "only voice notes and round videos",
