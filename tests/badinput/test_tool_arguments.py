@@ -56,6 +56,7 @@ FUZZED = [
     "get_user_audit_log",
     "set_account_send",
     "revoke_telegram_session",
+    "get_media",
 ]
 NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
 KINDS = {kind for _, kind in ERROR_KINDS}
