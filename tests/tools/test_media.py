@@ -14,7 +14,14 @@ from typing import Any
 
 import trio
 from mcp import Client
-from mcp_types import CallToolResult, EmbeddedResource, ImageContent, TextContent, TextResourceContents
+from mcp_types import (
+    CallToolResult,
+    EmbeddedResource,
+    ImageContent,
+    ResourceLink,
+    TextContent,
+    TextResourceContents,
+)
 from PIL import Image
 
 from mctltg.app import provision_sandbox_account
@@ -186,7 +193,7 @@ async def test_every_unservable_request_is_one_sentence_without_a_download(
             "has no thumbnail",
         ),
     }
-    async with _client(tmp_path, world, demo.me) as client:
+    async with _client(tmp_path, world, demo.me, MEDIA_LINKS="false") as client:
         for name, (arguments, expected) in cases.items():
             mark = world.mark()
             error = _error(await client.call_tool("get_media", arguments))
@@ -197,7 +204,7 @@ async def test_every_unservable_request_is_one_sentence_without_a_download(
             assert "messages.TranscribeAudioRequest" not in calls, name
 
 
-async def test_a_text_document_over_the_cap_is_not_downloaded(
+async def test_a_text_document_over_the_cap_is_not_downloaded_but_linked(
     tmp_path: Path, world: SandboxWorld, demo: DemoWorld
 ) -> None:
     async with _client(tmp_path, world, demo.me, MEDIA_TEXT_MAX_BYTES="100") as client:
@@ -206,8 +213,25 @@ async def test_a_text_document_over_the_cap_is_not_downloaded(
             "get_media", {"peer": _archive(demo), "message_id": demo.text_document_message_id}
         )
         calls = world.calls_since(mark)
-    assert "cannot be returned inline" in _error(result)["message"]
+    assert not result.is_error, result.content
+    assert result.structured_content is not None
+    assert result.structured_content["returned"] == "link"
+    assert [b.name for b in result.content if isinstance(b, ResourceLink)] == ["bernoulli.csv"]
     assert GET_FILE not in calls
+
+
+async def test_files_that_cannot_come_inline_come_as_links_without_a_download(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    archive = _archive(demo)
+    async with _client(tmp_path, world, demo.me) as client:
+        for message_id in (demo.big_document_message_id, demo.audio_message_id, demo.voice_message_id):
+            mark = world.mark()
+            result = await client.call_tool("get_media", {"peer": archive, "message_id": message_id})
+            assert not result.is_error, result.content
+            links = [b for b in result.content if isinstance(b, ResourceLink)]
+            assert len(links) == 1 and str(links[0].uri).startswith("http")
+            assert GET_FILE not in world.calls_since(mark)
 
 
 async def test_an_expired_file_reference_is_renewed_by_reading_the_message_again(
