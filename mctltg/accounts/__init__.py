@@ -17,9 +17,11 @@ from mctltg.accounts.manage import DeleteOutcome, DisconnectOutcome, delete_acco
 from mctltg.accounts.pool import AccountPool, AccountState, PoolStatistics, Timeouts, open_account_pool
 from mctltg.accounts.send_gate import GATE_ORDER, GateDecision, GateFacts
 from mctltg.accounts.send_gate import evaluate as evaluate_gate
-from mctltg.telegram import TelegramAccount
+from mctltg.accounts.sharing import SharedChats
+from mctltg.telegram import EVERYTHING, SharingRule, TelegramAccount
 
 __all__ = [
+    "EVERYTHING",
     "GATE_ORDER",
     "LOGIN_FAILURES",
     "OPERATOR_SUBJECT",
@@ -44,6 +46,8 @@ __all__ = [
     "SendPolicy",
     "Sending",
     "SessionLifecycle",
+    "SharedChats",
+    "SharingRule",
     "StatusReport",
     "TelegramAccount",
     "TierRules",

@@ -34,6 +34,7 @@ from mctltg.tools.send_tools import (
     send_message,
     set_send_consent,
 )
+from mctltg.tools.sharing import set_shared_chats
 from mctltg.tools.visibility import install_tool_visibility
 
 __all__ = ["INSTRUCTIONS", "TOOLS", "build_mcp_server"]
@@ -67,6 +68,7 @@ TOOLS: Final[tuple[DeclaredTool, ...]] = (
     delete_scheduled_messages,
     list_topics,
     list_folders,
+    set_shared_chats,
 )
 
 INSTRUCTIONS: Final = (
