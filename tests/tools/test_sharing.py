@@ -65,7 +65,7 @@ async def test_a_tool_refuses_an_unshared_chat_as_it_refuses_one_that_does_not_e
             schema = listed[tool].input_schema
             base = {name: _sample(schema["properties"][name]) for name in schema.get("required", [])}
             declared = next(t for t in TOOLS if t.name == tool)
-            base |= {p: f"chat:{demo.group}" for p in peer_parameters(declared)}
+            base |= dict.fromkeys(peer_parameters(declared), f"chat:{demo.group}")
             answers = []
             for peer in (unshared, UNKNOWN):
                 mark = world.mark()
