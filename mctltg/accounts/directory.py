@@ -27,7 +27,7 @@ from mctltg.accounts.pool import AccountPool, AccountState
 from mctltg.accounts.sharing import SharedChats
 from mctltg.errors import AccountBroken, AccountRevoked, NoAccount, StorageError
 from mctltg.storage import AccountRow, Accounts, Identities, IdentityRow
-from mctltg.telegram import SharingRule, TelegramAccount
+from mctltg.telegram import EVERYTHING, SharingRule, TelegramAccount
 
 __all__ = ["OPERATOR_SUBJECT", "AccountDirectory", "Identity"]
 
@@ -140,6 +140,18 @@ class AccountDirectory:
             raise NoAccount()
         await self._note_use(row.id)
         return self.pool.account(row.id, sharing=await self.sharing.rule_of(row.id))
+
+    async def person_s_own_view(self, identity_id: int) -> TelegramAccount:
+        """The account with every chat visible, for the person choosing what to share (manage page).
+
+        Never for tools: it ignores the sharing rule, which is the point of choosing with it.
+        """
+        row = await self.account_of(identity_id)
+        return self.pool.account(row.id, sharing=EVERYTHING)
+
+    async def sharing_of(self, identity_id: int) -> SharingRule:
+        """The sharing rule of the identity's account."""
+        return await self.sharing.rule_of((await self.account_of(identity_id)).id)
 
     async def set_sharing(self, identity_id: int, rule: SharingRule, *, may_widen: bool) -> SharingRule:
         """Set the sharing rule of the identity's account (``accounts/sharing.py`` says who may widen).

@@ -14,6 +14,7 @@ from mctltg.oauth import AuthorizationServer
 from mctltg.web.connect import connect_blueprint
 from mctltg.web.context import WebDeps
 from mctltg.web.manage import manage_blueprint
+from mctltg.web.manage_sharing import sharing_blueprint
 from mctltg.web.pages import pages_blueprint
 from mctltg.web.signin import WebSignIn, signin_blueprint
 
@@ -28,4 +29,5 @@ def site_blueprints(
         signin_blueprint(deps, signin, oauth=oauth),
         connect_blueprint(deps),
         manage_blueprint(deps),
+        sharing_blueprint(deps),
     ]
