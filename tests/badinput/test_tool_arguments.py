@@ -50,6 +50,7 @@ FUZZED = [
     "delete_scheduled_messages",
     "list_topics",
     "list_folders",
+    "set_shared_chats",
 ]
 NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
 KINDS = {kind for _, kind in ERROR_KINDS}
