@@ -135,6 +135,28 @@ async def test_a_forward_from_a_shared_chat_to_an_unshared_one_is_refused(
     assert world.calls_since(mark) == []
 
 
+async def test_with_every_chat_but_an_excluded_one_the_excluded_and_the_unknown_are_refused_alike(
+    services: Services, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    await provision_sandbox_account(services, telegram_user_id=demo.me)
+    operator = await services.directory.operator()
+    mary = f"user:{demo.contacts[1]}"
+    await services.directory.set_sharing(operator.id, SharingRule.all_but([mary]), may_widen=True)
+    account = await services.directory.account_for(operator.id)
+    sentences = []
+    with trio.fail_after(10):
+        await account.dialogs(50)  # the session knows every chat of the list now
+        page = await account.history(parse_peer(f"user:{demo.contacts[0]}"), limit=2)
+        for peer in (mary, UNKNOWN):
+            mark = world.mark()
+            with pytest.raises(NotShared) as refused:
+                await account.history(parse_peer(peer), limit=2)
+            assert world.calls_since(mark) == []
+            sentences.append(str(refused.value).replace(peer, "PEER"))
+    assert page.messages
+    assert len(set(sentences)) == 1
+
+
 async def test_a_shared_chat_is_read_as_before(services: Services, demo: DemoWorld) -> None:
     account = await _restricted_account(services, demo)
     with trio.fail_after(10):

@@ -53,13 +53,29 @@ async def local_canonical(client: Any, ref: PeerRef) -> str | None:
     return str(ref)
 
 
+_KINDS = {"user": types.PeerUser, "chat": types.PeerChat, "channel": types.PeerChannel}
+
+
+def _cached(client: Any, canonical: str) -> bool:
+    kind, _, number = canonical.partition(":")
+    marked = utils.get_peer_id(_KINDS[kind](int(number)))
+    return client.session.cached_input_peer(marked) is not None
+
+
 async def check_peers(client: Any, view: SharedView, refs: Iterable[PeerRef | None]) -> None:
-    """Raise ``NotShared`` for the first ref the view does not admit (no RPC)."""
+    """Raise ``NotShared`` for the first ref the view does not admit (no RPC).
+
+    Under "every chat but the excluded ones" an id must also be one the session knows:
+    otherwise Telegram would be asked, and "does not exist" would tell an unknown id from
+    an excluded one. A chat the session does not know yet is known after ``list_dialogs``.
+    """
     for ref in refs:
         if ref is None:
             continue
         canonical = await local_canonical(client, ref)
         if canonical is None or not view.admits(canonical):
+            raise NotShared(str(ref))
+        if view.rule.everything and ref.kind != "self" and not _cached(client, canonical):
             raise NotShared(str(ref))
 
 
