@@ -85,3 +85,19 @@ async def test_a_search_keeps_chats_chosen_earlier_that_it_does_not_show(
     assert f'value="{mary}"' in found.text
     assert f'type="checkbox" name="chat" value="{group}"' not in found.text
     assert f'<input type="hidden" name="chat" value="{group}">' in found.text
+
+
+async def test_without_a_session_the_page_asks_to_sign_in_and_a_post_changes_nothing(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    async with open_site(settings, world) as site:
+        await provision_sandbox_account(site.server.services, telegram_user_id=demo.me)
+        with trio.fail_after(20):
+            shown = await site.http.get(SHARING)
+            posted = await site.http.post(SHARING, data={"mode": "only", "chat": f"chat:{demo.group}"})
+        seen = await _dialogs_seen_by_an_assistant(site)
+    assert shown.status_code == 303
+    assert shown.headers["Location"] == "/telegram/signin?next=" + SHARING
+    assert posted.status_code == 303
+    assert posted.headers["Location"].startswith("/telegram/signin")
+    assert f"user:{demo.contacts[1]}" in seen
