@@ -8,7 +8,15 @@ deadline, with Telethon's errors translated.
 
 Every call honours the account's sharing rule (``telegram/sharing.py``): ``_run`` checks
 each peer a method names before any RPC, and listing methods filter at the source, so a
-tool cannot forget it; each public method declares which with ``@shares``.
+tool cannot forget it; each public method declares which with ``@shares``. A new method:
+
+- takes a chat (``PeerRef``)? ``@shares(Sharing.NAMES_PEERS)`` and pass EVERY ``PeerRef`` to
+  ``self._run(operation, op, *peers)`` (``tests/telegram/test_sharing.py`` calls it with an
+  unshared peer and fails if Telegram is reached);
+- returns chats, messages of several chats or counts? ``@shares(Sharing.FILTERS)`` and
+  filter with ``admits = await self._admits()`` (None: everything shared): inside the
+  operation when it decides what to fetch or count, after it for a finished list;
+- neither (the account's own profile)? ``@shares(Sharing.NO_CHAT)``.
 
 What the account layer adds around every call (waiting for the connection to be
 ready, recording use, revoking an account whose session Telegram ended, writing the

@@ -16,7 +16,8 @@ Telegram with an unshared peer.
 
 A refusal never says whether the chat exists: an unknown peer is simply not in the shared
 set, so it gets the same sentence (``NotShared``) and the same RPCs (none) as a real chat
-that is not shared.
+that is not shared. Under "every chat but the excluded", an id the session has never seen
+is refused the same way (``on_loop/shared.py``), since asking Telegram would tell them apart.
 """
 
 from __future__ import annotations
