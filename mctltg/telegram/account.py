@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol, TypeVar
+from typing import Final, Protocol, TypeVar
 
 import trio
 
@@ -73,6 +73,8 @@ from mctltg.telegram.sharing import VIEW_TTL, SharedView, Sharing, SharingRule, 
 __all__ = ["AccountLease", "TelegramAccount"]
 
 T = TypeVar("T")
+#: What one ``messages.searchGlobal`` returns at most.
+GLOBAL_SEARCH_MAX: Final = 100
 
 
 class AccountLease(Protocol):
@@ -209,13 +211,15 @@ class TelegramAccount:
         topic_id: int | None = None,
     ) -> list[Message]:
         """Messages containing ``query`` in ``peer`` (or in every chat), newest first; dates inclusive."""
+        admits = await self._admits() if peer is None else None
+        # Across chats under a rule, ask for Telegram's most (same one RPC), keep the shared.
+        asked = limit if admits is None else GLOBAL_SEARCH_MAX
         found = await self._run(
             "search_messages",
-            lambda client: messages.search_messages(client, peer, query, limit, min_date, max_date, topic_id),
+            lambda client: messages.search_messages(client, peer, query, asked, min_date, max_date, topic_id),
             peer,
         )
-        admits = await self._admits()
-        return found if admits is None else [m for m in found if admits(m.peer)]
+        return found if admits is None else [m for m in found if admits(m.peer)][:limit]
 
     @shares(Sharing.NAMES_PEERS, Sharing.FILTERS)
     async def unread(self, peer: PeerRef | None, *, limit: int) -> UnreadDigest:

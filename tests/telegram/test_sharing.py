@@ -226,3 +226,19 @@ def test_a_stored_rule_round_trips_and_a_damaged_one_shares_nothing() -> None:
 def test_a_rule_naming_something_that_is_not_a_chat_id_is_refused_in_one_sentence() -> None:
     with pytest.raises(Exception, match="is not a chat id; use ids exactly as list_dialogs returns them"):
         SharingRule.only(["@someone"])
+
+
+async def test_a_search_across_chats_finds_a_shared_chat_s_match_behind_newer_unshared_ones(
+    services: Services, demo: DemoWorld
+) -> None:
+    await provision_sandbox_account(services, telegram_user_id=demo.me)
+    operator = await services.directory.operator()
+    everything = await services.directory.account_for(operator.id)
+    mary = f"user:{demo.contacts[1]}"
+    with trio.fail_after(10):
+        newest = await everything.search("engine", peer=None, limit=1)
+        await services.directory.set_sharing(operator.id, SharingRule.only([mary]), may_widen=True)
+        account = await services.directory.account_for(operator.id)
+        found = await account.search("engine", peer=None, limit=1)
+    assert [m.peer for m in newest] != [mary]  # the newest match is in another chat
+    assert [m.peer for m in found] == [mary]
