@@ -97,6 +97,7 @@ class AccountDirectory:
 
     def forget_account(self, account_id: int) -> None:
         """Drop a cached account (disconnected, deleted, expired, or its session died)."""
+        self.sharing.forget(account_id)  # a deleted row's id may be reused by the next account
         for identity_id in [i for i, row in self._active.items() if row.id == account_id]:
             del self._active[identity_id]
 

@@ -22,7 +22,7 @@ async def test_a_rule_is_read_back_by_a_fresh_cache_as_after_a_restart(
         assert await restarted.rule_of(account_id) == rule
 
 
-async def test_going_back_to_everything_leaves_no_row_and_deleting_the_account_removes_its_rule(
+async def test_going_back_to_everything_leaves_no_row_and_a_deleted_account_s_rule_is_gone(
     services: Services, demo: DemoWorld
 ) -> None:
     account_id = await provision_sandbox_account(services, telegram_user_id=demo.me)
@@ -35,3 +35,5 @@ async def test_going_back_to_everything_leaves_no_row_and_deleting_the_account_r
         assert await rules.get(account_id) is not None
         await delete_account(services.directory, operator.id)
         assert await rules.get(account_id) is None
+        await provision_sandbox_account(services, telegram_user_id=demo.me)
+        assert not (await services.directory.sharing_of(operator.id)).restricted
