@@ -179,6 +179,11 @@ class TelegramAccount:
         if view.restricted:
             await self._run("check_shared", _nothing, *peers)
 
+    @shares(Sharing.FILTERS)
+    async def shared_filter(self) -> Callable[[str], bool] | None:
+        """Whether a canonical chat id is shared, for lists made elsewhere (the audit log); None: all are."""
+        return await self._admits()
+
     @shares(Sharing.NO_CHAT)
     async def profile(self) -> AccountProfile | None:
         """Who is logged in, or None when the session is not authorized."""

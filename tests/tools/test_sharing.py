@@ -131,3 +131,20 @@ async def test_an_assistant_can_narrow_its_view_but_never_widen_it(
     assert excluded.structured_content["excluded"] == [charles]
     assert dialogs.structured_content is not None
     assert dialogs.structured_content["dialogs"] == []
+
+
+async def test_the_audit_log_shows_no_unshared_chat_nor_the_chat_of_a_refused_call(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    mary, charles = f"user:{demo.contacts[1]}", f"user:{demo.contacts[0]}"
+    async with serve_provisioned(tmp_path, world, demo) as server:
+        with trio.fail_after(60):
+            async with Client(server.mcp_url) as client:
+                await client.call_tool("get_messages", {"peer": mary, "limit": 1})  # before the rule
+                await client.call_tool("set_shared_chats", {"chats": [charles]})
+                await client.call_tool("get_messages", {"peer": charles, "limit": 1})
+                await client.call_tool("get_messages", {"peer": UNKNOWN, "limit": 1})
+                log = await client.call_tool("get_my_audit_log", {})
+    assert log.structured_content is not None
+    peers = [e.get("peer") for e in log.structured_content["entries"] if e["tool"] == "get_messages"]
+    assert peers == [None, charles, None]  # newest first: the unknown, Charles, Mary
