@@ -41,6 +41,7 @@ __all__ = [
     "InvalidInput",
     "MctltgError",
     "NoAccount",
+    "NotShared",
     "PeerInvalid",
     "PermissionDenied",
     "ProbableDuplicate",
@@ -237,3 +238,18 @@ class TelegramRpcError(TelegramError):
     def __init__(self, code: str, message: str | None = None) -> None:
         self.code = code
         super().__init__(message or f"Telegram refused the call ({code}).")
+
+
+class NotShared(MctltgError):
+    """The chat is not among those the person shares with assistants, or does not exist.
+
+    One sentence for both on purpose: a refusal must not reveal whether an unshared chat
+    exists (``telegram/sharing.py``).
+    """
+
+    def __init__(self, peer: str) -> None:
+        self.peer = peer
+        super().__init__(
+            f"{peer} is not a chat shared with this assistant; use a chat list_dialogs returns "
+            "(the person chooses shared chats on the manage page)."
+        )

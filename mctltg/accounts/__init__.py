@@ -18,9 +18,11 @@ from mctltg.accounts.media_links import LinkGone, MediaLinks, MintedLink, TooMan
 from mctltg.accounts.pool import AccountPool, AccountState, PoolStatistics, Timeouts, open_account_pool
 from mctltg.accounts.send_gate import GATE_ORDER, GateDecision, GateFacts
 from mctltg.accounts.send_gate import evaluate as evaluate_gate
-from mctltg.telegram import MediaDownload, TelegramAccount
+from mctltg.accounts.sharing import SharedChats
+from mctltg.telegram import EVERYTHING, MediaDownload, SharingRule, TelegramAccount
 
 __all__ = [
+    "EVERYTHING",
     "GATE_ORDER",
     "LOGIN_FAILURES",
     "OPERATOR_SUBJECT",
@@ -49,6 +51,8 @@ __all__ = [
     "SendPolicy",
     "Sending",
     "SessionLifecycle",
+    "SharedChats",
+    "SharingRule",
     "StatusReport",
     "TelegramAccount",
     "TierRules",

@@ -34,6 +34,7 @@ from mctltg.errors import InvalidInput, MctltgError, PermissionDenied
 from mctltg.storage import AuditEntry, IdentityRow
 from mctltg.storage.roster import Roster, RosterAccount, RosterIdentity
 from mctltg.storage.worker_tokens import WorkerTokenRow
+from mctltg.telegram import EVERYTHING
 
 __all__ = ["Minted", "RosterPage", "SessionEnded", "UserAdmin", "WorkerIssuer"]
 
@@ -188,7 +189,7 @@ class UserAdmin:
         if not row.broken:
             try:
                 await pool.start(row.id)  # a no-op when its task runs; resumes it otherwise
-                telegram = pool.account(row.id)
+                telegram = pool.account(row.id, sharing=EVERYTHING)  # logging out names no chat
             except MctltgError as exc:
                 logger.info("account %d: no live connection to log out (%s)", row.id, type(exc).__name__)
         await self._directory.accounts.revoke(row.id)  # first: the session can never be loaded again

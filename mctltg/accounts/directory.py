@@ -24,9 +24,10 @@ from typing import Final
 import trio
 
 from mctltg.accounts.pool import AccountPool, AccountState
+from mctltg.accounts.sharing import SharedChats
 from mctltg.errors import AccountBroken, AccountRevoked, NoAccount, StorageError
 from mctltg.storage import AccountRow, Accounts, Identities, IdentityRow
-from mctltg.telegram import TelegramAccount
+from mctltg.telegram import EVERYTHING, SharingRule, TelegramAccount
 
 __all__ = ["OPERATOR_SUBJECT", "AccountDirectory", "Identity"]
 
@@ -54,10 +55,13 @@ def _identity(row: IdentityRow) -> Identity:
 class AccountDirectory:
     """Maps identities to accounts and hands out ``TelegramAccount``s."""
 
-    def __init__(self, *, identities: Identities, accounts: Accounts, pool: AccountPool) -> None:
+    def __init__(
+        self, *, identities: Identities, accounts: Accounts, pool: AccountPool, sharing: SharedChats
+    ) -> None:
         self.identities = identities
         self.accounts = accounts
         self.pool = pool
+        self.sharing = sharing
         self._touched: dict[int, float] = {}
         self._by_subject: dict[str, Identity] = {}
         self._active: dict[int, AccountRow] = {}
@@ -93,6 +97,7 @@ class AccountDirectory:
 
     def forget_account(self, account_id: int) -> None:
         """Drop a cached account (disconnected, deleted, expired, or its session died)."""
+        self.sharing.forget(account_id)  # a deleted row's id may be reused by the next account
         for identity_id in [i for i, row in self._active.items() if row.id == account_id]:
             del self._active[identity_id]
 
@@ -135,7 +140,31 @@ class AccountDirectory:
         if account is not None and account != row.id:
             raise NoAccount()
         await self._note_use(row.id)
-        return self.pool.account(row.id)
+        return self.pool.account(row.id, sharing=await self.sharing.rule_of(row.id))
+
+    async def person_s_own_view(self, identity_id: int) -> TelegramAccount:
+        """The account with every chat visible, for the person choosing what to share (manage page).
+
+        Never for tools: it ignores the sharing rule, which is the point of choosing with it.
+        """
+        row = await self.account_of(identity_id)
+        return self.pool.account(row.id, sharing=EVERYTHING)
+
+    async def sharing_of(self, identity_id: int) -> SharingRule:
+        """The sharing rule of the identity's account."""
+        return await self.sharing.rule_of((await self.account_of(identity_id)).id)
+
+    async def set_sharing(self, identity_id: int, rule: SharingRule, *, may_widen: bool) -> SharingRule:
+        """Set the sharing rule of the identity's account (``accounts/sharing.py`` says who may widen).
+
+        Raises:
+            NoAccount, AccountRevoked: as ``account_of``.
+            PermissionDenied: an assistant tried to widen the rule.
+        """
+        row = await self.account_of(identity_id)
+        changed = await self.sharing.change(row.id, rule, may_widen=may_widen)
+        self.pool.forget_view(row.id)
+        return changed
 
     async def set_send_consent(self, identity_id: int, enabled: bool) -> None:
         """The owner's own switch for real sends.

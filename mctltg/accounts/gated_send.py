@@ -47,6 +47,7 @@ from mctltg.errors import (
     AccountError,
     FloodWait,
     InvalidInput,
+    NotShared,
     PeerInvalid,
     ProbableDuplicate,
     StorageError,
@@ -65,7 +66,7 @@ logger = logging.getLogger(__name__)
 _CLEANUP_SECONDS: Final = 5.0
 
 #: Errors that prove Telegram did not deliver: the record is dropped, the key is free.
-_REFUSED: Final = (FloodWait, PeerInvalid, TelegramRpcError, AccountError)
+_REFUSED: Final = (FloodWait, PeerInvalid, TelegramRpcError, AccountError, NotShared)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,6 +187,7 @@ class Sending:
                 has_scope=has_send_scope,
             )
             return SendOutcome(status="draft", peer=peer, gate=evaluate(facts), idempotency_key=key)
+        await self._refuse_unshared(identity_id, ref)
         scheduled = text if schedule_at is None else f"{text}\x00schedule_at:{schedule_at:.0f}"
         digest = self.text_digest(identity_id, peer, scheduled)
         if key is None:
@@ -346,6 +348,7 @@ class Sending:
         key: str | None,
     ) -> ScheduledDeletion:
         """Delete scheduled messages behind the send gate (``scheduled_deletes``)."""
+        await self._refuse_unshared(identity_id, ref)
         label = "\x00delete_scheduled:" + ",".join(str(i) for i in sorted(ids))
         request = DeleteRequest(
             identity_id=identity_id,
@@ -372,6 +375,18 @@ class Sending:
         async with self._key_lock(identity_id, key):
             return await run()
 
+    async def _refuse_unshared(self, identity_id: int, *refs: PeerRef) -> None:
+        """``NotShared`` before the gate: even a draft preview never names an unshared chat.
+
+        No RPC; under the default rule not even a thread crossing. Without a usable account
+        there is nothing to reveal, and the gate says why nothing can be sent.
+        """
+        try:
+            telegram = await self._directory.account_for(identity_id)
+        except AccountError:
+            return
+        await telegram.check_shared(*refs)
+
     async def abandon_pending(self) -> int:
         """At startup: sends left ``pending`` by a process that died become ``unverified``."""
         return await self._sends.abandon_pending()
@@ -393,6 +408,7 @@ class Sending:
                 None, authenticated=False, allow_send=allow_send, scope=write.scope, has_scope=has_scope
             )
             return WriteOutcome(status="draft", peer=peer, gate=evaluate(facts), idempotency_key=key)
+        await self._refuse_unshared(identity_id, write.ref, *write.also)
         digest = self.text_digest(identity_id, peer, f"{write.tool}\x00{write.fingerprint}")
         if key is None:
             return await self._write_unlocked(identity_id, has_scope, allow_send, write, None, digest)

@@ -33,7 +33,15 @@ from mctltg.errors import (
     TelegramError,
 )
 from mctltg.storage import Accounts
-from mctltg.telegram import AsyncioBridge, ClientFactory, SealedSession, TelegramAccount, TelegramConnection
+from mctltg.telegram import (
+    AsyncioBridge,
+    ClientFactory,
+    SealedSession,
+    SharedView,
+    SharingRule,
+    TelegramAccount,
+    TelegramConnection,
+)
 
 __all__ = ["AccountPool", "AccountState", "PoolStatistics", "Timeouts", "open_account_pool"]
 
@@ -79,6 +87,8 @@ class _Account:
     finished: trio.Event = field(default_factory=trio.Event)
     #: The newest session bytes a call brought back, waiting for the write-back loop.
     unsaved: bytes | None = None
+    #: The sharing rule's last folder expansion and when it was made (``TelegramAccount._view``).
+    view: tuple[SharedView, float] | None = None
 
 
 class AccountPool:
@@ -161,8 +171,8 @@ class AccountPool:
         return PoolStatistics(accounts=len(self._running), ready=by_state.get("ready", 0), by_state=by_state)
 
     # -- calls --------------------------------------------------------------------
-    def account(self, account_id: int) -> TelegramAccount:
-        """The account's Telegram use cases; each call waits briefly for its connection.
+    def account(self, account_id: int, *, sharing: SharingRule) -> TelegramAccount:
+        """The account's Telegram use cases under ``sharing``; each call waits briefly for its connection.
 
         Raises:
             NoAccount: the account has no running task.
@@ -177,7 +187,13 @@ class AccountPool:
             if ended is AccountState.REVOKED:
                 raise AccountRevoked()
             raise NoAccount()
-        return TelegramAccount(_Lease(self, account))
+        return TelegramAccount(_Lease(self, account), sharing=sharing)
+
+    def forget_view(self, account_id: int) -> None:
+        """Drop the account's folder expansion (its sharing rule changed)."""
+        account = self._running.get(account_id)
+        if account is not None:
+            account.view = None
 
     async def _wait_ready(self, account: _Account) -> TelegramConnection:
         if account.state is AccountState.FAILED:
@@ -330,6 +346,12 @@ class _Lease:
     def session_changed(self, data: bytes) -> None:
         self._account.unsaved = data
         self._account.changed.set()
+
+    def remembered_view(self) -> tuple[SharedView, float] | None:
+        return self._account.view
+
+    def remember_view(self, view: SharedView, at: float) -> None:
+        self._account.view = (view, at)
 
 
 @asynccontextmanager

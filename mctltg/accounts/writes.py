@@ -30,6 +30,7 @@ class Write:
         fingerprint: exactly what is done (ids, text, emoji); only a keyed digest of it
             is kept, so a key reused for something else is refused.
         perform: the Telegram call, given the account and the ledger's ``random_id``.
+        also: other peers the write names (a forward's source); the sharing rule checks them.
     """
 
     tool: str
@@ -37,6 +38,7 @@ class Write:
     ref: PeerRef
     fingerprint: str
     perform: Callable[[TelegramAccount, int], Awaitable[ActionResult]]
+    also: tuple[PeerRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mctltg.accounts import OPERATOR_SUBJECT
 from mctltg.app.services import Services
 from mctltg.errors import SessionDead
-from mctltg.telegram import SealedSession
+from mctltg.telegram import EVERYTHING, SealedSession
 
 __all__ = ["provision_sandbox_account"]
 
@@ -27,7 +27,7 @@ async def provision_sandbox_account(
     row = await services.accounts.create(identity.id, device_name=services.settings.device_name, sandbox=True)
     await services.accounts.save_session(row.id, session.to_bytes())
     await services.pool.start(row.id)
-    profile = await services.pool.account(row.id).profile()
+    profile = await services.pool.account(row.id, sharing=EVERYTHING).profile()
     if profile is None:
         raise SessionDead("AUTH_KEY_UNREGISTERED")
     await services.accounts.activate(

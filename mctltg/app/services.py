@@ -28,6 +28,7 @@ from mctltg.accounts import (
     Sending,
     SendPolicy,
     SessionLifecycle,
+    SharedChats,
     Timeouts,
     open_account_pool,
     open_login_manager,
@@ -37,7 +38,16 @@ from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.config import Settings
 from mctltg.crypto import Sealer
 from mctltg.observability.metrics import Metrics
-from mctltg.storage import Accounts, AuditLog, Database, Identities, OAuthStore, Sends, open_database
+from mctltg.storage import (
+    Accounts,
+    AuditLog,
+    Database,
+    Identities,
+    OAuthStore,
+    Sends,
+    SharingRules,
+    open_database,
+)
 from mctltg.storage.audit import audit_key
 from mctltg.telegram import (
     AsyncioBridge,
@@ -174,7 +184,12 @@ async def open_services(
             open_asyncio_bridge() as bridge,
             open_account_pool(bridge=bridge, factory=factory, accounts=accounts, timeouts=timeouts) as pool,
         ):
-            directory = AccountDirectory(identities=identities, accounts=accounts, pool=pool)
+            directory = AccountDirectory(
+                identities=identities,
+                accounts=accounts,
+                pool=pool,
+                sharing=SharedChats(SharingRules(database)),
+            )
             metrics = Metrics(pool=pool.statistics, database=database.statistics, version=__version__)
             audit = AuditLog(database, key=audit_key(settings.encryption_key.value), clock=clock)
             await audit.adopt_unkeyed_rows()

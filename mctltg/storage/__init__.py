@@ -32,6 +32,7 @@ from mctltg.storage.oauth import Outcome as Outcome
 from mctltg.storage.sends import BeginResult as BeginResult
 from mctltg.storage.sends import SendRecord as SendRecord
 from mctltg.storage.sends import Sends as Sends
+from mctltg.storage.sharing import SharingRules as SharingRules
 
 __all__ = [
     "MIGRATIONS",
@@ -58,6 +59,7 @@ __all__ = [
     "Outcome",
     "SendRecord",
     "Sends",
+    "SharingRules",
     "open_database",
     "schema_version",
     "session_binding",

@@ -306,6 +306,19 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         CREATE INDEX worker_tokens_by_identity ON worker_tokens (identity_id, id);
         """,
     ),
+    Migration(
+        version=7,
+        name="sharing rules",
+        sql="""
+        -- Which chats of an account the person shares with assistants (telegram/sharing.py);
+        -- no row: every chat. A rule that does not parse shares nothing.
+        CREATE TABLE sharing_rules (
+            account_id INTEGER PRIMARY KEY REFERENCES telegram_accounts(id) ON DELETE CASCADE,
+            rule       TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        """,
+    ),
     # Append new migrations here, with the next version number.
 )
 

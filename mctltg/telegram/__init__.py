@@ -29,8 +29,10 @@ from mctltg.telegram.on_loop.factory import ClientOptions, TelethonFactory, buil
 from mctltg.telegram.on_loop.login import LoginHandle, LoginProgress
 from mctltg.telegram.peers import PEER_FORMS, canonical_peer, parse_peer
 from mctltg.telegram.session import SealedSession
+from mctltg.telegram.sharing import EVERYTHING, SharedView, Sharing, SharingRule
 
 __all__ = [
+    "EVERYTHING",
     "PEER_FORMS",
     "AccountLease",
     "AccountProfile",
@@ -52,6 +54,9 @@ __all__ = [
     "PinResult",
     "SealedSession",
     "SentMessage",
+    "SharedView",
+    "Sharing",
+    "SharingRule",
     "TelegramAccount",
     "TelegramConnection",
     "TelegramLogin",

@@ -19,6 +19,7 @@ from mctltg.errors import (
     InvalidInput,
     MctltgError,
     NoAccount,
+    NotShared,
     PeerInvalid,
     PermissionDenied,
     ProbableDuplicate,
@@ -44,6 +45,7 @@ ERROR_KINDS: Final[tuple[tuple[type[MctltgError], str], ...]] = (
     (TelegramTimeout, "timeout"),
     (TelegramUnavailable, "unavailable"),
     (PeerInvalid, "peer_invalid"),
+    (NotShared, "not_shared"),
     (TelegramRpcError, "telegram_error"),
     (StorageError, "storage_error"),
 )

@@ -56,8 +56,12 @@ def _message_id(value: int) -> int:
     return bounded_int("message_id", value, 1, 2**31 - 1)
 
 
-def _write(tool_name: str, ref: PeerRef, fingerprint: str, perform: Any) -> Write:
-    return Write(tool=tool_name, scope=MESSAGES_SEND, ref=ref, fingerprint=fingerprint, perform=perform)
+def _write(
+    tool_name: str, ref: PeerRef, fingerprint: str, perform: Any, also: tuple[PeerRef, ...] = ()
+) -> Write:
+    return Write(
+        tool=tool_name, scope=MESSAGES_SEND, ref=ref, fingerprint=fingerprint, perform=perform, also=also
+    )
 
 
 @tool(MESSAGES_SEND, title="Edit a Telegram message", hints=REPLACE, output=WriteOut, anonymous=True,
@@ -125,7 +129,7 @@ async def forward_messages(
         return await account.forward(source, ids, target, drop_author=drop, random_id=random_id)
 
     fingerprint = f"{source}\x00{_id_list(ids)}\x00{drop}"
-    outcome = await run_write(ctx, _write("forward_messages", target, fingerprint, perform), key)
+    outcome = await run_write(ctx, _write("forward_messages", target, fingerprint, perform, (source,)), key)
     how = " without their author" if drop else ""
     return render_write(outcome, f"forward messages {_id_list(ids)} of {source} to {target}{how}")
 

@@ -48,6 +48,7 @@ from mctltg.tools.send_tools import (
     send_message,
     set_send_consent,
 )
+from mctltg.tools.sharing import set_shared_chats
 from mctltg.tools.visibility import install_tool_visibility
 
 __all__ = ["INSTRUCTIONS", "TOOLS", "build_mcp_server"]
@@ -90,6 +91,7 @@ TOOLS: Final[tuple[DeclaredTool, ...]] = (
     revoke_telegram_session,
     mint_worker_token,
     revoke_worker_token,
+    set_shared_chats,
 )
 
 INSTRUCTIONS: Final = (

@@ -14,13 +14,14 @@ their own audit rows (and is itself not audited).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, Field
 
 from mctltg.accounts import AuditEntry, SendOutcome, TelegramAccount
 from mctltg.accounts.writes import Write
-from mctltg.errors import InvalidInput
+from mctltg.errors import AccountError, InvalidInput
 from mctltg.oauth.scopes import ACCOUNT_MANAGE, MESSAGES_PIN, MESSAGES_SEND
 from mctltg.telegram.model import ActionResult
 from mctltg.telegram.peers import parse_peer
@@ -164,6 +165,29 @@ def render_send(outcome: SendOutcome, text: str) -> dict[str, Any]:
     return out
 
 
+async def shared_filter(ctx: ToolContext) -> Callable[[str], bool] | None:
+    """The caller's sharing rule as a filter (None: every chat shared, or no account)."""
+    try:
+        return await (await ctx.account()).shared_filter()
+    except AccountError:
+        return None
+
+
+def hide_unshared(admits: Callable[[str], bool] | None, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Audit rows without the chat of an unshared chat, or of a call refused as not shared.
+
+    Both, so that a refused call's chat does not show whether it exists (an excluded chat
+    is hidden by the rule, an unknown one by its refusal).
+    """
+    if admits is None:
+        return rows
+    for row in rows:
+        peer = row.get("peer")
+        if peer is not None and (row["outcome"] == "error:not_shared" or (":" in peer and not admits(peer))):
+            del row["peer"]
+    return rows
+
+
 def render_audit_entry(entry: AuditEntry) -> dict[str, Any]:
     out: dict[str, Any] = {"time": rfc3339(entry.ts), "tool": entry.tool, "outcome": entry.outcome}
     if entry.peer_type is not None:
@@ -298,7 +322,8 @@ async def get_my_audit_log(
             raise InvalidInput("before", "must be the next_before value of a previous page")
         cursor = int(before.strip())
     entries = await audit.page(ctx.identity_id, limit=count, before=cursor)
-    out: dict[str, Any] = {"entries": [render_audit_entry(e) for e in entries], "count": len(entries)}
+    rendered = hide_unshared(await shared_filter(ctx), [render_audit_entry(e) for e in entries])
+    out: dict[str, Any] = {"entries": rendered, "count": len(entries)}
     if len(entries) == count:
         out["next_before"] = str(entries[-1].id)
     return out

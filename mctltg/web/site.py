@@ -14,6 +14,7 @@ from mctltg.oauth import AuthorizationServer
 from mctltg.web.connect import connect_blueprint
 from mctltg.web.context import WebDeps
 from mctltg.web.manage import manage_blueprint
+from mctltg.web.manage_sharing import sharing_blueprint
 from mctltg.web.message_link import message_link_blueprint
 from mctltg.web.pages import pages_blueprint
 from mctltg.web.sandbox_aid import sandbox_blueprint
@@ -31,6 +32,7 @@ def site_blueprints(
         connect_blueprint(deps),
         manage_blueprint(deps),
         message_link_blueprint(deps),
+        sharing_blueprint(deps),
     ]
     if deps.sandbox_aid is not None:  # without the sandbox its routes do not exist
         blueprints.append(sandbox_blueprint(deps, deps.sandbox_aid))

@@ -57,6 +57,7 @@ FUZZED = [
     "set_account_send",
     "revoke_telegram_session",
     "get_media",
+    "set_shared_chats",
 ]
 NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
 KINDS = {kind for _, kind in ERROR_KINDS}

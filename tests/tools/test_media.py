@@ -230,7 +230,8 @@ async def test_files_that_cannot_come_inline_come_as_links_without_a_download(
             result = await client.call_tool("get_media", {"peer": archive, "message_id": message_id})
             assert not result.is_error, result.content
             links = [b for b in result.content if isinstance(b, ResourceLink)]
-            assert len(links) == 1 and str(links[0].uri).startswith("http")
+            assert len(links) == 1
+            assert str(links[0].uri).startswith("http")
             assert GET_FILE not in world.calls_since(mark)
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "encode_cursor",
     "fetch_dialog_page",
     "fetch_folders",
+    "matcher",
 ]
 
 #: Telegram's own folder id for the archive.
@@ -106,7 +107,7 @@ def decode_cursor(cursor: str) -> tuple[int, int, PeerRef]:
     return int(date), int(message_id), PeerRef(kind=kind, id=int(peer_id))  # type: ignore[arg-type]
 
 
-def _matcher(folder: ChatFolder) -> Callable[[Any, Dialog], bool]:
+def matcher(folder: ChatFolder) -> Callable[[Any, Dialog], bool]:
     include, exclude = set(folder.include), set(folder.exclude)
 
     def kind_of(raw: Any, dialog: Dialog) -> str:
@@ -129,17 +130,25 @@ def _matcher(folder: ChatFolder) -> Callable[[Any, Dialog], bool]:
 
 
 async def fetch_dialog_page(
-    client: Any, limit: int, query: str | None, folder: int | None, cursor: str | None
+    client: Any,
+    limit: int,
+    query: str | None,
+    folder: int | None,
+    cursor: str | None,
+    admits: Callable[[str], bool] | None = None,
 ) -> DialogPage:
     """A page of dialogs: of the main list, the archive (``folder`` 1) or a chat folder.
 
     Without a query or chat folder this is one ``messages.getDialogs`` per 100 dialogs
     (the first page of 50 is one RPC, as before); a chat folder adds one
-    ``messages.getDialogFilters`` and walks the list.
+    ``messages.getDialogFilters`` and walks the list. With ``admits`` (a sharing rule)
+    the list is walked too and only admitted chats are kept, so a page is still full.
     """
     offsets: dict[str, Any] = {}
     if cursor is not None:
         date, message_id, ref = decode_cursor(cursor)
+        if admits is not None and not admits(str(ref)):
+            raise InvalidInput("cursor", _BAD_CURSOR)
         offset_peer = await resolve_input_peer(client, ref)
         when = dt.datetime.fromtimestamp(date, dt.UTC)
         offsets = {"offset_date": when, "offset_id": message_id, "offset_peer": offset_peer}
@@ -149,21 +158,21 @@ async def fetch_dialog_page(
         if chat_folder is None:
             raise TelegramRpcError("FILTER_ID_INVALID", ACTIONABLE["FILTER_ID_INVALID"])
     archive = ARCHIVE if folder == ARCHIVE else None
-    if not query and chat_folder is None:
+    if not query and chat_folder is None and admits is None:
         got = await client.get_dialogs(limit=limit, folder=archive, **offsets)
         dialogs = tuple(dialog_from_telethon(d) for d in got)
         whole = cursor is None and getattr(got, "total", None) == len(got)
         more = len(got) >= limit and not whole
         return DialogPage(dialogs=dialogs, next_cursor=encode_cursor(got[-1]) if more and got else None)
     needle = (query or "").casefold()
-    in_folder = _matcher(chat_folder) if chat_folder is not None else (lambda raw, dialog: True)
+    in_folder = matcher(chat_folder) if chat_folder is not None else (lambda raw, dialog: True)
     found: list[Dialog] = []
     async for raw in client.iter_dialogs(limit=DIALOG_SCAN_LIMIT, folder=archive, **offsets):
         dialog = dialog_from_telethon(raw)
         named = needle in dialog.title.casefold() or (
             dialog.username and needle in dialog.username.casefold()
         )
-        if named and in_folder(raw, dialog):
+        if named and in_folder(raw, dialog) and (admits is None or admits(dialog.peer)):
             found.append(dialog)
             if len(found) >= limit:
                 return DialogPage(dialogs=tuple(found), next_cursor=encode_cursor(raw))

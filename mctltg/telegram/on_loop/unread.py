@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -289,8 +289,14 @@ def _digest(
     return UnreadDigest(messages=tuple(messages), chats=chats)
 
 
-async def fetch_unread(client: Any, ref: PeerRef | None, limit: int) -> UnreadDigest:
-    """Unread incoming messages, across the newest ``DIALOG_PAGE`` dialogs or in one peer."""
+async def fetch_unread(
+    client: Any, ref: PeerRef | None, limit: int, admits: Callable[[str], bool] | None = None
+) -> UnreadDigest:
+    """Unread incoming messages, across the newest ``DIALOG_PAGE`` dialogs or in one peer.
+
+    ``admits`` (a sharing rule) drops unshared dialogs before anything is ranked, counted
+    or fetched: their messages are never asked for and never counted.
+    """
     now = time.time()
     if ref is not None:
         return await with_peer(client, ref, lambda input_peer: _one_peer(client, input_peer, limit, now))
@@ -299,14 +305,18 @@ async def fetch_unread(client: Any, ref: PeerRef | None, limit: int) -> UnreadDi
             offset_date=None, offset_id=0, offset_peer=types.InputPeerEmpty(), limit=DIALOG_PAGE, hash=0
         )
     )
-    return await _across(client, answer, limit, now)
+    return await _across(client, answer, limit, now, admits)
 
 
-async def _across(client: Any, answer: Any, limit: int, now: float) -> UnreadDigest:
+async def _across(
+    client: Any, answer: Any, limit: int, now: float, admits: Callable[[str], bool] | None
+) -> UnreadDigest:
     entities = Entities(answer)
     tops = {(m.peer, m.id): m for m in _converted(answer)}
     dialogs = [d for raw in answer.dialogs if (d := _dialog(raw, entities, tops, now)) is not None]
-    known = {d.top_message for d in dialogs if d.in_box}
+    known = {d.top_message for d in dialogs if d.in_box}  # fetched already, shared or not
+    if admits is not None:
+        dialogs = [d for d in dialogs if admits(d.peer)]
     unread = [d for d in dialogs if d.unread_count > 0]
     shares = allocate(unread, limit)
     found = await _collect(client, shares, tops.values(), known)
