@@ -8,6 +8,8 @@ logs and shown to clients.
     MctltgError
     ├── ConfigError            a setting is missing or malformed (the operator's fault)
     ├── InvalidInput           a tool or form argument is malformed (the caller's fault)
+    │   ├── UnknownAccount     no account of the caller's has that label or id
+    │   └── AccountLimitReached the identity already holds the most accounts allowed
     ├── PermissionDenied       the caller lacks a scope or a gate is closed
     ├── ProbableDuplicate      the same text went to the same peer moments ago (no key given)
     ├── StorageError           the database failed us
@@ -34,6 +36,7 @@ __all__ = [
     "BROKEN_SESSION",
     "AccountBroken",
     "AccountError",
+    "AccountLimitReached",
     "AccountNotReady",
     "AccountRevoked",
     "ConfigError",
@@ -52,6 +55,7 @@ __all__ = [
     "TelegramTimeout",
     "TelegramUnavailable",
     "TelegramUserTaken",
+    "UnknownAccount",
 ]
 
 
@@ -85,6 +89,34 @@ class InvalidInput(MctltgError):
         self.field = field
         self.problem = problem
         super().__init__(f"{field}: {problem}")
+
+
+class UnknownAccount(InvalidInput):
+    """An ``account`` argument names no account of the caller's.
+
+    The same sentence whether the label or id is unknown or belongs to someone else, so
+    a caller never learns that another person's account exists.
+    """
+
+    def __init__(self, given: str) -> None:
+        shown = (
+            given
+            if len(given) <= 40 and given.isprintable()
+            else given[:40].encode("ascii", "replace").decode()
+        )
+        super().__init__("account", f"no account labelled '{shown}'; list_my_accounts shows yours")
+
+
+class AccountLimitReached(InvalidInput):
+    """Adding one more Telegram account would pass ``MAX_ACCOUNTS_PER_IDENTITY``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(
+            "label",
+            f"you already have {limit} Telegram accounts here, the most this server allows; "
+            "delete one (delete_telegram_account or the manage page) to add another",
+        )
 
 
 class PermissionDenied(MctltgError):

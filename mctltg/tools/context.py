@@ -12,7 +12,7 @@ from the database; scopes are never cached (they come from the token of each cal
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -107,10 +107,18 @@ def success(payload: dict[str, Any], deps: ToolDeps) -> CallToolResult:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolContext:
-    """What one tool call gets: the services and, unless the call is anonymous, its caller."""
+    """What one tool call gets: the services and, unless the call is anonymous, its caller.
+
+    ``account_choice`` is the call's ``account`` argument (a label or id; None: the
+    default account), which the ``@tool`` decorator takes off every Telegram tool's
+    arguments; ``used`` collects the ids of the accounts the call resolved, for its audit
+    row (a per-call record, so mutable by design).
+    """
 
     deps: ToolDeps
     caller: Caller | None
+    account_choice: str | None = None
+    used: list[int] = field(default_factory=list)
 
     @property
     def identity_id(self) -> int:
@@ -122,10 +130,13 @@ class ToolContext:
         """Whether the caller's token carries ``scope``."""
         return self.caller is not None and scope in self.caller.scopes
 
-    async def account(self, account: int | None = None) -> TelegramAccount:
-        """The caller's Telegram account, ready to call.
+    async def account(self) -> TelegramAccount:
+        """The caller's Telegram account this call names (``account``), or their default; ready to call.
 
         Raises:
+            UnknownAccount: ``account`` names no account of the caller's.
             NoAccount, AccountRevoked: the caller has no usable account.
         """
-        return await self.deps.directory.account_for(self.identity_id, account)
+        row = await self.deps.directory.account_of(self.identity_id, self.account_choice)
+        self.used.append(row.id)
+        return await self.deps.directory.use(row)

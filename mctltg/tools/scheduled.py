@@ -122,5 +122,6 @@ async def delete_scheduled_messages(
         ref=ref,
         ids=wanted,
         key=key,
+        account=ctx.account_choice,
     )
     return render_deletion(outcome)

@@ -70,4 +70,5 @@ async def run_write(ctx: ToolContext, write: Write, key: str | None) -> WriteOut
         allow_send=ctx.deps.allow_send,
         write=write,
         key=key,
+        account=ctx.account_choice,
     )
