@@ -12,11 +12,12 @@ the same sentence whether it exists or not (``UnknownAccount``).
 
 The hot path reads nothing from SQLite: identities (by subject), active accounts (by
 id) and which account each (identity, label-or-id-or-default) names are cached here.
-A cached account is trusted only while the pool runs its task: disconnect, delete, expiry and a dead session all end that task, so the next
-call reads the database again; disconnect and delete also drop the entry at once
-(``forget_account``), and a tier change or a new default drops the
-identity's entries (``forget_identity``). Absences are never cached: an account connected by another
-process (``mctltg login``) is seen at once.
+A cached account is trusted only while the pool runs its task: disconnect, delete,
+expiry and a dead session all end that task, so the next call reads the database again;
+disconnect and delete also drop the entry at once (``forget_account``), and a tier
+change or a new default drops the identity's entries (``forget_identity``). Absences
+are never cached: an account connected by another process (``mctltg login``) is seen
+at once.
 """
 
 from __future__ import annotations
