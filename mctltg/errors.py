@@ -153,7 +153,7 @@ class TelegramUserTaken(StorageError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This Telegram account belongs to another user: it is already connected by another "
+            "This Telegram account is already connected: it is already connected by another "
             "identity on this server. Sign in with your own Telegram account."
         )
 

@@ -398,4 +398,11 @@ SCHEMA: Final[tuple[Setting, ...]] = (
         default="INFO",
         help="DEBUG, INFO, WARNING or ERROR",
     ),
+    Setting(
+        env="MAX_ACCOUNTS_PER_IDENTITY",
+        attr="max_accounts_per_identity",
+        parse=parse_positive_int,
+        default="3",
+        help="Telegram accounts one signed-in person may connect, each under its own label",
+    ),
 )

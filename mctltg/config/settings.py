@@ -72,6 +72,7 @@ class Settings:
     tg_proxy: Secret | None
     metrics_allow_cidr: tuple[Network, ...]
     log_level: str
+    max_accounts_per_identity: int
 
     @property
     def host(self) -> str:

@@ -180,7 +180,7 @@ async def test_an_account_connected_by_another_identity_is_refused_and_its_new_s
         view = await services.logins.submit_code(mallory, view.login_id, code_for(world, demo.me_phone))
     assert (view.step, view.reason) == (LoginStep.FAILED, "taken")
     assert view.message is not None
-    assert view.message.startswith("This Telegram account belongs to another user")
+    assert view.message.startswith("This Telegram account is already connected")
     assert await services.accounts.for_identity(mallory) is None
     assert len(world.authorizations(demo.me)) == 1  # mallory's fresh session was logged out again
 

@@ -247,7 +247,7 @@ async def test_a_phone_of_another_identitys_account_ends_with_one_sentence(
         screen.getvalue()
         .strip()
         .splitlines()[-1]
-        .startswith("mctltg: This Telegram account belongs to another user")
+        .startswith("mctltg: This Telegram account is already connected")
     )
     assert len(world.authorizations(demo.me)) == 1  # only alice's session remains
 
