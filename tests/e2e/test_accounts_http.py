@@ -9,6 +9,8 @@ reaches Telegram.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,11 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from mctltg.app import provision_sandbox_account
-from mctltg.sandbox import DemoWorld, SandboxWorld
+from mctltg.crypto import Sealer
+from mctltg.sandbox import SANDBOX_DC_ID, DemoWorld, SandboxWorld
+from mctltg.storage import MIGRATIONS, session_binding
+from mctltg.storage.migrations import apply_migrations
+from mctltg.telegram import SealedSession
 from tests.harness.inprocess import serve_in_process
 from tests.harness.settings import sandbox_settings
 
@@ -109,7 +115,8 @@ async def test_rate_limits_and_idempotency_keys_are_each_accounts_own(
 
     # The same key on two accounts is two sends; the limit of one per hour is spent per account.
     assert (main_first["status"], work_first["status"]) == ("sent", "sent")
-    assert not main_first.get("replayed") and not work_first.get("replayed")
+    assert not main_first.get("replayed")
+    assert not work_first.get("replayed")
     assert (main_again["dry_reason_code"], work_again["dry_reason_code"]) == ("rate_limit", "rate_limit")
     history = world.history(viewer=demo.me, peer=room)
     assert sorted((m.sender, m.text) for m in history if m.text.startswith(("one ", "two "))) == [
@@ -148,7 +155,8 @@ async def test_an_unknown_label_or_someone_elses_account_is_one_sentence_and_not
     same = f"account: no account labelled '{theirs}'; list_my_accounts shows yours"
     assert [other["message"], as_number["message"], default_to["message"]] == [same] * 3
     assert calls == []
-    assert their_row is not None and their_row.status == "active" and their_row.is_default
+    assert their_row is not None
+    assert (their_row.status, their_row.is_default) == ("active", True)
     assert [a["label"] for a in listed["accounts"]] == ["main"]
 
 
@@ -183,3 +191,54 @@ async def test_the_default_moves_with_set_default_account_and_disconnect_takes_t
     assert still["id"] == demo.second
     assert deleted["deleted"] is True
     assert [(a["label"], a["default"]) for a in after["accounts"]] == [("main", True)]
+
+
+async def test_a_version_5_database_keeps_its_account_as_the_default_main_and_takes_a_second(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    settings = sandbox_settings(tmp_path)
+    assert settings.encryption_key is not None
+    _version_5_database_with_adas_account(settings.database_url, settings.encryption_key.value, world, demo)
+    with trio.fail_after(90):
+        async with (
+            serve_in_process(settings, world) as server,
+            httpx2.AsyncClient() as http,
+            Client(streamable_http_client(server.mcp_url, http_client=http)) as client,
+        ):
+            before = await _call(client, "list_my_accounts")
+            me = await _call(client, "get_my_identity")
+            status = await _call(client, "get_my_send_status")
+            await provision_sandbox_account(server.services, telegram_user_id=demo.second, label="work")
+            after = await _call(client, "list_my_accounts")
+            still_me = await _call(client, "get_my_identity")
+
+    assert before["accounts"] == [
+        {"label": "main", "id": 1, "name": "Ada Lovelace", "status": "active", "default": True}
+    ]
+    assert me["id"] == still_me["id"] == demo.me
+    assert status["send_enabled"] is True  # the consent given before the upgrade stays
+    assert [(a["label"], a["default"]) for a in after["accounts"]] == [("main", True), ("work", False)]
+
+
+def _version_5_database_with_adas_account(
+    path: str, key: bytes, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    """A database as mctltg left it before several accounts: schema 5, the operator's one account."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        apply_migrations(conn, MIGRATIONS[:5])
+        conn.execute(
+            "INSERT INTO identities (id, subject, display_name, created_at) VALUES (7, 'operator', '', 0)"
+        )
+        session = SealedSession.with_auth_key(
+            world.authorize_new_key(demo.me), dc_id=SANDBOX_DC_ID, address="127.0.0.1", port=443
+        )
+        blob = Sealer(key).seal(session.to_bytes(), bound_to=session_binding(1, 7, demo.me))
+        conn.execute(
+            "INSERT INTO telegram_accounts (id, identity_id, telegram_user_id, display_name, status,"
+            " send_enabled, device_name, session_blob, created_at, sandbox)"
+            " VALUES (1, 7, ?, 'Ada Lovelace', 'active', 1, 'mctltg tests', ?, ?, 1)",
+            (demo.me, blob, time.time()),
+        )
+    finally:
+        conn.close()
