@@ -113,7 +113,7 @@ class AccountLimitReached(InvalidInput):
     def __init__(self, limit: int) -> None:
         self.limit = limit
         super().__init__(
-            "label",
+            "account",
             f"you already have {limit} Telegram accounts here, the most this server allows; "
             "delete one (delete_telegram_account or the manage page) to add another",
         )

@@ -390,6 +390,7 @@ class LoginManager:
             message=message,
             retry_after_seconds=retry_after_seconds,
             expires_at=login.expires_at,
+            label=login.label,
         )
         connection, login.connection = login.connection, None
         logger.info("identity %d: login ended at %s: %s", login.identity_id, step.value, reason)
@@ -421,6 +422,7 @@ class LoginManager:
             reason=reason,
             message=FAILURES[reason] if reason else None,
             expires_at=login.expires_at,
+            label=login.label,
             **fields,
         )
 

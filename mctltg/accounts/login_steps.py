@@ -106,6 +106,8 @@ class LoginView:
     qr_expires_at: float | None = None
     expires_at: float = 0.0
     account: AccountProfile | None = None
+    #: The label the account gets when this login completes.
+    label: str = "main"
 
     @property
     def finished(self) -> bool:

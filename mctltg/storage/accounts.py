@@ -106,7 +106,8 @@ def normalize_label(text: str) -> str:
     label = text.strip().lower() if isinstance(text, str) else ""
     if not _LABEL.fullmatch(label):
         raise InvalidInput(
-            "label", "must be 1-16 letters, digits, '-' or '_', starting with a letter (e.g. work)"
+            "label",
+            "must be 1-16 letters, digits, hyphens or underscores, starting with a letter (e.g. work)",
         )
     return label
 
