@@ -319,7 +319,8 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
             return signin_redirect(CONNECT_PATH + "/add")
         if (answer := await refused(session)) is not None:
             return answer
-        return await render(session, "add")
+        again = request.args.get("label", "")  # "connect again" from the manage page
+        return await render(session, "add", label=again if again.isascii() and len(again) <= 16 else "")
 
     @blueprint.post(CONNECT_PATH + "/add")
     async def add() -> Response:
