@@ -140,3 +140,15 @@ class ToolContext:
         row = await self.deps.directory.account_of(self.identity_id, self.account_choice)
         self.used.append(row.id)
         return await self.deps.directory.use(row)
+
+    async def account_id(self) -> int:
+        """The id of the account ``account()`` serves this call with (for per-account rules).
+
+        Cached after the first call of an account; never calls Telegram.
+
+        Raises:
+            UnknownAccount, NoAccount, AccountRevoked: as ``account()``.
+        """
+        row = await self.deps.directory.account_of(self.identity_id, self.account_choice)
+        self.used.append(row.id)
+        return row.id
