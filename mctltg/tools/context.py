@@ -11,6 +11,7 @@ from the database; scopes are never cached (they come from the token of each cal
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from mctltg.accounts import (
     Sending,
     TelegramAccount,
 )
-from mctltg.errors import PermissionDenied
+from mctltg.errors import AccountError, PermissionDenied
 from mctltg.oauth.scopes import SCOPES
 
 if TYPE_CHECKING:
@@ -140,6 +141,19 @@ class ToolContext:
         row = await self.deps.directory.account_of(self.identity_id, self.account_choice)
         self.used.append(row.id)
         return await self.deps.directory.use(row)
+
+    async def note_account(self) -> None:
+        """Record the account a gated write goes out from, for the call's audit row.
+
+        Gated writes resolve their account inside ``Sending`` (an identity without one
+        gets a preview, not an error); this only names it for the audit, so an account
+        that cannot serve is left for ``Sending`` to report. An ``account`` that is not
+        the caller's is refused here already (``UnknownAccount``).
+        """
+        if self.caller is None:
+            return
+        with contextlib.suppress(AccountError):
+            await self.account_id()
 
     async def account_id(self) -> int:
         """The id of the account ``account()`` serves this call with (for per-account rules).

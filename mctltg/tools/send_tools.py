@@ -204,6 +204,7 @@ async def send_message(
     topic = _message_id("topic_id", topic_id)
     if reply is None and topic is not None and topic != GENERAL_TOPIC:
         reply = topic  # into a topic = a reply to its top message, as Telegram's apps send it
+    await ctx.note_account()
     outcome = await sending.send(
         identity_id=None if ctx.caller is None else ctx.caller.identity_id,
         has_send_scope=ctx.holds(MESSAGES_SEND),

@@ -57,8 +57,10 @@ async def test_one_person_reads_both_accounts_and_sends_only_from_the_one_named(
             httpx2.AsyncClient() as http,
             Client(streamable_http_client(server.mcp_url, http_client=http)) as client,
         ):
-            await provision_sandbox_account(server.services, telegram_user_id=demo.me)
-            await provision_sandbox_account(server.services, telegram_user_id=demo.second, label="work")
+            main = await provision_sandbox_account(server.services, telegram_user_id=demo.me)
+            work = await provision_sandbox_account(
+                server.services, telegram_user_id=demo.second, label="work"
+            )
             listed = await _call(client, "list_my_accounts")
             ada = await _call(client, "get_my_identity")
             grace = await _call(client, "get_my_identity", {"account": "work"})
@@ -72,6 +74,8 @@ async def test_one_person_reads_both_accounts_and_sends_only_from_the_one_named(
             from_work = await _call(
                 client, "send_message", {"peer": room, "text": "from work", "account": "work"}
             )
+            operator = await server.services.identities.ensure("operator")
+            audit = await server.services.audit.page(operator.id, limit=20)
 
     assert [(a["label"], a["default"], a["status"]) for a in listed["accounts"]] == [
         ("main", True, "active"),
@@ -86,6 +90,12 @@ async def test_one_person_reads_both_accounts_and_sends_only_from_the_one_named(
     assert from_work["status"] == "sent"
     history = world.history(viewer=demo.me, peer=room)
     assert [(m.sender, m.text) for m in history if m.text.startswith("from ")] == [(demo.second, "from work")]
+    sends = [(row.tool, row.outcome, row.account_id) for row in reversed(audit) if "send_message" in row.tool]
+    assert sends == [
+        ("send_message", "draft", main),
+        ("send_message:delivery", "sent", work),
+        ("send_message", "ok", work),
+    ]
 
 
 async def test_rate_limits_and_idempotency_keys_are_each_accounts_own(
