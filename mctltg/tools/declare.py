@@ -25,7 +25,8 @@ account; its schema is the bare ``{"type": "string"}`` (the server instructions 
 The audit row records the time, the identity, the account the call used (when it used
 one), the tool, the peer reduced to its type and numeric id, and the outcome: ``ok``,
 ``draft`` (a send previewed, not sent), ``rate_limited`` (a draft because the per-peer
-limit is spent), or ``error:<kind>`` with the failure catalogue's kind. Never arguments, never message text.
+limit is spent), or ``error:<kind>`` with the failure catalogue's kind. Never arguments,
+never message text.
 """
 
 from __future__ import annotations
@@ -225,7 +226,7 @@ def register(server: MCPServer[Any], declared: DeclaredTool) -> None:
     registered = server._tool_manager.get_tool(declared.name)
     assert registered is not None
     registered.parameters = lean_input_schema(registered.parameters)
-    if declared.per_account and "account" in registered.parameters.get("properties", {}):
+    if declared.account_added:
         registered.parameters["properties"][ACCOUNT_ARG] = dict(_ACCOUNT_SCHEMA)
     metadata = registered.fn_metadata
     # Published, not re-validated on every call: the payloads are built by our own render code.
