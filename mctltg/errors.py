@@ -99,11 +99,8 @@ class UnknownAccount(InvalidInput):
     """
 
     def __init__(self, given: str) -> None:
-        shown = (
-            given
-            if len(given) <= 40 and given.isprintable()
-            else given[:40].encode("ascii", "replace").decode()
-        )
+        # The caller's own text, echoed only as printable characters (no line breaks, no bidi).
+        shown = "".join(c for c in given if c.isprintable())[:40]
         super().__init__("account", f"no account labelled '{shown}'; list_my_accounts shows yours")
 
 

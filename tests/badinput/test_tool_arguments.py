@@ -50,8 +50,11 @@ FUZZED = [
     "delete_scheduled_messages",
     "list_topics",
     "list_folders",
+    "disconnect_telegram_account",
+    "delete_telegram_account",
+    "set_default_account",
 ]
-NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
+NO_ARGUMENTS = {"list_my_accounts"}
 KINDS = {kind for _, kind in ERROR_KINDS}
 
 JSON = st.recursive(
