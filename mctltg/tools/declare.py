@@ -311,7 +311,9 @@ def _context(
     choice = arguments.pop(ACCOUNT_ARG, None)
     if choice is not None and not isinstance(choice, str | int):
         raise InvalidInput(ACCOUNT_ARG, "must be an account's label or id, as list_my_accounts gives them")
-    return ToolContext(deps=deps, caller=caller, account_choice=None if choice is None else str(choice))
+    return ToolContext(
+        deps=deps, caller=caller, account_choice=None if choice is None else (str(choice).strip() or None)
+    )
 
 
 def marked(result: CallToolResult, deps: ToolDeps) -> CallToolResult:
