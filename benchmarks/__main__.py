@@ -32,6 +32,8 @@ from benchmarks.report import Report, machine_summary, write_markdown
 from benchmarks.sandbox_bench import OUTPUT_BUDGET, count_rpcs, measure_output
 
 MB = 1024 * 1024
+#: Identities, each with two connected accounts, for the "two accounts per identity" figure.
+TWO_PER_IDENTITY_PAIRS = 200
 
 #: Our own CPU per ``list_dialogs`` (server CPU minus the bare SDK's and the sandbox's)
 #: before the lean hot path, measured with ``--code /work/main`` on main at e3e3062 on
@@ -374,6 +376,31 @@ async def _in_process(report: Report, accounts: int, window: float) -> None:
             f"{ours / scale['window_seconds'] * 100:.1f}% of a core for all {accounts + 1};"
             f" {scale['pushes']:.0f} updates in {scale['window_seconds']:.0f} s; the sandbox's own"
             f" {scale['sandbox_cpu']:.1f} s of CPU to make them is left out"
+        ),
+    )
+    await _two_per_identity(report, TWO_PER_IDENTITY_PAIRS)
+
+
+async def _two_per_identity(report: Report, pairs: int) -> None:
+    """RSS per connected account when every identity holds two (``benchmarks.accounts_pairs``)."""
+    with trio.fail_after(120 + pairs):
+        done = await trio.run_process(
+            [sys.executable, "-m", "benchmarks.accounts_pairs", str(pairs)],
+            capture_stdout=True,
+            stderr=subprocess.DEVNULL,
+            cwd=REPOSITORY,
+        )
+    pair: dict[str, float] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    per_account = (pair["rss_all"] - pair["rss_one"]) / pair["accounts"]
+    report.add(
+        f"RSS per connected account, two accounts per identity ({pair['accounts']:.0f} accounts)",
+        f"{per_account / 1024:.0f} KB",
+        goal="<= 2 MB",
+        met=per_account <= 2 * MB and pair["answered"] == pair["accounts"],
+        detail=(
+            f"{pair['pairs']:.0f} identities with main and work; {pair['rss_one'] / MB:.1f} MB with 1,"
+            f" {pair['rss_all'] / MB:.1f} MB with {pair['accounts'] + 1:.0f}; each answered get_me,"
+            f" by default and by label (connected in {pair['connect_seconds']:.0f} s)"
         ),
     )
 

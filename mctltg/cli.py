@@ -85,6 +85,13 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         metavar="SUBJECT",
         help="whose account this is (default: operator, the identity of AUTH_MODE=local-dev)",
     )
+    login.add_argument(
+        "--label",
+        default="main",
+        metavar="LABEL",
+        help="a short name for this account (default: main); a new label adds another account, "
+        "up to MAX_ACCOUNTS_PER_IDENTITY",
+    )
     commands.add_parser("keygen", help="print a fresh ENCRYPTION_KEY and OAUTH_JWT_SIGNING_KEY")
     canary = commands.add_parser(
         "canary", help="probe a running deployment like a client would; exit 0 healthy, 1 failing, 2 usage"
@@ -133,7 +140,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
             from mctltg.cli_login import login_command
 
             settings = load_settings(env_file=args.env_file)
-            return login_command(settings, phone=args.phone, qr=args.qr, subject=args.identity, out=out)
+            return login_command(
+                settings, phone=args.phone, qr=args.qr, subject=args.identity, label=args.label, out=out
+            )
         if args.command == "canary":
             from mctltg.canary import canary_command
 

@@ -4,7 +4,9 @@ It drives the same login machine as the browser wizard (``accounts/login.py``), 
 step per prompt: the code and the two-step verification password are read without
 echo, a QR code is drawn in the terminal with its ``tg://login`` link and redrawn
 when Telegram replaces the token. Every ending is one sentence; a failed login stores
-nothing.
+nothing. ``--label`` names the account: a new label adds another account for the same
+identity (up to ``MAX_ACCOUNTS_PER_IDENTITY``, refused before Telegram sends any code),
+an existing disconnected one reconnects it.
 
 The login runs with ``resume_accounts=False``: a server on the same database may own
 the accounts, and two owners of one auth key get it killed by Telegram. The server
@@ -26,6 +28,7 @@ from mctltg.accounts import OPERATOR_SUBJECT, LoginStep, LoginView, normalize_ph
 from mctltg.app import open_services
 from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.errors import InvalidInput, MctltgError
+from mctltg.storage import DEFAULT_LABEL, normalize_label
 
 if TYPE_CHECKING:
     from mctltg.accounts import LoginManager
@@ -57,11 +60,17 @@ def login_command(
     phone: str | None,
     qr: bool,
     subject: str = OPERATOR_SUBJECT,
+    label: str = DEFAULT_LABEL,
     out: TextIO | None = None,
     prompter: Prompter | None = None,
 ) -> int:
     """Run a login to completion; the exit code (0 done, 1 failed, 2 bad arguments)."""
     stream = out or sys.stdout
+    try:
+        label = normalize_label(label)
+    except InvalidInput as exc:
+        print(f"mctltg: --label {exc.problem}", file=stream)
+        return 2
     if phone is not None:
         try:
             phone = normalize_phone(phone)
@@ -74,6 +83,7 @@ def login_command(
         phone=phone,
         qr=qr,
         subject=subject,
+        label=label,
         out=stream,
         prompter=prompter or TerminalPrompter(),
     )
@@ -88,6 +98,7 @@ async def run_login(
     out: TextIO,
     prompter: Prompter,
     subject: str = OPERATOR_SUBJECT,
+    label: str = DEFAULT_LABEL,
     world: SandboxWorld | None = None,
     clock: Clock = SYSTEM_CLOCK,
     qr_poll_seconds: float = QR_POLL_SECONDS,
@@ -104,9 +115,9 @@ async def run_login(
         logins = services.logins
         try:
             if phone is not None:
-                view = await logins.start_phone(identity.id, phone)
+                view = await logins.start_phone(identity.id, phone, label=label)
             else:
-                view = await logins.start_qr(identity.id)
+                view = await logins.start_qr(identity.id, label=label)
             view = await _drive(logins, identity.id, view, out=out, prompter=prompter, poll=qr_poll_seconds)
         except MctltgError as exc:
             print(f"mctltg: {exc}", file=out)
@@ -114,8 +125,8 @@ async def run_login(
     if view.step is LoginStep.DONE and view.account is not None:
         who = view.account.display_name + (f" (@{view.account.username})" if view.account.username else "")
         print(
-            f"Logged in to Telegram as {who}. The session is stored sealed for {subject!r}; "
-            "a running server uses it at the next tool call.",
+            f"Logged in to Telegram as {who}. The session is stored sealed for {subject!r} as the "
+            f"account labelled {label!r}; a running server uses it at the next tool call.",
             file=out,
         )
         return 0

@@ -8,6 +8,8 @@ logs and shown to clients.
     MctltgError
     ├── ConfigError            a setting is missing or malformed (the operator's fault)
     ├── InvalidInput           a tool or form argument is malformed (the caller's fault)
+    │   ├── UnknownAccount     no account of the caller's has that label or id
+    │   └── AccountLimitReached the identity already holds the most accounts allowed
     ├── PermissionDenied       the caller lacks a scope or a gate is closed
     ├── ProbableDuplicate      the same text went to the same peer moments ago (no key given)
     ├── StorageError           the database failed us
@@ -34,6 +36,7 @@ __all__ = [
     "BROKEN_SESSION",
     "AccountBroken",
     "AccountError",
+    "AccountLimitReached",
     "AccountNotReady",
     "AccountRevoked",
     "ConfigError",
@@ -53,6 +56,7 @@ __all__ = [
     "TelegramTimeout",
     "TelegramUnavailable",
     "TelegramUserTaken",
+    "UnknownAccount",
 ]
 
 
@@ -86,6 +90,31 @@ class InvalidInput(MctltgError):
         self.field = field
         self.problem = problem
         super().__init__(f"{field}: {problem}")
+
+
+class UnknownAccount(InvalidInput):
+    """An ``account`` argument names no account of the caller's.
+
+    The same sentence whether the label or id is unknown or belongs to someone else, so
+    a caller never learns that another person's account exists.
+    """
+
+    def __init__(self, given: str) -> None:
+        # The caller's own text, echoed only as printable characters (no line breaks, no bidi).
+        shown = "".join(c for c in given if c.isprintable())[:40]
+        super().__init__("account", f"no account labelled '{shown}'; list_my_accounts shows yours")
+
+
+class AccountLimitReached(InvalidInput):
+    """Adding one more Telegram account would pass ``MAX_ACCOUNTS_PER_IDENTITY``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(
+            "account",
+            f"you already have {limit} Telegram accounts here, the most this server allows; "
+            "delete one (delete_telegram_account or the manage page) to add another",
+        )
 
 
 class PermissionDenied(MctltgError):
@@ -122,7 +151,7 @@ class TelegramUserTaken(StorageError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This Telegram account belongs to another user: it is already connected by another "
+            "This Telegram account is already connected: it is already connected by another "
             "identity on this server. Sign in with your own Telegram account."
         )
 

@@ -32,13 +32,28 @@ class AuditTrail:
         self._log = log
 
     async def record(
-        self, *, identity_id: int | None, tool: str, outcome: str, peer_type: str | None, peer_id: int | None
+        self,
+        *,
+        identity_id: int | None,
+        tool: str,
+        outcome: str,
+        peer_type: str | None,
+        peer_id: int | None,
+        account_id: int | None = None,
     ) -> None:
-        """Append one row; never raises (a failure is logged, without the row's content)."""
+        """Append one row; never raises (a failure is logged, without the row's content).
+
+        ``account_id`` is the Telegram account the call used, when it resolved one.
+        """
         with trio.CancelScope(shield=True), trio.move_on_after(AUDIT_SECONDS) as scope:
             try:
                 await self._log.append(
-                    identity_id=identity_id, tool=tool, outcome=outcome, peer_type=peer_type, peer_id=peer_id
+                    identity_id=identity_id,
+                    tool=tool,
+                    outcome=outcome,
+                    peer_type=peer_type,
+                    peer_id=peer_id,
+                    account_id=account_id,
                 )
             except MctltgError as exc:
                 logger.warning("tool %s: the audit row could not be written: %s", tool, exc)

@@ -6,13 +6,18 @@ Account state lives in the database (status) and in the pool (connection); the
 directory reconciles the two so a revoked account is refused the same way whichever
 side noticed first.
 
-The hot path reads nothing from SQLite: identities (by subject) and each identity's
-active account are cached here. A cached account is trusted only while the pool runs
-its task: disconnect, delete, expiry and a dead session all end that task, so the next
-call reads the database again; disconnect and delete also drop the entry at once
-(``forget_account``), and a tier change drops the identity's entries
-(``forget_identity``). Absences are never cached: an account connected by another
-process (``mctltg login``) is seen at once.
+An identity may hold several accounts; a call names one by label or id (``account``),
+or gets the identity's default. A label or id that is not the caller's is refused with
+the same sentence whether it exists or not (``UnknownAccount``).
+
+The hot path reads nothing from SQLite: identities (by subject), active accounts (by
+id) and which account each (identity, label-or-id-or-default) names are cached here.
+A cached account is trusted only while the pool runs its task: disconnect, delete,
+expiry and a dead session all end that task, so the next call reads the database again;
+disconnect and delete also drop the entry at once (``forget_account``), and a tier
+change or a new default drops the identity's entries (``forget_identity``). Absences
+are never cached: an account connected by another process (``mctltg login``) is seen
+at once.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import trio
 
 from mctltg.accounts.pool import AccountPool, AccountState
 from mctltg.accounts.sharing import SharedChats
-from mctltg.errors import AccountBroken, AccountRevoked, NoAccount, StorageError
+from mctltg.errors import AccountBroken, AccountRevoked, NoAccount, StorageError, UnknownAccount
 from mctltg.storage import AccountRow, Accounts, Identities, IdentityRow
 from mctltg.telegram import EVERYTHING, SharingRule, TelegramAccount
 
@@ -64,7 +69,9 @@ class AccountDirectory:
         self.sharing = sharing
         self._touched: dict[int, float] = {}
         self._by_subject: dict[str, Identity] = {}
+        #: Active accounts by id, and which account each (identity, label/id/None) names.
         self._active: dict[int, AccountRow] = {}
+        self._chosen: dict[tuple[int, str | None], int] = {}
 
     # -- identities -------------------------------------------------------------------
     async def identity(self, subject: str, *, display_name: str = "") -> IdentityRow:
@@ -93,29 +100,74 @@ class AccountDirectory:
         """Drop what is cached for an identity (its access changed, or its tokens were revoked)."""
         for subject in [s for s, i in self._by_subject.items() if i.id == identity_id]:
             del self._by_subject[subject]
-        self._active.pop(identity_id, None)
+        for chosen in [c for c in self._chosen if c[0] == identity_id]:
+            self._active.pop(self._chosen.pop(chosen), None)
 
     def forget_account(self, account_id: int) -> None:
         """Drop a cached account (disconnected, deleted, expired, or its session died)."""
-        self.sharing.forget(account_id)  # a deleted row's id may be reused by the next account
-        for identity_id in [i for i, row in self._active.items() if row.id == account_id]:
-            del self._active[identity_id]
+        self.sharing.forget(account_id)  # its rule is read again on the next call
+        self._active.pop(account_id, None)
+        for chosen in [c for c, a in self._chosen.items() if a == account_id]:
+            del self._chosen[chosen]
 
     # -- accounts ---------------------------------------------------------------------
-    async def account_of(self, identity_id: int) -> AccountRow:
-        """The identity's active account (cached once active).
+    async def find(self, identity_id: int, account: str | int | None = None) -> AccountRow | None:
+        """The identity's account named by label or id (any status), or its default; uncached.
+
+        Returns None only when ``account`` is omitted and the identity has no account.
 
         Raises:
-            NoAccount: the identity never connected Telegram (or deleted it).
+            UnknownAccount: ``account`` names no account of this identity (one sentence,
+                the same whether it does not exist or is someone else's).
+        """
+        if account is None:
+            return await self.accounts.for_identity(identity_id)
+        given = str(account).strip()
+        if given.isdigit():
+            row = await self.accounts.get(int(given))
+        else:
+            row = await self.accounts.by_label(identity_id, given)
+        if row is None or row.identity_id != identity_id:
+            raise UnknownAccount(given)
+        return row
+
+    async def list_accounts(self, identity_id: int) -> list[AccountRow]:
+        """Every account of the identity, the default first."""
+        return await self.accounts.list_for_identity(identity_id)
+
+    async def set_default(self, identity_id: int, account: str | int) -> AccountRow:
+        """Make one of the identity's accounts its default; returns it.
+
+        Raises:
+            UnknownAccount: ``account`` names no account of this identity.
+            NoAccount: that account is not connected (pending or disconnected).
+        """
+        row = await self.find(identity_id, account)
+        if row is None or row.status != "active":
+            raise NoAccount()
+        await self.accounts.set_default(identity_id, row.id)
+        self._chosen.pop((identity_id, None), None)
+        return row
+
+    async def account_of(self, identity_id: int, account: str | int | None = None) -> AccountRow:
+        """The identity's active account named by label or id, or its default (cached once active).
+
+        Raises:
+            UnknownAccount: ``account`` names no account of this identity.
+            NoAccount: the identity never connected Telegram (or deleted it), or the named
+                account is still being connected.
             AccountRevoked: it was disconnected, or Telegram ended the session.
             AccountBroken: its stored session does not open (until it is reconnected).
         """
-        row = self._active.get(identity_id)
+        chosen = (identity_id, None if account is None else str(account).strip().lower())
+        cached = self._chosen.get(chosen)
+        row = None if cached is None else self._active.get(cached)
         if row is not None and self.pool.state(row.id) in (None, AccountState.REVOKED):
             row = None  # its task ended or is ending: only the database can say what happened
         if row is None:
-            self._active.pop(identity_id, None)
-            row = await self.accounts.for_identity(identity_id)
+            if cached is not None:
+                self.forget_account(cached)
+            row = await self.find(identity_id, account)
             if row is None or row.status == "pending":
                 raise NoAccount()
             if row.broken:
@@ -124,59 +176,67 @@ class AccountDirectory:
                 raise AccountRevoked()
             if self.pool.state(row.id) is None:
                 await self.pool.start(row.id)  # resumed lazily, e.g. after a pool restart
-            self._active[identity_id] = row
+            self._active[row.id] = row
+            self._chosen[chosen] = row.id
         return row
 
-    async def account_for(self, identity_id: int, account: int | None = None) -> TelegramAccount:
+    async def account_for(self, identity_id: int, account: str | int | None = None) -> TelegramAccount:
         """The identity's Telegram account, ready to call; use is recorded for idle expiry.
 
-        ``account`` picks one of the identity's accounts by id (today each identity has at
-        most one; naming another is ``NoAccount``).
+        ``account`` is a label or an id of one of the identity's accounts; without it,
+        the identity's default account.
 
         Raises:
-            NoAccount, AccountRevoked: as ``account_of``.
+            UnknownAccount, NoAccount, AccountRevoked: as ``account_of``.
         """
-        row = await self.account_of(identity_id)
-        if account is not None and account != row.id:
-            raise NoAccount()
+        return await self.use(await self.account_of(identity_id, account))
+
+    async def use(self, row: AccountRow) -> TelegramAccount:
+        """The Telegram use cases of an account ``account_of`` returned; use is recorded for idle expiry."""
         await self._note_use(row.id)
         return self.pool.account(row.id, sharing=await self.sharing.rule_of(row.id))
 
-    async def person_s_own_view(self, identity_id: int) -> TelegramAccount:
+    async def person_s_own_view(self, identity_id: int, account: str | int | None = None) -> TelegramAccount:
         """The account with every chat visible, for the person choosing what to share (manage page).
 
         Never for tools: it ignores the sharing rule, which is the point of choosing with it.
         """
-        row = await self.account_of(identity_id)
+        row = await self.account_of(identity_id, account)
         return self.pool.account(row.id, sharing=EVERYTHING)
 
-    async def sharing_of(self, identity_id: int) -> SharingRule:
-        """The sharing rule of the identity's account."""
-        return await self.sharing.rule_of((await self.account_of(identity_id)).id)
+    async def sharing_of(self, identity_id: int, account: str | int | None = None) -> SharingRule:
+        """The sharing rule of one of the identity's accounts (the default when omitted)."""
+        return await self.sharing.rule_of((await self.account_of(identity_id, account)).id)
 
-    async def set_sharing(self, identity_id: int, rule: SharingRule, *, may_widen: bool) -> SharingRule:
-        """Set the sharing rule of the identity's account (``accounts/sharing.py`` says who may widen).
+    async def set_sharing(
+        self, identity_id: int, rule: SharingRule, *, may_widen: bool, account: str | int | None = None
+    ) -> SharingRule:
+        """Set the sharing rule of one of the identity's accounts (``accounts/sharing.py``: who may widen).
 
         Raises:
-            NoAccount, AccountRevoked: as ``account_of``.
+            UnknownAccount, NoAccount, AccountRevoked: as ``account_of``.
             PermissionDenied: an assistant tried to widen the rule.
         """
-        row = await self.account_of(identity_id)
+        row = await self.account_of(identity_id, account)
         changed = await self.sharing.change(row.id, rule, may_widen=may_widen)
         self.pool.forget_view(row.id)
         return changed
 
-    async def set_send_consent(self, identity_id: int, enabled: bool) -> None:
-        """The owner's own switch for real sends.
+    async def set_send_consent(
+        self, identity_id: int, enabled: bool, account: str | int | None = None
+    ) -> AccountRow:
+        """The owner's own switch for real sends, on one account (the default when omitted).
 
         Raises:
-            NoAccount: the identity has no active account.
+            UnknownAccount: ``account`` names no account of this identity.
+            NoAccount: that account is not connected.
         """
-        row = await self.accounts.for_identity(identity_id)
+        row = await self.find(identity_id, account)
         if row is None or row.status != "active":
             raise NoAccount()
         await self.accounts.set_send_enabled(row.id, enabled)
-        self._active.pop(identity_id, None)
+        self.forget_account(row.id)
+        return row
 
     async def _note_use(self, account_id: int) -> None:
         """Record use for idle expiry, at most once a minute per account (a write per call is waste)."""

@@ -128,18 +128,21 @@ class Sending:
         self._locks: dict[tuple[int, str], tuple[trio.Lock, int]] = {}
 
     # -- the gate, explained -----------------------------------------------------------------
-    async def _account(self, identity_id: int) -> AccountRow | None:
-        row = await self._directory.accounts.for_identity(identity_id)
+    async def _account(self, identity_id: int, account: str | int | None = None) -> AccountRow | None:
+        """The named (or default) account if it is connected; UnknownAccount if it is not the caller's."""
+        row = await self._directory.find(identity_id, account)
         return row if row is not None and row.status == "active" else None
 
     @staticmethod
     def _usable(account: AccountRow | None) -> AccountRow | None:
         return None if account is None or account.broken else account
 
-    async def status(self, *, identity_id: int, has_send_scope: bool, allow_send: bool) -> StatusReport:
-        """The gate for ``send_message`` without a peer (the per-peer limit is not checked)."""
-        account = await self._account(identity_id)
-        facts = facts_for(account, allow_send=allow_send, scope=MESSAGES_SEND, has_scope=has_send_scope)
+    async def status(
+        self, *, identity_id: int, has_send_scope: bool, allow_send: bool, account: str | int | None = None
+    ) -> StatusReport:
+        """The gate for ``send_message`` from one account (default when omitted), without a peer."""
+        row = await self._account(identity_id, account)
+        facts = facts_for(row, allow_send=allow_send, scope=MESSAGES_SEND, has_scope=has_send_scope)
         return StatusReport(
             decision=evaluate(facts),
             server_allow_send=allow_send,
@@ -164,8 +167,12 @@ class Sending:
         reply_to: int | None = None,
         key: str | None = None,
         schedule_at: float | None = None,
+        account: str | int | None = None,
     ) -> SendOutcome:
         """Send ``text`` to ``ref`` if the gate is open; see the module docstring for the order.
+
+        ``account`` (label or id) picks which of the identity's accounts sends; its
+        consent, rate limit and idempotency keys are its own. Default when omitted.
 
         With ``schedule_at`` (epoch seconds) Telegram queues the message and sends it then;
         the gate, the ledger and the key treat it exactly as a send (the time is part of
@@ -187,24 +194,26 @@ class Sending:
                 has_scope=has_send_scope,
             )
             return SendOutcome(status="draft", peer=peer, gate=evaluate(facts), idempotency_key=key)
-        await self._refuse_unshared(identity_id, ref)
+        await self._refuse_unshared(identity_id, ref, account=account)
         scheduled = text if schedule_at is None else f"{text}\x00schedule_at:{schedule_at:.0f}"
         digest = self.text_digest(identity_id, peer, scheduled)
-        if key is None:
+        row = await self._account(identity_id, account)
+        if key is None or row is None:
             return await self._send_unlocked(
-                identity_id, has_send_scope, allow_send, ref, text, reply_to, None, digest, schedule_at
+                identity_id, row, has_send_scope, allow_send, ref, text, reply_to, key, digest, schedule_at
             )
-        async with self._key_lock(identity_id, key):
-            existing = await self._sends.get(identity_id, _stored_key(key))
+        async with self._key_lock(row.id, key):
+            existing = await self._sends.get(row.id, _stored_key(key))
             if existing is not None:
                 return await self._replay(existing, peer, digest, key)
             return await self._send_unlocked(
-                identity_id, has_send_scope, allow_send, ref, text, reply_to, key, digest, schedule_at
+                identity_id, row, has_send_scope, allow_send, ref, text, reply_to, key, digest, schedule_at
             )
 
     async def _send_unlocked(
         self,
         identity_id: int,
+        row: AccountRow | None,
         has_send_scope: bool,
         allow_send: bool,
         ref: PeerRef,
@@ -215,7 +224,6 @@ class Sending:
         schedule_at: float | None = None,
     ) -> SendOutcome:
         peer = str(ref)
-        row = await self._account(identity_id)
         account = self._usable(row)
         facts = facts_for(
             row,
@@ -225,9 +233,9 @@ class Sending:
             limit_per_hour=self.policy.limit_per_hour,
         )
         decision = evaluate(facts)
-        if decision.open:
+        if decision.open and account is not None:
             # Only now is the limiter worth a read: the earlier conditions are all open.
-            recent = await self._sends.recent_count(identity_id, peer)
+            recent = await self._sends.recent_count(account.id, peer)
             decision = evaluate(_with_writes(facts, recent))
         if not decision.open or account is None:
             return SendOutcome(status="draft", peer=peer, gate=decision, idempotency_key=key)
@@ -264,7 +272,7 @@ class Sending:
         schedule_at: float | None = None,
     ) -> SendOutcome:
         try:
-            account = await self._directory.account_for(identity_id)
+            account = await self._directory.account_for(identity_id, record.account_id)
             if schedule_at is None:
                 sent = await account.send_text(ref, text, reply_to=reply_to, random_id=record.random_id)
             else:
@@ -323,8 +331,8 @@ class Sending:
                 logger.warning("send %d: could not record its outcome", record_id, exc_info=True)
 
     @asynccontextmanager
-    async def _key_lock(self, identity_id: int, key: str) -> AsyncIterator[None]:
-        slot = (identity_id, key)
+    async def _key_lock(self, account_id: int, key: str) -> AsyncIterator[None]:
+        slot = (account_id, key)
         lock, users = self._locks.get(slot, (trio.Lock(), 0))
         self._locks[slot] = (lock, users + 1)
         try:
@@ -346,9 +354,10 @@ class Sending:
         ref: PeerRef,
         ids: tuple[int, ...],
         key: str | None,
+        account: str | int | None = None,
     ) -> ScheduledDeletion:
-        """Delete scheduled messages behind the send gate (``scheduled_deletes``)."""
-        await self._refuse_unshared(identity_id, ref)
+        """Delete scheduled messages behind the send gate (``scheduled_deletes``), from one account."""
+        await self._refuse_unshared(identity_id, ref, account=account)
         label = "\x00delete_scheduled:" + ",".join(str(i) for i in sorted(ids))
         request = DeleteRequest(
             identity_id=identity_id,
@@ -361,28 +370,32 @@ class Sending:
             digest=self.text_digest(identity_id, str(ref), label),
         )
 
+        row = await self._account(identity_id, account)
+
         async def run() -> ScheduledDeletion:
             return await delete_scheduled(
                 request,
                 directory=self._directory,
                 sends=self._sends,
-                row=await self._account(identity_id),
+                row=row,
                 limit_per_hour=self.policy.limit_per_hour,
             )
 
-        if key is None:
+        if key is None or row is None:
             return await run()
-        async with self._key_lock(identity_id, key):
+        async with self._key_lock(row.id, key):
             return await run()
 
-    async def _refuse_unshared(self, identity_id: int, *refs: PeerRef) -> None:
+    async def _refuse_unshared(
+        self, identity_id: int, *refs: PeerRef, account: str | int | None = None
+    ) -> None:
         """``NotShared`` before the gate: even a draft preview never names an unshared chat.
 
         No RPC; under the default rule not even a thread crossing. Without a usable account
         there is nothing to reveal, and the gate says why nothing can be sent.
         """
         try:
-            telegram = await self._directory.account_for(identity_id)
+            telegram = await self._directory.account_for(identity_id, account)
         except AccountError:
             return
         await telegram.check_shared(*refs)
@@ -393,7 +406,14 @@ class Sending:
 
     # -- writes on existing messages ----------------------------------------------------------
     async def write(
-        self, *, identity_id: int | None, has_scope: bool, allow_send: bool, write: Write, key: str | None
+        self,
+        *,
+        identity_id: int | None,
+        has_scope: bool,
+        allow_send: bool,
+        write: Write,
+        key: str | None,
+        account: str | int | None = None,
     ) -> WriteOutcome:
         """Do ``write`` behind the send gate, once: the same order as :meth:`send`.
 
@@ -408,21 +428,28 @@ class Sending:
                 None, authenticated=False, allow_send=allow_send, scope=write.scope, has_scope=has_scope
             )
             return WriteOutcome(status="draft", peer=peer, gate=evaluate(facts), idempotency_key=key)
-        await self._refuse_unshared(identity_id, write.ref, *write.also)
+        await self._refuse_unshared(identity_id, write.ref, *write.also, account=account)
         digest = self.text_digest(identity_id, peer, f"{write.tool}\x00{write.fingerprint}")
-        if key is None:
-            return await self._write_unlocked(identity_id, has_scope, allow_send, write, None, digest)
-        async with self._key_lock(identity_id, key):
-            existing = await self._sends.get(identity_id, _stored_key(key))
+        row = await self._account(identity_id, account)
+        if key is None or row is None:
+            return await self._write_unlocked(identity_id, row, has_scope, allow_send, write, key, digest)
+        async with self._key_lock(row.id, key):
+            existing = await self._sends.get(row.id, _stored_key(key))
             if existing is not None:
                 return await self._write_replay(existing, peer, digest, key)
-            return await self._write_unlocked(identity_id, has_scope, allow_send, write, key, digest)
+            return await self._write_unlocked(identity_id, row, has_scope, allow_send, write, key, digest)
 
     async def _write_unlocked(
-        self, identity_id: int, has_scope: bool, allow_send: bool, write: Write, key: str | None, digest: str
+        self,
+        identity_id: int,
+        row: AccountRow | None,
+        has_scope: bool,
+        allow_send: bool,
+        write: Write,
+        key: str | None,
+        digest: str,
     ) -> WriteOutcome:
         peer = str(write.ref)
-        row = await self._account(identity_id)
         account = self._usable(row)
         facts = facts_for(
             row,
@@ -432,8 +459,8 @@ class Sending:
             limit_per_hour=self.policy.limit_per_hour,
         )
         decision = evaluate(facts)
-        if decision.open:
-            decision = evaluate(_with_writes(facts, await self._sends.recent_count(identity_id, peer)))
+        if decision.open and account is not None:
+            decision = evaluate(_with_writes(facts, await self._sends.recent_count(account.id, peer)))
         if not decision.open or account is None:
             return WriteOutcome(status="draft", peer=peer, gate=decision, idempotency_key=key)
         begun = await self._sends.begin(
@@ -457,7 +484,7 @@ class Sending:
             return await self._write_replay(begun.record, peer, digest, key)
         record = begun.record
         try:
-            telegram = await self._directory.account_for(identity_id)
+            telegram = await self._directory.account_for(identity_id, record.account_id)
             result = await write.perform(telegram, record.random_id)
         except (TelegramTimeout, TelegramUnavailable):
             await self._settle(self._sends.mark_unverified, record.id)

@@ -49,6 +49,7 @@ from mctltg.accounts.pool import AccountPool
 from mctltg.clock import SYSTEM_CLOCK, Clock
 from mctltg.crypto import random_token, sha256_hex
 from mctltg.errors import (
+    AccountLimitReached,
     AccountNotReady,
     FloodWait,
     InvalidInput,
@@ -57,7 +58,7 @@ from mctltg.errors import (
     TelegramTimeout,
     TelegramUserTaken,
 )
-from mctltg.storage import Accounts, Identities
+from mctltg.storage import DEFAULT_LABEL, Accounts, Identities, normalize_label
 from mctltg.telegram import (
     AccountProfile,
     AsyncioBridge,
@@ -94,6 +95,7 @@ class _Login:
     handle: LoginHandle = field(default_factory=LoginHandle)
     view: LoginView | None = None
     last_wrong: str | None = None  # hash of the last refused code/password: a repeat is a duplicate
+    label: str = DEFAULT_LABEL
 
 
 class LoginManager:
@@ -122,7 +124,9 @@ class LoginManager:
         clock: Clock = SYSTEM_CLOCK,
         metrics: Metrics | None = None,
         code_limits: CodeLimits | None = None,
+        max_accounts: int | None = None,
     ) -> None:
+        self._max_accounts = max_accounts
         self._metrics = metrics
         self._code_limits = code_limits or CodeLimits(clock=clock)
         self._bridge = bridge
@@ -143,7 +147,7 @@ class LoginManager:
         self._locks: dict[int, trio.Lock] = {}
 
     # -- the API the CLI and the browser wizard drive -------------------------------
-    async def start_phone(self, identity_id: int, phone: str) -> LoginView:
+    async def start_phone(self, identity_id: int, phone: str, *, label: str = DEFAULT_LABEL) -> LoginView:
         """Start a phone login: Telegram sends a code to the account's apps (or by SMS).
 
         Raises:
@@ -152,17 +156,26 @@ class LoginManager:
                 this server); the login in progress, if any, is left as it was.
         """
         number = normalize_phone(phone)
+        name = normalize_label(label)
         async with self._serialized(identity_id):
+            await self._within_limit(identity_id, name)
             self._code_limits.admit(identity_id, number)
-            login = await self._begin(identity_id, "phone")
+            login = await self._begin(identity_id, "phone", name)
             if login.view is not None:
                 return login.view
             return await self._step(login, lambda telegram: telegram.send_code(number), connect=True)
 
-    async def start_qr(self, identity_id: int) -> LoginView:
-        """Start a QR login: the view carries the ``tg://login`` link to show as a QR code."""
+    async def start_qr(self, identity_id: int, *, label: str = DEFAULT_LABEL) -> LoginView:
+        """Start a QR login: the view carries the ``tg://login`` link to show as a QR code.
+
+        Raises:
+            InvalidInput: ``label`` is not a label.
+            AccountLimitReached: a new label, and the identity holds the most accounts allowed.
+        """
+        name = normalize_label(label)
         async with self._serialized(identity_id):
-            login = await self._begin(identity_id, "qr")
+            await self._within_limit(identity_id, name)
+            login = await self._begin(identity_id, "qr", name)
             if login.view is not None:
                 return login.view
             return await self._step(login, lambda telegram: telegram.start_qr(), connect=True)
@@ -218,8 +231,16 @@ class LoginManager:
             return self._current_view(login)
 
     # -- the machine --------------------------------------------------------------------
-    async def _begin(self, identity_id: int, method: Literal["phone", "qr"]) -> _Login:
-        row = await self._accounts.for_identity(identity_id)  # before anything is registered
+    async def _within_limit(self, identity_id: int, label: str) -> None:
+        """Refuse a new label past the limit before Telegram is asked for anything (no code sent)."""
+        if self._max_accounts is None:
+            return
+        held = await self._accounts.list_for_identity(identity_id)
+        if all(row.label != label for row in held) and len(held) >= self._max_accounts:
+            raise AccountLimitReached(self._max_accounts)
+
+    async def _begin(self, identity_id: int, method: Literal["phone", "qr"], label: str) -> _Login:
+        row = await self._accounts.by_label(identity_id, label)  # before anything is registered
         previous = self._logins.get(self._current.get(identity_id, ""))
         if previous is not None and not self._current_view(previous).finished:
             await self._fail(previous, "superseded")
@@ -228,6 +249,7 @@ class LoginManager:
             identity_id=identity_id,
             method=method,
             expires_at=self._clock() + self._ttl,
+            label=label,
         )
         self._logins[login.login_id] = login
         self._current[identity_id] = login.login_id
@@ -308,7 +330,11 @@ class LoginManager:
         connection = login.connection
         assert connection is not None
         identity = await self._identities.get(login.identity_id)
-        if identity is not None and identity.telegram_user_id not in (None, profile.user_id):
+        others = [
+            r for r in await self._accounts.list_for_identity(login.identity_id) if r.label != login.label
+        ]
+        # Signed in with Telegram as one user: that user is the first account; more may differ.
+        if not others and identity is not None and identity.telegram_user_id not in (None, profile.user_id):
             await self._fail(login, "different_account", log_out=True)
             return
         session = await connection.snapshot()
@@ -322,7 +348,12 @@ class LoginManager:
                 username=profile.username,
                 display_name=profile.display_name,
                 session=session,
+                label=login.label,
+                limit=self._max_accounts,
             )
+        except AccountLimitReached:
+            await self._fail(login, "limit", log_out=True)
+            return
         except StorageError as exc:
             reason = "taken" if isinstance(exc, TelegramUserTaken) else "storage"
             if not isinstance(exc, TelegramUserTaken):
@@ -359,6 +390,7 @@ class LoginManager:
             message=message,
             retry_after_seconds=retry_after_seconds,
             expires_at=login.expires_at,
+            label=login.label,
         )
         connection, login.connection = login.connection, None
         logger.info("identity %d: login ended at %s: %s", login.identity_id, step.value, reason)
@@ -390,6 +422,7 @@ class LoginManager:
             reason=reason,
             message=FAILURES[reason] if reason else None,
             expires_at=login.expires_at,
+            label=login.label,
             **fields,
         )
 

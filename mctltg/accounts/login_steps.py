@@ -67,15 +67,17 @@ FAILURES: Final[dict[str, str]] = {
     "phone_banned": "Telegram has banned this phone number; it cannot log in.",
     "flood_wait": "Telegram asks to wait {seconds} s before another login attempt; start again after that.",
     "taken": (
-        "This Telegram account belongs to another user: it is already connected by another identity "
-        "on this server."
+        "This Telegram account is already connected on this server (under another of your labels, or "
+        "by another identity); a Telegram account can be connected only once."
     ),
     "different_account": (
         "This is a different Telegram account from the one you signed in with; log in with that account."
     ),
     "already_connected": (
-        "A Telegram account is already connected for you; disconnect it before connecting another."
+        "A Telegram account with this label is already connected for you; choose another label, "
+        "or disconnect that account first."
     ),
+    "limit": ("You already have the most Telegram accounts this server allows; delete one to add another."),
     "timeout": "Telegram did not answer in time; start the login again.",
     "unavailable": "Telegram could not be reached; check the connection and start the login again.",
     "telegram_error": "Telegram refused the login ({code}); start again later.",
@@ -104,6 +106,8 @@ class LoginView:
     qr_expires_at: float | None = None
     expires_at: float = 0.0
     account: AccountProfile | None = None
+    #: The label the account gets when this login completes.
+    label: str = "main"
 
     @property
     def finished(self) -> bool:

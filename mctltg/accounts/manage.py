@@ -31,44 +31,63 @@ logger = logging.getLogger(__name__)
 class DisconnectOutcome:
     disconnected: bool
     had_active_session: bool
+    #: The label of the account acted on (None when there was none).
+    label: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeleteOutcome:
     deleted: bool
     had_active_session: bool
+    label: str | None = None
 
 
-async def disconnect_account(directory: AccountDirectory, identity_id: int) -> DisconnectOutcome:
-    """Soft revoke the identity's account: session erased, task stopped, row kept as ``revoked``.
+async def disconnect_account(
+    directory: AccountDirectory, identity_id: int, account: str | int | None = None
+) -> DisconnectOutcome:
+    """Soft revoke one of the identity's accounts (label or id; default when omitted).
 
-    Idempotent: an identity without a connected account gets ``disconnected=False``.
+    Session erased, task stopped, row kept as ``revoked``. Idempotent: an account that
+    is not connected gets ``disconnected=False``.
+
+    Raises:
+        UnknownAccount: ``account`` names no account of this identity (nothing changes).
     """
-    row = await directory.accounts.for_identity(identity_id)
+    row = await directory.find(identity_id, account)
     if row is None or row.status == "revoked":
-        return DisconnectOutcome(disconnected=False, had_active_session=False)
+        label = None if row is None else row.label
+        return DisconnectOutcome(disconnected=False, had_active_session=False, label=label)
     had_session = row.status == "active" and row.has_session
     await directory.accounts.revoke(row.id)
     directory.forget_account(row.id)
     await directory.pool.retire(row.id, log_out=True)
     logger.info("account %d: disconnected by its owner", row.id)
-    return DisconnectOutcome(disconnected=True, had_active_session=had_session)
+    return DisconnectOutcome(disconnected=True, had_active_session=had_session, label=row.label)
 
 
-async def delete_account(directory: AccountDirectory, identity_id: int) -> DeleteOutcome:
-    """Hard delete the identity's account, its sealed session, entity cache and metadata.
+async def delete_account(
+    directory: AccountDirectory, identity_id: int, account: str | int | None = None
+) -> DeleteOutcome:
+    """Hard delete one of the identity's accounts (label or id; default when omitted).
 
-    Idempotent: an identity without an account row gets ``deleted=False``.
+    Its sealed session, entity cache and metadata go with it; when it was the default,
+    the oldest remaining account becomes the default. Idempotent: an identity without
+    an account row gets ``deleted=False``.
+
+    Raises:
+        UnknownAccount: ``account`` names no account of this identity (nothing changes).
     """
-    row = await directory.accounts.for_identity(identity_id)
+    row = await directory.find(identity_id, account)
     if row is None:
         return DeleteOutcome(deleted=False, had_active_session=False)
     had_session = row.status == "active" and row.has_session
     await directory.accounts.delete(row.id)
     directory.forget_account(row.id)
+    if row.is_default:
+        directory.forget_identity(identity_id)  # another account became the default
     await directory.pool.retire(row.id, log_out=True)
     logger.info("account %d: deleted by its owner", row.id)
-    return DeleteOutcome(deleted=True, had_active_session=had_session)
+    return DeleteOutcome(deleted=True, had_active_session=had_session, label=row.label)
 
 
 async def expire_account(directory: AccountDirectory, account_id: int, *, why: str) -> None:

@@ -121,13 +121,21 @@ class MediaLinks:
     def __len__(self) -> int:
         return len(self._links)
 
-    async def mint(self, identity_id: int, peer: PeerRef, message_id: int, file: MediaFile) -> MintedLink:
-        """A new link to ``file`` of the identity's account.
+    async def mint(
+        self,
+        identity_id: int,
+        peer: PeerRef,
+        message_id: int,
+        file: MediaFile,
+        *,
+        account: str | int | None = None,
+    ) -> MintedLink:
+        """A new link to ``file`` of one of the identity's accounts (label or id; the default when omitted).
 
         Raises:
-            NoAccount, AccountRevoked, AccountBroken: the identity has no usable account.
+            UnknownAccount, NoAccount, AccountRevoked, AccountBroken: no such usable account.
         """
-        row = await self._directory.account_of(identity_id)
+        row = await self._directory.account_of(identity_id, account)
         now = self._clock()
         self._sweep(now, row.id)
         token = secrets.token_urlsafe(_TOKEN_BYTES)

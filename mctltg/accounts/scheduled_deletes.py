@@ -93,7 +93,7 @@ async def delete_scheduled(
     """Run one deletion (the caller holds the key's lock when there is a key)."""
     peer = str(request.ref)
     if request.stored_key is not None:
-        existing = await sends.get(request.identity_id, request.stored_key)
+        existing = None if row is None else await sends.get(row.id, request.stored_key)
         if existing is not None:
             return _replay(request, existing, peer)
     account = None if row is None or row.broken else row
@@ -105,13 +105,13 @@ async def delete_scheduled(
         limit_per_hour=limit_per_hour,
     )
     decision = evaluate(facts)
-    if decision.open:
-        recent = await sends.recent_count(request.identity_id, peer)
+    if decision.open and account is not None:
+        recent = await sends.recent_count(account.id, peer)
         decision = evaluate(dataclasses.replace(facts, writes_last_hour=recent))
     if not decision.open or account is None:
         return _preview(request, peer, decision)
     if request.stored_key is None:
-        telegram = await directory.account_for(request.identity_id)
+        telegram = await directory.account_for(request.identity_id, account.id)
         result_peer, deleted = await telegram.delete_scheduled(request.ref, list(request.ids))
         return ScheduledDeletion(status="deleted", peer=result_peer, ids=request.ids, deleted=tuple(deleted))
     begun = await sends.begin(
@@ -135,7 +135,7 @@ async def delete_scheduled(
     assert begun.record is not None, begun.outcome
     record = begun.record
     try:
-        telegram = await directory.account_for(request.identity_id)
+        telegram = await directory.account_for(request.identity_id, account.id)
         result_peer, deleted = await telegram.delete_scheduled(request.ref, list(request.ids))
     except (TelegramTimeout, TelegramUnavailable):
         await _settle(sends.mark_unverified, record.id)

@@ -188,8 +188,8 @@ def build_oauth(
     oidc = oidc or build_oidc(settings, clock=services.clock)
 
     async def has_account(identity_id: int) -> bool:
-        row = await services.accounts.for_identity(identity_id)
-        return row is not None and row.status == "active"
+        rows = await services.accounts.list_for_identity(identity_id)
+        return any(row.status == "active" for row in rows)
 
     blueprint = oauth_blueprint(
         server=server,

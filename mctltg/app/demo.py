@@ -5,13 +5,19 @@ from __future__ import annotations
 from mctltg.accounts import OPERATOR_SUBJECT
 from mctltg.app.services import Services
 from mctltg.errors import SessionDead
+from mctltg.storage import DEFAULT_LABEL
 from mctltg.telegram import EVERYTHING, SealedSession
 
 __all__ = ["provision_sandbox_account"]
 
 
 async def provision_sandbox_account(
-    services: Services, *, telegram_user_id: int, subject: str = OPERATOR_SUBJECT, send_enabled: bool = False
+    services: Services,
+    *,
+    telegram_user_id: int,
+    subject: str = OPERATOR_SUBJECT,
+    send_enabled: bool = False,
+    label: str = DEFAULT_LABEL,
 ) -> int:
     """Give ``subject`` a logged-in sandbox account for ``telegram_user_id``; returns its id.
 
@@ -24,7 +30,9 @@ async def provision_sandbox_account(
 
     session = SealedSession.with_auth_key(key, dc_id=SANDBOX_DC_ID, address="127.0.0.1", port=443)
     identity = await services.identities.ensure(subject, display_name=subject)
-    row = await services.accounts.create(identity.id, device_name=services.settings.device_name, sandbox=True)
+    row = await services.accounts.create(
+        identity.id, device_name=services.settings.device_name, sandbox=True, label=label
+    )
     await services.accounts.save_session(row.id, session.to_bytes())
     await services.pool.start(row.id)
     profile = await services.pool.account(row.id, sharing=EVERYTHING).profile()

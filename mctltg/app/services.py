@@ -224,6 +224,7 @@ async def open_services(
                         connect_timeout=settings.connect_timeout,
                         clock=clock,
                         metrics=metrics,
+                        max_accounts=settings.max_accounts_per_identity,
                     )
                 )
                 lifecycle = None

@@ -484,4 +484,11 @@ SCHEMA: Final[tuple[Setting, ...]] = (
         help="longest lifetime an admin may give a worker token (mint_worker_token, mctltg token mint); "
         "at most 8784h",
     ),
+    Setting(
+        env="MAX_ACCOUNTS_PER_IDENTITY",
+        attr="max_accounts_per_identity",
+        parse=parse_positive_int,
+        default="3",
+        help="Telegram accounts one signed-in person may connect, each under its own label",
+    ),
 )

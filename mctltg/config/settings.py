@@ -86,6 +86,7 @@ class Settings:
     oidc_identity: str
     oidc_admin_subjects: frozenset[str]
     oidc_client_subjects: frozenset[str]
+    max_accounts_per_identity: int
 
     @property
     def host(self) -> str:

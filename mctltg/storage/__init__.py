@@ -5,9 +5,11 @@ Open the database with :func:`open_database`, then wrap it in the repositories
 dataclass; ``sqlite3`` rows and connections never leave the package.
 """
 
+from mctltg.storage.accounts import DEFAULT_LABEL as DEFAULT_LABEL
 from mctltg.storage.accounts import AccountRow as AccountRow
 from mctltg.storage.accounts import Accounts as Accounts
 from mctltg.storage.accounts import AccountStatus as AccountStatus
+from mctltg.storage.accounts import normalize_label as normalize_label
 from mctltg.storage.accounts import session_binding as session_binding
 from mctltg.storage.audit import AuditEntry as AuditEntry
 from mctltg.storage.audit import AuditLog as AuditLog
@@ -35,6 +37,7 @@ from mctltg.storage.sends import Sends as Sends
 from mctltg.storage.sharing import SharingRules as SharingRules
 
 __all__ = [
+    "DEFAULT_LABEL",
     "MIGRATIONS",
     "AccessDecision",
     "AccountRow",
@@ -60,6 +63,7 @@ __all__ = [
     "SendRecord",
     "Sends",
     "SharingRules",
+    "normalize_label",
     "open_database",
     "schema_version",
     "session_binding",

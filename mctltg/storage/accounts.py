@@ -1,4 +1,4 @@
-"""Telegram accounts: each identity's one connected account, and its sealed session.
+"""Telegram accounts: the accounts each identity connected, and their sealed sessions.
 
 A row goes ``pending`` (login in progress) → ``active`` (logged in, serving calls) →
 ``revoked`` (disconnected, or Telegram ended the session). The Telethon session is
@@ -18,19 +18,24 @@ old session; connecting again goes through :meth:`Accounts.create`, which resets
 Deleting removes the row and everything keyed by it, then checkpoints so no copy of the
 sealed session stays in the WAL.
 
-One identity has at most one account, and one Telegram user belongs to at most one
-identity: :meth:`Accounts.activate` refuses a Telegram user already connected elsewhere.
+One identity holds up to a limit of accounts (``MAX_ACCOUNTS_PER_IDENTITY``, counted
+over its rows of every status), each with a short label unique to it (:func:`normalize_label`)
+and exactly one of them its default (the first connected; when the default is deleted
+the oldest remaining account takes over). One Telegram user is connected at most once,
+in one row of one identity (one owner per auth key): :meth:`Accounts.activate` refuses a
+Telegram user already connected anywhere else.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, cast
 
 from mctltg.clock import SYSTEM_CLOCK, Clock
-from mctltg.errors import SealError, StorageError, TelegramUserTaken
+from mctltg.errors import AccountLimitReached, InvalidInput, SealError, StorageError, TelegramUserTaken
 
 if TYPE_CHECKING:
     import sqlite3
@@ -38,15 +43,27 @@ if TYPE_CHECKING:
     from mctltg.crypto import Sealer
     from mctltg.storage.database import Database
 
-__all__ = ["AccountRow", "AccountStatus", "Accounts", "legacy_session_binding", "session_binding"]
+__all__ = [
+    "DEFAULT_LABEL",
+    "AccountRow",
+    "AccountStatus",
+    "Accounts",
+    "legacy_session_binding",
+    "normalize_label",
+    "session_binding",
+]
 
 logger = logging.getLogger(__name__)
 
 AccountStatus = Literal["pending", "active", "revoked"]
 _STATUSES: Final[frozenset[str]] = frozenset({"pending", "active", "revoked"})
 
+#: The label of an identity's first account, and of the account a version-5 database had.
+DEFAULT_LABEL: Final = "main"
+_LABEL: Final = re.compile(r"[a-z][a-z0-9_-]{0,15}")
+
 _COLUMNS: Final = (
-    "id, identity_id, telegram_user_id, username, display_name, status, send_enabled,"
+    "id, identity_id, label, is_default, telegram_user_id, username, display_name, status, send_enabled,"
     " device_name, created_at, last_used_at, revoked_at, sandbox,"
     " session_blob IS NOT NULL AS has_session, broken_at IS NOT NULL AS broken"
 )
@@ -71,6 +88,28 @@ class AccountRow:
     has_session: bool
     #: The stored session did not open for this row's owner; see ``mctltg.errors.BROKEN_SESSION``.
     broken: bool = False
+    #: The short name its owner gave it, unique among the owner's accounts.
+    label: str = DEFAULT_LABEL
+    #: The account a call without ``account`` uses; exactly one per identity.
+    is_default: bool = True
+
+
+def normalize_label(text: str) -> str:
+    """A label as stored: lower case, a letter then up to 15 letters, digits, ``-`` or ``_``.
+
+    A label never looks like an id (it starts with a letter), so ``account="12"`` always
+    means the account with id 12 and ``account="work"`` the one labelled "work".
+
+    Raises:
+        InvalidInput: the text is not such a label.
+    """
+    label = text.strip().lower() if isinstance(text, str) else ""
+    if not _LABEL.fullmatch(label):
+        raise InvalidInput(
+            "label",
+            "must be 1-16 letters, digits, hyphens or underscores, starting with a letter (e.g. work)",
+        )
+    return label
 
 
 def session_binding(account_id: int, identity_id: int, telegram_user_id: int | None) -> str:
@@ -98,25 +137,55 @@ class Accounts:
         self._sealer = sealer
         self._clock = clock
 
-    async def create(self, identity_id: int, *, device_name: str, sandbox: bool = False) -> AccountRow:
-        """Start connecting a Telegram account for the identity: a ``pending`` row.
+    async def create(
+        self,
+        identity_id: int,
+        *,
+        device_name: str,
+        sandbox: bool = False,
+        label: str = DEFAULT_LABEL,
+        limit: int | None = None,
+    ) -> AccountRow:
+        """Start connecting a Telegram account labelled ``label`` for the identity: a ``pending`` row.
 
-        A revoked row of the identity is reused: every field of the old connection
-        (Telegram user, names, consent, timestamps) is cleared.
+        A revoked row of the identity with that label is reused: every field of the old
+        connection (Telegram user, names, consent, timestamps) is cleared. A new label
+        adds a row, unless the identity already holds ``limit`` rows; the identity's
+        first account becomes its default.
 
         Raises:
-            StorageError: there is no such identity, or it already has a pending or
-                active account (revoke that first to start over).
+            InvalidInput: ``label`` is not a label.
+            AccountLimitReached: a new label, and the identity holds ``limit`` accounts.
+            StorageError: there is no such identity, or its account with that label is
+                pending or active (revoke that first to start over).
         """
-        return await self._db.write(_create, identity_id, device_name, sandbox, self._clock())
+        return await self._db.write(
+            _create, identity_id, device_name, sandbox, self._clock(), normalize_label(label), limit
+        )
 
     async def get(self, account_id: int) -> AccountRow | None:
         """Return the account with this row id, or None."""
         return await self._db.read(_select_where, "id = ?", account_id)
 
     async def for_identity(self, identity_id: int) -> AccountRow | None:
-        """Return the identity's account (in any status), or None."""
-        return await self._db.read(_select_where, "identity_id = ?", identity_id)
+        """Return the identity's default account (in any status), or None when it has none."""
+        return await self._db.read(_select_where, "identity_id = ? AND is_default = 1", identity_id)
+
+    async def list_for_identity(self, identity_id: int) -> list[AccountRow]:
+        """Every account of the identity (any status), the default first, then oldest first."""
+        return await self._db.read(_select_of_identity, identity_id)
+
+    async def by_label(self, identity_id: int, label: str) -> AccountRow | None:
+        """The identity's account with this label (any status), or None."""
+        return await self._db.read(_select_label, identity_id, label.strip().lower())
+
+    async def set_default(self, identity_id: int, account_id: int) -> None:
+        """Make the identity's account ``account_id`` its default (one transaction).
+
+        Raises:
+            StorageError: the account is not the identity's.
+        """
+        await self._db.write(_set_default, identity_id, account_id)
 
     async def list_active(self) -> list[AccountRow]:
         """Return every active account, oldest first (what the supervisor starts at boot)."""
@@ -209,6 +278,8 @@ class Accounts:
         username: str | None,
         display_name: str,
         session: bytes,
+        label: str = DEFAULT_LABEL,
+        limit: int | None = None,
     ) -> AccountRow:
         """Store a finished login in one transaction: create, seal the session, activate.
 
@@ -216,8 +287,10 @@ class Accounts:
         already has a pending or active account, no row changes and no session is stored.
 
         Raises:
-            TelegramUserTaken: that Telegram user is connected by (or signed in as) another identity.
-            StorageError: no such identity, or it already has a pending or active account.
+            TelegramUserTaken: that Telegram user is connected already (in any account), or
+                another identity signed in as it.
+            AccountLimitReached: a new label, and the identity holds ``limit`` accounts.
+            StorageError: no such identity, or its account with that label is pending or active.
         """
         return await self._db.write(
             _connect,
@@ -225,6 +298,8 @@ class Accounts:
             device_name,
             sandbox,
             self._clock(),
+            normalize_label(label),
+            limit,
             telegram_user_id,
             username,
             display_name,
@@ -281,6 +356,8 @@ def _account_from_row(row: sqlite3.Row) -> AccountRow:
     return AccountRow(
         id=int(row["id"]),
         identity_id=int(row["identity_id"]),
+        label=str(row["label"]),
+        is_default=bool(row["is_default"]),
         telegram_user_id=_optional_int(row["telegram_user_id"]),
         username=None if row["username"] is None else str(row["username"]),
         display_name=str(row["display_name"]),
@@ -308,6 +385,32 @@ def _select_where(conn: sqlite3.Connection, where: str, value: int) -> AccountRo
     # ``where`` is always a constant from this module, never caller input.
     row = conn.execute(f"SELECT {_COLUMNS} FROM telegram_accounts WHERE {where}", (value,)).fetchone()
     return None if row is None else _account_from_row(row)
+
+
+def _select_of_identity(conn: sqlite3.Connection, identity_id: int) -> list[AccountRow]:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM telegram_accounts WHERE identity_id = ? ORDER BY is_default DESC, id",
+        (identity_id,),
+    ).fetchall()
+    return [_account_from_row(row) for row in rows]
+
+
+def _select_label(conn: sqlite3.Connection, identity_id: int, label: str) -> AccountRow | None:
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM telegram_accounts WHERE identity_id = ? AND label = ?", (identity_id, label)
+    ).fetchone()
+    return None if row is None else _account_from_row(row)
+
+
+def _set_default(conn: sqlite3.Connection, identity_id: int, account_id: int) -> None:
+    found = conn.execute(
+        "SELECT 1 FROM telegram_accounts WHERE id = ? AND identity_id = ?", (account_id, identity_id)
+    ).fetchone()
+    if found is None:
+        raise StorageError(f"identity {identity_id} has no Telegram account {account_id}")
+    conn.execute("UPDATE telegram_accounts SET is_default = 0 WHERE identity_id = ? AND id != ?",
+                 (identity_id, account_id))  # fmt: skip
+    conn.execute("UPDATE telegram_accounts SET is_default = 1 WHERE id = ?", (account_id,))
 
 
 def _require(conn: sqlite3.Connection, account_id: int) -> AccountRow:
@@ -357,16 +460,29 @@ _Rebind = Callable[[bytes, int, str, str], bytes]
 
 
 def _create(
-    conn: sqlite3.Connection, identity_id: int, device_name: str, sandbox: bool, now: float
+    conn: sqlite3.Connection,
+    identity_id: int,
+    device_name: str,
+    sandbox: bool,
+    now: float,
+    label: str,
+    limit: int | None,
 ) -> AccountRow:
     if conn.execute("SELECT 1 FROM identities WHERE id = ?", (identity_id,)).fetchone() is None:
         raise StorageError(f"there is no identity {identity_id}")
-    existing = _select_where(conn, "identity_id = ?", identity_id)
+    existing = _select_label(conn, identity_id, label)
     if existing is None:
+        held = int(
+            conn.execute(
+                "SELECT COUNT(*) FROM telegram_accounts WHERE identity_id = ?", (identity_id,)
+            ).fetchone()[0]
+        )
+        if limit is not None and held >= limit:
+            raise AccountLimitReached(limit)
         cursor = conn.execute(
-            "INSERT INTO telegram_accounts (identity_id, status, device_name, created_at, sandbox)"
-            " VALUES (?, 'pending', ?, ?, ?)",
-            (identity_id, device_name, now, int(sandbox)),
+            "INSERT INTO telegram_accounts (identity_id, label, is_default, status, device_name, created_at,"
+            " sandbox) VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+            (identity_id, label, int(held == 0), device_name, now, int(sandbox)),
         )
         account_id = cursor.lastrowid
         assert account_id is not None
@@ -381,7 +497,7 @@ def _create(
         )
     else:
         raise StorageError(
-            f"identity {identity_id} already has a {existing.status} Telegram account; "
+            f"identity {identity_id} already has a {existing.status} Telegram account labelled {label}; "
             "disconnect it before connecting again"
         )
     return _require(conn, account_id)
@@ -465,13 +581,15 @@ def _connect(
     device_name: str,
     sandbox: bool,
     now: float,
+    label: str,
+    limit: int | None,
     telegram_user_id: int,
     username: str | None,
     display_name: str,
     seal: Callable[[str], bytes],
     rebind: _Rebind,
 ) -> AccountRow:
-    account = _create(conn, identity_id, device_name, sandbox, now)
+    account = _create(conn, identity_id, device_name, sandbox, now, label, limit)
     _activate(conn, account.id, telegram_user_id, username, display_name, rebind)
     _save_session(conn, account.id, seal)
     return _require(conn, account.id)
@@ -486,7 +604,15 @@ def _revoke(conn: sqlite3.Connection, account_id: int, now: float) -> None:
 
 
 def _delete(conn: sqlite3.Connection, account_id: int) -> None:
+    gone = _select_where(conn, "id = ?", account_id)
     conn.execute("DELETE FROM telegram_accounts WHERE id = ?", (account_id,))
+    if gone is not None and gone.is_default:
+        # The oldest remaining account (if any) becomes the default.
+        conn.execute(
+            "UPDATE telegram_accounts SET is_default = 1 WHERE id ="
+            " (SELECT id FROM telegram_accounts WHERE identity_id = ? ORDER BY id LIMIT 1)",
+            (gone.identity_id,),
+        )
 
 
 def _touch(conn: sqlite3.Connection, account_id: int, now: float) -> None:

@@ -70,7 +70,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_COLUMNS: Final = "id, identity_id, ts_ms, tool, peer_type, peer_id, outcome, prev_hash, entry_hash"
+_COLUMNS: Final = (
+    "id, identity_id, ts_ms, tool, peer_type, peer_id, outcome, prev_hash, entry_hash, account_id"
+)
 
 
 def audit_key(encryption_key: bytes) -> bytes:
@@ -91,6 +93,8 @@ class AuditEntry:
     outcome: str
     prev_hash: str
     entry_hash: str
+    #: The Telegram account the call used, when it used one.
+    account_id: int | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -132,6 +136,7 @@ class AuditLog:
         outcome: str,
         peer_type: str | None = None,
         peer_id: int | None = None,
+        account_id: int | None = None,
     ) -> AuditEntry:
         """Write one row at the end of the identity's chain; returns once it has committed.
 
@@ -150,6 +155,7 @@ class AuditLog:
             outcome=outcome,
             peer_type=peer_type,
             peer_id=peer_id,
+            account_id=account_id,
         )
         item = _Queued(row)
         self._queue.append(item)
@@ -252,6 +258,7 @@ def _entry(row: sqlite3.Row) -> AuditEntry:
         outcome=str(row["outcome"]),
         prev_hash=str(row["prev_hash"]),
         entry_hash=str(row["entry_hash"]),
+        account_id=None if row["account_id"] is None else int(row["account_id"]),
     )
 
 
@@ -267,9 +274,9 @@ def write_row(conn: sqlite3.Connection, key: bytes, row: AuditRow) -> AuditEntry
     link = link_mac(key, prev, row)
     cursor = conn.execute(
         "INSERT INTO audit_log (identity_id, ts_ms, tool, peer_type, peer_id, outcome, prev_hash, entry_hash,"
-        " row_mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " row_mac, account_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (row.identity_id, row.ts_ms, row.tool, row.peer_type, row.peer_id, row.outcome, prev, link,
-         row_mac(key, link, row.outcome)),
+         row_mac(key, link, row.outcome), row.account_id),
     )  # fmt: skip
     row_id = cursor.lastrowid
     assert row_id is not None
@@ -296,6 +303,7 @@ def write_row(conn: sqlite3.Connection, key: bytes, row: AuditRow) -> AuditEntry
         outcome=row.outcome,
         prev_hash=prev,
         entry_hash=link,
+        account_id=row.account_id,
     )
 
 

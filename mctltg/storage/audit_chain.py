@@ -30,7 +30,9 @@ logger = logging.getLogger("mctltg.storage.audit")
 
 #: The ``prev_hash`` of the first row of every chain.
 GENESIS: Final = "0" * 64
-_ROWS: Final = "id, identity_id, ts_ms, tool, peer_type, peer_id, outcome, prev_hash, entry_hash, row_mac"
+_ROWS: Final = (
+    "id, identity_id, ts_ms, tool, peer_type, peer_id, outcome, prev_hash, entry_hash, row_mac, account_id"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,6 +45,8 @@ class AuditRow:
     outcome: str
     peer_type: str | None = None
     peer_id: int | None = None
+    #: The Telegram account the call used (None: none, or a row from before accounts were recorded).
+    account_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,9 +78,19 @@ def chain_name(identity_id: int | None) -> str:
 
 
 def link_mac(key: bytes, prev: str, row: AuditRow) -> str:
+    """The row's link; a row naming its account links under v3, which covers the account too.
+
+    Rows without an account (and every row written before accounts were recorded) keep
+    the v2 link, so an existing log verifies unchanged.
+    """
+    if row.account_id is None:
+        return mac_hex(
+            key, "audit-link/v2", prev, row.identity_id, row.ts_ms, row.tool, row.peer_type, row.peer_id
+        )
     return mac_hex(
-        key, "audit-link/v2", prev, row.identity_id, row.ts_ms, row.tool, row.peer_type, row.peer_id
-    )
+        key, "audit-link/v3", prev, row.identity_id, row.ts_ms, row.tool, row.peer_type, row.peer_id,
+        row.account_id,
+    )  # fmt: skip
 
 
 def row_mac(key: bytes, link: str, outcome_: str) -> str:
@@ -163,6 +177,7 @@ def relink(conn: sqlite3.Connection, key: bytes, rows: list[sqlite3.Row], ordina
             outcome=str(stored["outcome"]),
             peer_type=None if stored["peer_type"] is None else str(stored["peer_type"]),
             peer_id=None if stored["peer_id"] is None else int(stored["peer_id"]),
+            account_id=None if stored["account_id"] is None else int(stored["account_id"]),
         )
         chain = chain_name(row.identity_id)
         ordinal, count, _, prev = heads.get(chain, (ordinals.get(chain, len(heads) + 1), 0, 0, GENESIS))
@@ -190,6 +205,7 @@ def _row(stored: sqlite3.Row) -> AuditRow:
         outcome=str(stored["outcome"]),
         peer_type=None if stored["peer_type"] is None else str(stored["peer_type"]),
         peer_id=None if stored["peer_id"] is None else int(stored["peer_id"]),
+        account_id=None if stored["account_id"] is None else int(stored["account_id"]),
     )
 
 

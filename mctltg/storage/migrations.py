@@ -282,6 +282,79 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     ),
     Migration(
         version=6,
+        name="several Telegram accounts per identity: labels, a default, sends and audit per account",
+        sql="""
+        -- Rebuilt without UNIQUE(identity_id): an identity holds several accounts, each
+        -- with a label unique to it and exactly one default (the partial index below).
+        -- AUTOINCREMENT: an id, which callers may name, is never given to a later account.
+        -- telegram_user_id stays UNIQUE: one Telegram user (one auth key owner) is
+        -- connected at most once. The existing account becomes the default, "main".
+        CREATE TABLE telegram_accounts_v6 (
+            id               INTEGER PRIMARY KEY AUTOINCREMENT,
+            identity_id      INTEGER NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+            label            TEXT NOT NULL,
+            is_default       INTEGER NOT NULL DEFAULT 0,
+            telegram_user_id INTEGER UNIQUE,
+            username         TEXT,
+            display_name     TEXT NOT NULL DEFAULT '',
+            status           TEXT NOT NULL CHECK (status IN ('pending', 'active', 'revoked')),
+            send_enabled     INTEGER NOT NULL DEFAULT 0,
+            device_name      TEXT NOT NULL,
+            session_blob     BLOB,
+            created_at       REAL NOT NULL,
+            last_used_at     REAL,
+            revoked_at       REAL,
+            sandbox          INTEGER NOT NULL DEFAULT 0,
+            broken_at        REAL,
+            UNIQUE (identity_id, label)
+        );
+        INSERT INTO telegram_accounts_v6 (id, identity_id, label, is_default, telegram_user_id, username,
+            display_name, status, send_enabled, device_name, session_blob, created_at, last_used_at,
+            revoked_at, sandbox, broken_at)
+        SELECT id, identity_id, 'main', 1, telegram_user_id, username, display_name, status, send_enabled,
+            device_name, session_blob, created_at, last_used_at, revoked_at, sandbox, broken_at
+        FROM telegram_accounts;
+
+        -- Idempotency keys, the per-peer limit and the duplicate window are per account.
+        -- Built against telegram_accounts_v6 so dropping the old tables cascades into
+        -- nothing; the renames below point it at telegram_accounts.
+        CREATE TABLE sends_v6 (
+            id              INTEGER PRIMARY KEY,
+            identity_id     INTEGER NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+            account_id      INTEGER NOT NULL REFERENCES telegram_accounts_v6(id) ON DELETE CASCADE,
+            idempotency_key TEXT NOT NULL,
+            explicit_key    INTEGER NOT NULL,
+            peer            TEXT NOT NULL,
+            text_digest     TEXT NOT NULL,
+            random_id       INTEGER NOT NULL,
+            state           TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'unverified')),
+            message_id      INTEGER,
+            sent_date       REAL,
+            result_peer     TEXT,
+            created_at      REAL NOT NULL,
+            finished_at     REAL,
+            audit_id        INTEGER,
+            UNIQUE (account_id, idempotency_key)
+        );
+        INSERT INTO sends_v6 SELECT id, identity_id, account_id, idempotency_key, explicit_key, peer,
+            text_digest, random_id, state, message_id, sent_date, result_peer, created_at, finished_at,
+            audit_id FROM sends;
+        DROP TABLE sends;
+        DROP TABLE telegram_accounts;
+        ALTER TABLE telegram_accounts_v6 RENAME TO telegram_accounts;
+        ALTER TABLE sends_v6 RENAME TO sends;
+        CREATE UNIQUE INDEX telegram_accounts_one_default ON telegram_accounts (identity_id)
+            WHERE is_default = 1;
+        CREATE INDEX sends_by_peer ON sends (account_id, peer, created_at);
+
+        -- Which account a tool call used (NULL: none, or written before this version).
+        -- No foreign key: audit rows outlive a deleted account, and a SET NULL would
+        -- break the row's MAC, which covers it.
+        ALTER TABLE audit_log ADD COLUMN account_id INTEGER;
+        """,
+    ),
+    Migration(
+        version=7,
         name="worker tokens",
         sql="""
         -- Long-lived access tokens an admin or the operator minted for automation (a canary,
@@ -307,7 +380,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         """,
     ),
     Migration(
-        version=7,
+        version=8,
         name="sharing rules",
         sql="""
         -- Which chats of an account the person shares with assistants (telegram/sharing.py);

@@ -105,14 +105,14 @@ class Sends:
         self._key = None if audit is None else audit.key
         self._clock = clock
 
-    async def get(self, identity_id: int, key: str) -> SendRecord | None:
-        """The record of the identity's send with this idempotency key, or None."""
-        return await self._db.read(_select_key, identity_id, key)
+    async def get(self, account_id: int, key: str) -> SendRecord | None:
+        """The record of the account's send with this idempotency key, or None (keys are per account)."""
+        return await self._db.read(_select_key, account_id, key)
 
-    async def recent_count(self, identity_id: int, peer: str) -> int:
-        """How many sends the identity made to ``peer`` in the last hour (any state)."""
+    async def recent_count(self, account_id: int, peer: str) -> int:
+        """How many sends the account made to ``peer`` in the last hour (any state; per account)."""
         since = self._clock() - RATE_WINDOW_SECONDS
-        return await self._db.read(_count_recent, identity_id, peer, since)
+        return await self._db.read(_count_recent, account_id, peer, since)
 
     async def begin(
         self,
@@ -196,17 +196,17 @@ def _record(row: sqlite3.Row) -> SendRecord:
     )
 
 
-def _select_key(conn: sqlite3.Connection, identity_id: int, key: str) -> SendRecord | None:
+def _select_key(conn: sqlite3.Connection, account_id: int, key: str) -> SendRecord | None:
     row = conn.execute(
-        f"SELECT {_COLUMNS} FROM sends WHERE identity_id = ? AND idempotency_key = ?", (identity_id, key)
+        f"SELECT {_COLUMNS} FROM sends WHERE account_id = ? AND idempotency_key = ?", (account_id, key)
     ).fetchone()
     return None if row is None else _record(row)
 
 
-def _count_recent(conn: sqlite3.Connection, identity_id: int, peer: str, since: float) -> int:
+def _count_recent(conn: sqlite3.Connection, account_id: int, peer: str, since: float) -> int:
     row = conn.execute(
-        "SELECT COUNT(*) FROM sends WHERE identity_id = ? AND peer = ? AND created_at > ?",
-        (identity_id, peer, since),
+        "SELECT COUNT(*) FROM sends WHERE account_id = ? AND peer = ? AND created_at > ?",
+        (account_id, peer, since),
     ).fetchone()
     return int(row[0])
 
@@ -227,18 +227,18 @@ def _begin(
     delivery_tool: str = DELIVERY_TOOL,
 ) -> BeginResult:
     conn.execute(
-        "DELETE FROM sends WHERE identity_id = ? AND created_at < ?",
-        (identity_id, now - KEY_RETENTION_SECONDS),
+        "DELETE FROM sends WHERE account_id = ? AND created_at < ?",
+        (account_id, now - KEY_RETENTION_SECONDS),
     )
-    existing = _select_key(conn, identity_id, key)
+    existing = _select_key(conn, account_id, key)
     if existing is not None:
         return BeginResult(outcome="existing", record=existing)
-    if _count_recent(conn, identity_id, peer, now - RATE_WINDOW_SECONDS) >= limit_per_hour:
+    if _count_recent(conn, account_id, peer, now - RATE_WINDOW_SECONDS) >= limit_per_hour:
         return BeginResult(outcome="rate_limited")
     if not explicit_key:
         twin = conn.execute(
-            "SELECT 1 FROM sends WHERE identity_id = ? AND peer = ? AND text_digest = ? AND created_at > ?",
-            (identity_id, peer, text_digest, now - duplicate_window),
+            "SELECT 1 FROM sends WHERE account_id = ? AND peer = ? AND text_digest = ? AND created_at > ?",
+            (account_id, peer, text_digest, now - duplicate_window),
         ).fetchone()
         if twin is not None:
             return BeginResult(outcome="duplicate")
@@ -255,6 +255,7 @@ def _begin(
             audit_key,
             AuditRow(
                 identity_id=identity_id,
+                account_id=account_id,
                 ts_ms=round(now * 1000),
                 tool=delivery_tool,
                 outcome="pending",

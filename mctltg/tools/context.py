@@ -11,6 +11,7 @@ from the database; scopes are never cached (they come from the token of each cal
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from mctltg.accounts import (
     Sending,
     TelegramAccount,
 )
-from mctltg.errors import PermissionDenied
+from mctltg.errors import AccountError, PermissionDenied
 from mctltg.oauth.scopes import SCOPES
 from mctltg.tools.media_budget import MediaBudget, default_budget
 
@@ -129,10 +130,18 @@ def success(payload: dict[str, Any] | Reply, deps: ToolDeps) -> CallToolResult:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolContext:
-    """What one tool call gets: the services and, unless the call is anonymous, its caller."""
+    """What one tool call gets: the services and, unless the call is anonymous, its caller.
+
+    ``account_choice`` is the call's ``account`` argument (a label or id; None: the
+    default account), which the ``@tool`` decorator takes off every Telegram tool's
+    arguments; ``used`` collects the ids of the accounts the call resolved, for its audit
+    row (a per-call record, so mutable by design).
+    """
 
     deps: ToolDeps
     caller: Caller | None
+    account_choice: str | None = None
+    used: list[int] = field(default_factory=list)
 
     @property
     def identity_id(self) -> int:
@@ -144,10 +153,38 @@ class ToolContext:
         """Whether the caller's token carries ``scope``."""
         return self.caller is not None and scope in self.caller.scopes
 
-    async def account(self, account: int | None = None) -> TelegramAccount:
-        """The caller's Telegram account, ready to call.
+    async def account(self) -> TelegramAccount:
+        """The caller's Telegram account this call names (``account``), or their default; ready to call.
 
         Raises:
+            UnknownAccount: ``account`` names no account of the caller's.
             NoAccount, AccountRevoked: the caller has no usable account.
         """
-        return await self.deps.directory.account_for(self.identity_id, account)
+        row = await self.deps.directory.account_of(self.identity_id, self.account_choice)
+        self.used.append(row.id)
+        return await self.deps.directory.use(row)
+
+    async def note_account(self) -> None:
+        """Record the account a gated write goes out from, for the call's audit row.
+
+        Gated writes resolve their account inside ``Sending`` (an identity without one
+        gets a preview, not an error); this only names it for the audit, so an account
+        that cannot serve is left for ``Sending`` to report. An ``account`` that is not
+        the caller's is refused here already (``UnknownAccount``).
+        """
+        if self.caller is None:
+            return
+        with contextlib.suppress(AccountError):
+            await self.account_id()
+
+    async def account_id(self) -> int:
+        """The id of the account ``account()`` serves this call with (for per-account rules).
+
+        Cached after the first call of an account; never calls Telegram.
+
+        Raises:
+            UnknownAccount, NoAccount, AccountRevoked: as ``account()``.
+        """
+        row = await self.deps.directory.account_of(self.identity_id, self.account_choice)
+        self.used.append(row.id)
+        return row.id

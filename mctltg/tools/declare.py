@@ -14,10 +14,19 @@ included) or its deliberate error into the catalogued error result, log and coun
 call, and leave an audit row. The input and output schemas are generated from the
 declared signature and output model, without the SDK's noise (``tools/schema.py``).
 
-The audit row records the time, the identity, the tool, the peer reduced to its type
-and numeric id, and the outcome: ``ok``, ``draft`` (a send previewed, not sent),
-``rate_limited`` (a draft because the per-peer limit is spent), or ``error:<kind>``
-with the failure catalogue's kind. Never arguments, never message text.
+Every tool that uses Telegram (its scope is a ``telegram:`` scope, or it is declared
+``per_account=True``) takes an optional ``account`` argument, added here once: a label
+or id of one of the caller's accounts (``list_my_accounts``), the default account when
+omitted. The decorator takes it off the arguments into ``ToolContext.account_choice``,
+so ``ctx.account()`` (and the gated sends, given ``ctx.account_choice``) use that
+account; its schema is the bare ``{"type": "string"}`` (the server instructions and
+``list_my_accounts`` say what it means: every byte of ``tools/list`` counts).
+
+The audit row records the time, the identity, the account the call used (when it used
+one), the tool, the peer reduced to its type and numeric id, and the outcome: ``ok``,
+``draft`` (a send previewed, not sent), ``rate_limited`` (a draft because the per-peer
+limit is spent), or ``error:<kind>`` with the failure catalogue's kind. Never arguments,
+never message text.
 """
 
 from __future__ import annotations
@@ -36,13 +45,14 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel
 
-from mctltg.errors import MctltgError, PermissionDenied
+from mctltg.errors import InvalidInput, MctltgError, PermissionDenied
 from mctltg.telegram.peers import parse_peer
 from mctltg.tools.context import Caller, Reply, ToolContext, ToolDeps, current_caller, success
 from mctltg.tools.failures import error_kind, error_result, internal_error_result
 from mctltg.tools.schema import lean_input_schema, lean_output_schema
 
 __all__ = [
+    "ACCOUNT_ARG",
     "ADMIN",
     "DESTRUCTIVE",
     "LOCAL_WRITE",
@@ -61,6 +71,10 @@ __all__ = [
 logger = logging.getLogger("mctltg.tools")
 
 ToolBody = Callable[..., Awaitable[dict[str, Any] | Reply]]
+#: The argument every Telegram tool takes to pick one of the caller's accounts.
+ACCOUNT_ARG: Final = "account"
+#: Its published schema (bare on purpose; see the module docstring).
+_ACCOUNT_SCHEMA: Final[dict[str, Any]] = {"type": "string"}
 #: A service a tool needs; a server without it does not register the tool.
 Needs = Literal["sending", "audit", "access", "admin", "workers"]
 
@@ -107,6 +121,10 @@ class DeclaredTool:
     audited: bool = True
     needs: Needs | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Takes the optional ``account`` argument.
+    per_account: bool = False
+    #: The decorator adds ``account`` (the function does not declare it): it reaches ``ctx``.
+    account_added: bool = False
 
     def available(self, deps: ToolDeps) -> bool:
         """Whether a server built over ``deps`` offers this tool."""
@@ -124,6 +142,7 @@ def tool(
     audited: bool = True,
     needs: Needs | None = None,
     meta: dict[str, Any] | None = None,
+    per_account: bool | None = None,
 ) -> Callable[[ToolBody], DeclaredTool]:
     """Declare a tool; see the module docstring.
 
@@ -132,7 +151,11 @@ def tool(
             signed-in caller.
         output: the model whose schema is published as ``outputSchema``.
         meta: extra ``_meta`` entries (e.g. ``{"mctltg/setting": "ALLOW_MARK_READ"}``).
+        per_account: whether the tool takes ``account``; by default, whether ``scope`` is
+            a ``telegram:`` scope (every tool that calls Telegram needs one).
     """
+
+    takes = (scope or "").startswith("telegram:") if per_account is None else per_account
 
     def declare(fn: ToolBody) -> DeclaredTool:
         full_meta = dict(meta or {})
@@ -151,6 +174,8 @@ def tool(
             audited=audited,
             needs=needs,
             meta=full_meta,
+            per_account=takes,
+            account_added=takes and ACCOUNT_ARG not in inspect.signature(fn).parameters,
         )
 
     return declare
@@ -163,16 +188,19 @@ class _Entry:
         self._declared = declared
         hints = typing.get_type_hints(declared.fn, include_extras=True)
         signature = inspect.signature(declared.fn)
-        params = list(signature.parameters.values())[1:]  # the first is ``ctx``
+        params = [p.replace(annotation=hints[p.name]) for p in list(signature.parameters.values())[1:]]
+        if declared.account_added:
+            # An id may come as a JSON number too; it is read as its digits.
+            choice = inspect.Parameter(
+                ACCOUNT_ARG, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=str | int | None
+            )
+            params.append(choice)
         context = inspect.Parameter("context", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Context)
         returns = Annotated[CallToolResult, declared.output]
-        self.__signature__ = signature.replace(
-            parameters=[context, *(p.replace(annotation=hints[p.name]) for p in params)],
-            return_annotation=returns,
-        )
+        self.__signature__ = signature.replace(parameters=[context, *params], return_annotation=returns)
         self.__annotations__ = {
             "context": Context,
-            **{p.name: hints[p.name] for p in params},
+            **{p.name: p.annotation for p in params},
             "return": returns,
         }
         self.__name__ = declared.name
@@ -198,6 +226,8 @@ def register(server: MCPServer[Any], declared: DeclaredTool) -> None:
     registered = server._tool_manager.get_tool(declared.name)
     assert registered is not None
     registered.parameters = lean_input_schema(registered.parameters)
+    if declared.account_added:
+        registered.parameters["properties"][ACCOUNT_ARG] = dict(_ACCOUNT_SCHEMA)
     metadata = registered.fn_metadata
     # Published, not re-validated on every call: the payloads are built by our own render code.
     metadata.output_schema = lean_output_schema(declared.output)
@@ -225,6 +255,7 @@ async def run(declared: DeclaredTool, deps: ToolDeps, arguments: dict[str, Any])
     started = time.perf_counter()
     outcome = "ok"
     identity_id: int | None = None
+    ctx: ToolContext | None = None
     try:
         caller: Caller | None
         try:
@@ -237,7 +268,8 @@ async def run(declared: DeclaredTool, deps: ToolDeps, arguments: dict[str, Any])
             identity_id = caller.identity_id
             if declared.scope is not None and declared.enforce_scope:
                 caller.require(declared.scope)
-        payload = await declared.fn(ToolContext(deps=deps, caller=caller), **arguments)
+        ctx = _context(declared, deps, caller, arguments)
+        payload = await declared.fn(ctx, **arguments)
         outcome = _payload_outcome(payload)
         return success(payload, deps)
     except MctltgError as exc:
@@ -261,8 +293,27 @@ async def run(declared: DeclaredTool, deps: ToolDeps, arguments: dict[str, Any])
         if declared.audited and deps.audit is not None:
             peer_type, peer_id = redact_peer(arguments.get("peer"))
             await deps.audit.record(
-                identity_id=identity_id, tool=name, outcome=outcome, peer_type=peer_type, peer_id=peer_id
+                identity_id=identity_id,
+                tool=name,
+                outcome=outcome,
+                peer_type=peer_type,
+                peer_id=peer_id,
+                account_id=ctx.used[0] if ctx is not None and ctx.used else None,
             )
+
+
+def _context(
+    declared: DeclaredTool, deps: ToolDeps, caller: Caller | None, arguments: dict[str, Any]
+) -> ToolContext:
+    """The call's context; a Telegram tool's ``account`` argument moves from ``arguments`` into it."""
+    if not declared.account_added:
+        return ToolContext(deps=deps, caller=caller)
+    choice = arguments.pop(ACCOUNT_ARG, None)
+    if choice is not None and not isinstance(choice, str | int):
+        raise InvalidInput(ACCOUNT_ARG, "must be an account's label or id, as list_my_accounts gives them")
+    return ToolContext(
+        deps=deps, caller=caller, account_choice=None if choice is None else (str(choice).strip() or None)
+    )
 
 
 def marked(result: CallToolResult, deps: ToolDeps) -> CallToolResult:

@@ -85,7 +85,7 @@ async def _link_result(ctx: ToolContext, peer: PeerRef, message_id: int, media: 
         mime_type=media.mime_type or "application/octet-stream",
         file_name=media.file_name,
     )
-    minted = await links.mint(ctx.identity_id, peer, message_id, file)
+    minted = await links.mint(ctx.identity_id, peer, message_id, file, account=ctx.account_choice)
     nonce = new_nonce()
     payload: dict[str, Any] = {
         "notice": NOTICE.format(nonce=nonce),

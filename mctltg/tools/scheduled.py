@@ -115,6 +115,7 @@ async def delete_scheduled_messages(
     sending = ctx.deps.sending
     assert sending is not None
     ref, wanted, key = parse_peer(peer), _ids(ids), validate_key(idempotency_key)
+    await ctx.note_account()
     outcome = await sending.delete_scheduled(
         identity_id=ctx.identity_id,
         has_send_scope=ctx.holds(MESSAGES_SEND),
@@ -122,5 +123,6 @@ async def delete_scheduled_messages(
         ref=ref,
         ids=wanted,
         key=key,
+        account=ctx.account_choice,
     )
     return render_deletion(outcome)

@@ -228,6 +228,7 @@ async def send_message(
     topic = _message_id("topic_id", topic_id)
     if reply is None and topic is not None and topic != GENERAL_TOPIC:
         reply = topic  # into a topic = a reply to its top message, as Telegram's apps send it
+    await ctx.note_account()
     outcome = await sending.send(
         identity_id=None if ctx.caller is None else ctx.caller.identity_id,
         has_send_scope=ctx.holds(MESSAGES_SEND),
@@ -237,6 +238,7 @@ async def send_message(
         reply_to=reply,
         key=key,
         schedule_at=when,
+        account=ctx.account_choice,
     )
     out = render_send(outcome, clean)
     if when is not None and outcome.status != "draft":
@@ -273,13 +275,17 @@ async def pin_message(
     return render_write(outcome, f"{verb} message {target} in {ref}", done="unpinned" if undo else "pinned")
 
 
-@tool(None, title="Explain the send gate", hints=READ_LOCAL, output=SendStatusOut, needs="sending")
+@tool(None, title="Explain the send gate", hints=READ_LOCAL, output=SendStatusOut, needs="sending",
+      per_account=True)  # fmt: skip
 async def get_my_send_status(ctx: ToolContext) -> dict[str, Any]:
     """Whether send_message would really send for you, and why not (per-peer limit aside)."""
     sending = ctx.deps.sending
     assert sending is not None
     report = await sending.status(
-        identity_id=ctx.identity_id, has_send_scope=ctx.holds(MESSAGES_SEND), allow_send=ctx.deps.allow_send
+        identity_id=ctx.identity_id,
+        has_send_scope=ctx.holds(MESSAGES_SEND),
+        allow_send=ctx.deps.allow_send,
+        account=ctx.account_choice,
     )
     out: dict[str, Any] = {
         "can_send": report.decision.open,
@@ -295,14 +301,14 @@ async def get_my_send_status(ctx: ToolContext) -> dict[str, Any]:
     return out
 
 
-@tool(
-    ACCOUNT_MANAGE, title="Turn real sends on or off", hints=LOCAL_WRITE, output=ConsentOut, needs="sending"
-)
+@tool(ACCOUNT_MANAGE, title="Turn real sends on or off", hints=LOCAL_WRITE, output=ConsentOut,
+      needs="sending", per_account=True)  # fmt: skip
 async def set_send_consent(
     ctx: ToolContext, enabled: Annotated[bool, Field(description="true allows real sends")]
 ) -> dict[str, Any]:
     """Turn real sends from your account on or off (off: drafts only; new accounts start off)."""
-    await ctx.deps.directory.set_send_consent(ctx.identity_id, bool(enabled))
+    row = await ctx.deps.directory.set_send_consent(ctx.identity_id, bool(enabled), ctx.account_choice)
+    ctx.used.append(row.id)
     return {"send_enabled": bool(enabled), "ok": True}
 
 

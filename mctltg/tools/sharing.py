@@ -67,5 +67,7 @@ async def set_shared_chats(
         rule = SharingRule.all_but([*excluded, *current.excluded])
     else:
         rule = SharingRule.only(current.chats, current.folders, [*excluded, *current.excluded])
-    changed = await ctx.deps.directory.set_sharing(ctx.identity_id, rule, may_widen=False)
+    changed = await ctx.deps.directory.set_sharing(
+        ctx.identity_id, rule, may_widen=False, account=ctx.account_choice
+    )
     return render_rule(changed)

@@ -64,10 +64,12 @@ async def run_write(ctx: ToolContext, write: Write, key: str | None) -> WriteOut
     """``write`` through the one gate, for the caller (no identity: a preview)."""
     sending = ctx.deps.sending
     assert sending is not None
+    await ctx.note_account()
     return await sending.write(
         identity_id=None if ctx.caller is None else ctx.caller.identity_id,
         has_scope=ctx.holds(write.scope),
         allow_send=ctx.deps.allow_send,
         write=write,
         key=key,
+        account=ctx.account_choice,
     )

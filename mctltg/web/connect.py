@@ -19,6 +19,11 @@ With JavaScript, ``static/connect.js`` also opens the WebSocket below and learns
 new QR token, a scan or the next step without reloading; without it, the QR page
 refreshes itself every few seconds (``<noscript>`` meta refresh) and has a "check
 now" button.
+
+A person with a connected account adds another at ``/telegram/connect/add``: a label of
+their choosing and the permissions for that account, then the same QR or phone login
+(the login carries the label, so every later step and the "done" page are about that
+account). Past ``MAX_ACCOUNTS_PER_IDENTITY`` the form says so and no login starts.
 """
 
 from __future__ import annotations
@@ -34,8 +39,8 @@ from quart import Blueprint, Response, request, websocket
 
 from mctltg.accounts import LoginStep, LoginView
 from mctltg.accounts.code_limits import CodeRequestsLimited
-from mctltg.errors import AccountNotReady, InvalidInput
-from mctltg.storage import AccountRow
+from mctltg.errors import AccountLimitReached, AccountNotReady, InvalidInput
+from mctltg.storage import DEFAULT_LABEL, AccountRow, normalize_label
 from mctltg.web.context import (
     CONNECT_PATH,
     MANAGE_PATH,
@@ -119,13 +124,18 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
         account: AccountRow | None = None,
         error: str | None = None,
         status: int = 200,
+        label: str = "",
     ) -> Response:
+        held = await deps.accounts.list_for_identity(session.identity_id)
         response = await page(
             "connect.html",
             status=status,
             step=step,
             view=view,
             account=account,
+            label=label,
+            can_add=len(held) < deps.settings.max_accounts_per_identity,
+            max_accounts=deps.settings.max_accounts_per_identity,
             error=error,
             csrf=session.csrf,
             session=session,
@@ -172,15 +182,21 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
             return answer
         row = await deps.accounts.for_identity(session.identity_id)
         view = await current(session, refresh_qr=True)
-        if row is not None and row.status == "active":
-            if view is not None and view.step is LoginStep.DONE and session.applied != view.login_id:
-                if session.send is not None and session.send != row.send_enabled:
-                    await deps.accounts.set_send_enabled(row.id, session.send)
-                    row = await deps.accounts.get(row.id) or row
-                session = session.replace(applied=view.login_id)
-            return await render(session, "done", view=view, account=row)
         if view is not None and view.step is LoginStep.DONE:
+            connected = await deps.accounts.by_label(session.identity_id, view.label)
+            if connected is not None and connected.status == "active":
+                if session.applied != view.login_id:
+                    if session.send is not None and session.send != connected.send_enabled:
+                        await deps.accounts.set_send_enabled(connected.id, session.send)
+                        connected = await deps.accounts.get(connected.id) or connected
+                    session = session.replace(applied=view.login_id)
+                return await render(session, "done", view=view, account=connected)
             view = None  # connected once, disconnected since: start over
+        other = view is not None and (row is None or view.label != row.label)
+        adding = other and view is not None and not view.finished  # another account's login
+        failed_add = other and view is not None and view.step is LoginStep.FAILED
+        if row is not None and row.status == "active" and not adding and not failed_add:
+            return await render(session, "done", account=row)
         if session.send is None:
             return await render(session, "permissions")
         if view is None and session.login_id is None and session.oauth_client is not None:
@@ -202,11 +218,19 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
         session = session.replace(send=fields["access"] == "send")
         return await start_qr(session)
 
-    async def start_qr(session: WebSession) -> Response:
+    async def login_label(session: WebSession) -> str:
+        """The label of the account this browser is connecting (kept across QR, phone and retries)."""
+        ongoing = await current(session)
+        done = ongoing is None or ongoing.step is LoginStep.DONE
+        return DEFAULT_LABEL if ongoing is None or done else ongoing.label
+
+    async def start_qr(session: WebSession, label: str = DEFAULT_LABEL) -> Response:
         if (answer := await refused(session)) is not None:
             return answer
         try:
-            view = await logins.start_qr(session.identity_id)
+            view = await logins.start_qr(session.identity_id, label=label)
+        except AccountLimitReached as exc:
+            return await render(session, "add", error=_sentence(exc), status=400, label=label)
         except AccountNotReady:
             return redirect(CONNECT_PATH)
         return deps.sessions.store(redirect(CONNECT_PATH), session.replace(login_id=view.login_id))
@@ -219,7 +243,7 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
         _, fresh = await form_for(session)
         if not fresh or session.send is None:
             return redirect(CONNECT_PATH)
-        return await start_qr(session)
+        return await start_qr(session, await login_label(session))
 
     @blueprint.post(CONNECT_PATH + "/qr/check")
     async def qr_check() -> Response:
@@ -254,8 +278,11 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
             return redirect(CONNECT_PATH)
         if (answer := await refused(session)) is not None:
             return answer
+        label = await login_label(session)
         try:
-            view = await logins.start_phone(session.identity_id, fields.get("phone", ""))
+            view = await logins.start_phone(session.identity_id, fields.get("phone", ""), label=label)
+        except AccountLimitReached as exc:
+            return await render(session, "add", error=_sentence(exc), status=400, label=label)
         except InvalidInput as exc:
             return await render(session, "phone", error=_sentence(exc), status=400)
         except CodeRequestsLimited as exc:
@@ -286,6 +313,43 @@ def connect_blueprint(deps: WebDeps) -> Blueprint:
         except AccountNotReady:
             pass  # still working on the previous submission: the page shows where it is
         return redirect(CONNECT_PATH)
+
+    @blueprint.get(CONNECT_PATH + "/add")
+    async def add_form() -> Response:
+        session = await signed_in(deps)
+        if session is None:
+            return signin_redirect(CONNECT_PATH + "/add")
+        if (answer := await refused(session)) is not None:
+            return answer
+        again = request.args.get("label", "")  # "connect again" from the manage page
+        return await render(session, "add", label=again if again.isascii() and len(again) <= 16 else "")
+
+    @blueprint.post(CONNECT_PATH + "/add")
+    async def add() -> Response:
+        """Another account: its label and permissions, then the login (refused past the limit)."""
+        session = await signed_in(deps)
+        if session is None:
+            return signin_redirect(CONNECT_PATH + "/add")
+        fields, fresh = await form_for(session)
+        if not fresh or fields.get("access") not in ("read", "draft", "send"):
+            return redirect(CONNECT_PATH + "/add")
+        if (answer := await refused(session)) is not None:
+            return answer
+        typed = fields.get("label", "")[:64]
+        try:
+            label = normalize_label(typed)
+        except InvalidInput as exc:
+            return await render(session, "add", error=_sentence(exc), status=400)
+        existing = await deps.accounts.by_label(session.identity_id, label)
+        if existing is not None and existing.status != "revoked":
+            return await render(
+                session,
+                "add",
+                error="You already have an account with this label; choose another.",
+                status=400,
+            )
+        session = session.replace(send=fields["access"] == "send", login_id=None, applied=None)
+        return await start_qr(session, label)
 
     @blueprint.post(CONNECT_PATH + "/code")
     async def code() -> Response:

@@ -1,17 +1,20 @@
-"""``/telegram/connect/manage``: a person's own connection, in their own hands.
+"""``/telegram/connect/manage``: a person's own connections, in their own hands.
 
-It shows the connection (status, the Telegram account, the device name Telegram
-lists under Active sessions, when it was last used), the send switch (the account's
-``send_enabled``, the fourth condition of the send gate), the person's newest audit
-rows, and the two ways out: disconnect (the session ends at Telegram and is erased
-here; the row stays so they can reconnect) and delete (a confirmation page first;
-the row and everything keyed by it go). Both run ``accounts/manage.py``, the same
+It lists every Telegram account the person connected (label, Telegram name, status,
+which is the default; the device name Telegram lists under Active sessions, when it was
+last used), each with its own send switch (the account's ``send_enabled``, the fourth
+condition of the send gate), "make default", and the two ways out: disconnect (the
+session ends at Telegram and is erased here; the row stays so they can reconnect) and
+delete (a confirmation page first; the row and everything keyed by it go). Then the
+person's newest audit rows. Disconnect and delete run ``accounts/manage.py``, the same
 code as the ``disconnect_telegram_account`` and ``delete_telegram_account`` tools.
 
-Every change is a POST carrying the session's CSRF token, answered with a redirect
-back here (post/redirect/get) and a fixed sentence chosen by a code in the query
-string, so nothing a request sends is ever echoed. Changes made here leave audit
-rows (``web:send_on``, ``web:send_off``, ``web:disconnect``, ``web:delete``).
+Every change is a POST carrying the session's CSRF token and the account's id (none:
+the default account), answered with a redirect back here (post/redirect/get) and a
+fixed sentence chosen by a code in the query string, so nothing a request sends is
+ever echoed; an id that is not one of the person's own accounts changes nothing. Changes
+made here leave audit rows naming the account (``web:send_on``, ``web:send_off``,
+``web:default``, ``web:disconnect``, ``web:delete``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from typing import Final
 from quart import Blueprint, Response, request
 
 from mctltg.accounts import delete_account, disconnect_account
-from mctltg.errors import BROKEN_SESSION
+from mctltg.errors import BROKEN_SESSION, UnknownAccount
+from mctltg.storage import AccountRow
 from mctltg.web.context import (
     MANAGE_PATH,
     WebDeps,
@@ -47,6 +51,7 @@ NOTICES: Final = {
     "disconnected": "Disconnected: the session ended at Telegram and was erased from this server.",
     "deleted": "Deleted: your Telegram account and its sealed session are gone from this server.",
     "nothing": "There was no Telegram account to change.",
+    "default": "Default changed: tools called without an account use it now.",
     "expired": "That form expired; nothing changed. Try again.",
 }
 
@@ -65,13 +70,23 @@ def manage_blueprint(deps: WebDeps) -> Blueprint:
     def done(code: str) -> Response:
         return redirect(f"{MANAGE_PATH}?done={code}")
 
+    async def chosen(session: WebSession, field: str | None) -> AccountRow | None:
+        """The person's account the form names by id (the default when absent); None if not theirs."""
+        try:
+            return await deps.directory.find(session.identity_id, field or None)
+        except UnknownAccount:
+            return None
+
+    async def form_account(session: WebSession) -> AccountRow | None:
+        return await chosen(session, (await request.form).get("account"))
+
     @blueprint.get(MANAGE_PATH)
     async def show() -> Response:
         session = await signed_in(deps)
         if session is None:
             return signin_redirect(MANAGE_PATH)
         identity = await deps.identities.get(session.identity_id)
-        row = await deps.accounts.for_identity(session.identity_id)
+        rows = await deps.accounts.list_for_identity(session.identity_id)
         audit = await deps.audit.page(session.identity_id, limit=AUDIT_ROWS)
         return await page(
             "manage.html",
@@ -79,7 +94,9 @@ def manage_blueprint(deps: WebDeps) -> Blueprint:
             session=session,
             csrf=session.csrf,
             identity=identity,
-            account=row,
+            accounts=rows,
+            labels={row.id: row.label for row in rows},
+            can_add=len(rows) < deps.settings.max_accounts_per_identity,
             broken_session=BROKEN_SESSION,
             audit=audit,
             notice={**NOTICES, **CLIENT_NOTICES}.get(request.args.get("done", "")),
@@ -94,15 +111,35 @@ def manage_blueprint(deps: WebDeps) -> Blueprint:
             return signin_redirect(MANAGE_PATH)
         if not fresh:
             return done("expired")
-        row = await deps.accounts.for_identity(session.identity_id)
+        row = await form_account(session)
         if row is None or row.status == "revoked":
             return done("nothing")
         enabled = (await request.form).get("enabled") == "on"
         await deps.accounts.set_send_enabled(row.id, enabled)
+        deps.directory.forget_account(row.id)
         await deps.audit.append(
-            identity_id=session.identity_id, tool="web:send_on" if enabled else "web:send_off", outcome="ok"
+            identity_id=session.identity_id,
+            tool="web:send_on" if enabled else "web:send_off",
+            outcome="ok",
+            account_id=row.id,
         )
         return done("send_on" if enabled else "send_off")
+
+    @blueprint.post(MANAGE_PATH + "/default")
+    async def make_default() -> Response:
+        session, fresh = await checked()
+        if session is None:
+            return signin_redirect(MANAGE_PATH)
+        if not fresh:
+            return done("expired")
+        row = await form_account(session)
+        if row is None or row.status != "active":
+            return done("nothing")
+        await deps.directory.set_default(session.identity_id, row.id)
+        await deps.audit.append(
+            identity_id=session.identity_id, tool="web:default", outcome="ok", account_id=row.id
+        )
+        return done("default")
 
     @blueprint.post(MANAGE_PATH + "/disconnect")
     async def disconnect() -> Response:
@@ -111,10 +148,15 @@ def manage_blueprint(deps: WebDeps) -> Blueprint:
             return signin_redirect(MANAGE_PATH)
         if not fresh:
             return done("expired")
-        outcome = await disconnect_account(deps.directory, session.identity_id)
+        row = await form_account(session)
+        if row is None:
+            return done("nothing")
+        outcome = await disconnect_account(deps.directory, session.identity_id, row.id)
         if not outcome.disconnected:
             return done("nothing")
-        await deps.audit.append(identity_id=session.identity_id, tool="web:disconnect", outcome="ok")
+        await deps.audit.append(
+            identity_id=session.identity_id, tool="web:disconnect", outcome="ok", account_id=row.id
+        )
         await end_browser_sessions(deps, session.identity_id)
         return deps.sessions.store(done("disconnected"), _fresh_wizard(deps, session))
 
@@ -123,7 +165,7 @@ def manage_blueprint(deps: WebDeps) -> Blueprint:
         session = await signed_in(deps)
         if session is None:
             return signin_redirect(MANAGE_PATH)
-        row = await deps.accounts.for_identity(session.identity_id)
+        row = await chosen(session, request.args.get("account"))
         if row is None:
             return done("nothing")
         return await page(
@@ -137,10 +179,15 @@ def manage_blueprint(deps: WebDeps) -> Blueprint:
             return signin_redirect(MANAGE_PATH)
         if not fresh or (await request.form).get("confirm") != "delete":
             return done("expired")
-        outcome = await delete_account(deps.directory, session.identity_id)
+        row = await form_account(session)
+        if row is None:
+            return done("nothing")
+        outcome = await delete_account(deps.directory, session.identity_id, row.id)
         if not outcome.deleted:
             return done("nothing")
-        await deps.audit.append(identity_id=session.identity_id, tool="web:delete", outcome="ok")
+        await deps.audit.append(
+            identity_id=session.identity_id, tool="web:delete", outcome="ok", account_id=row.id
+        )
         await end_browser_sessions(deps, session.identity_id)
         return deps.sessions.store(done("deleted"), _fresh_wizard(deps, session))
 

@@ -180,7 +180,7 @@ async def test_an_account_connected_by_another_identity_is_refused_and_its_new_s
         view = await services.logins.submit_code(mallory, view.login_id, code_for(world, demo.me_phone))
     assert (view.step, view.reason) == (LoginStep.FAILED, "taken")
     assert view.message is not None
-    assert view.message.startswith("This Telegram account belongs to another user")
+    assert view.message.startswith("This Telegram account is already connected")
     assert await services.accounts.for_identity(mallory) is None
     assert len(world.authorizations(demo.me)) == 1  # mallory's fresh session was logged out again
 
@@ -352,3 +352,29 @@ async def test_login_codes_to_one_number_are_rationed_and_a_refusal_leaves_the_l
         assert demo.me_phone not in str(refused.value)
         done = await services.logins.submit_code(me, view.login_id, code_for(world, demo.me_phone))
     assert done.step is LoginStep.DONE
+
+
+async def test_signed_in_with_telegram_the_first_account_is_that_user_and_another_label_may_be_anyone(
+    services: Services, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    me = await identity_id(services, f"tg:{demo.me}")
+    await services.identities.set_telegram_user(me, demo.me)
+    with trio.fail_after(30):
+        wrong = await services.logins.start_phone(me, demo.second_phone)
+        wrong = await services.logins.submit_code(me, wrong.login_id, code_for(world, demo.second_phone))
+        wrong = await services.logins.submit_password(me, wrong.login_id, demo.second_password)
+        first = await services.logins.start_phone(me, demo.me_phone)
+        first = await services.logins.submit_code(me, first.login_id, code_for(world, demo.me_phone))
+        work = await services.logins.start_phone(me, demo.second_phone, label="work")
+        work = await services.logins.submit_code(me, work.login_id, code_for(world, demo.second_phone))
+        work = await services.logins.submit_password(me, work.login_id, demo.second_password)
+        again = await services.logins.start_phone(me, demo.me_phone, label="other")
+        again = await services.logins.submit_code(me, again.login_id, code_for(world, demo.me_phone))
+    assert (wrong.step, wrong.reason) == (LoginStep.FAILED, "different_account")
+    assert (first.step, work.step, work.label) == (LoginStep.DONE, LoginStep.DONE, "work")
+    assert (again.step, again.reason) == (LoginStep.FAILED, "taken")  # one Telegram user, one connection
+    rows = await services.accounts.list_for_identity(me)
+    assert [(r.label, r.telegram_user_id, r.status) for r in rows] == [
+        ("main", demo.me, "active"),
+        ("work", demo.second, "active"),
+    ]

@@ -58,8 +58,11 @@ FUZZED = [
     "revoke_telegram_session",
     "get_media",
     "set_shared_chats",
+    "disconnect_telegram_account",
+    "delete_telegram_account",
+    "set_default_account",
 ]
-NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
+NO_ARGUMENTS = {"list_my_accounts"}
 KINDS = {kind for _, kind in ERROR_KINDS}
 
 JSON = st.recursive(

@@ -17,7 +17,7 @@ import trio
 
 from mctltg import cli
 from mctltg.app import open_services, provision_sandbox_account
-from mctltg.cli_login import run_login
+from mctltg.cli_login import login_command, run_login
 from mctltg.config import Settings
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld, seed_demo_world
 from mctltg.sandbox.testing import ManualClock
@@ -247,7 +247,7 @@ async def test_a_phone_of_another_identitys_account_ends_with_one_sentence(
         screen.getvalue()
         .strip()
         .splitlines()[-1]
-        .startswith("mctltg: This Telegram account belongs to another user")
+        .startswith("mctltg: This Telegram account is already connected")
     )
     assert len(world.authorizations(demo.me)) == 1  # only alice's session remains
 
@@ -280,3 +280,48 @@ def test_a_malformed_phone_number_is_refused_before_anything_starts(
         "mctltg: --phone must be an international number: + and country code, e.g. +14155550123"
     )
     assert not (tmp_path / "cli.db").exists()
+
+
+async def test_login_with_a_new_label_adds_a_second_account_and_the_limit_refuses_a_third_before_any_code(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    limited = settings.replace(max_accounts_per_identity=2)
+    screen = Screen()
+    ada = ScriptedPrompter(lambda: world.last_login_code(demo.me_phone) or "")
+    grace = ScriptedPrompter(lambda: world.last_login_code(demo.second_phone) or "", demo.second_password)
+    with trio.fail_after(60):
+        first = await run_login(limited, phone=demo.me_phone, qr=False, out=screen, prompter=ada, world=world)
+        second = await run_login(
+            limited, phone=demo.second_phone, qr=False, out=screen, prompter=grace, world=world, label="work"
+        )
+        mark = world.mark()
+        third = await run_login(
+            limited,
+            phone=demo.me_phone,
+            qr=False,
+            out=screen,
+            prompter=ScriptedPrompter(),
+            world=world,
+            label="x",
+        )
+        calls = world.calls_since(mark)
+        async with open_services(limited, world=world) as services:
+            identity = await services.identities.ensure("operator")
+            rows = await services.accounts.list_for_identity(identity.id)
+            work = await (await services.directory.account_for(identity.id, "work")).profile()
+    assert (first, second, third) == (0, 0, 1), screen.getvalue()
+    assert [(r.label, r.telegram_user_id, r.is_default) for r in rows] == [
+        ("main", demo.me, True),
+        ("work", demo.second, False),
+    ]
+    assert work is not None
+    assert work.user_id == demo.second
+    assert "you already have 2 Telegram accounts here, the most this server allows" in screen.getvalue()
+    assert calls == []  # refused before Telegram was asked for a code
+
+
+def test_the_login_command_refuses_a_label_that_is_not_one(settings: Settings) -> None:
+    out = io.StringIO()
+    status = login_command(settings, phone=None, qr=True, label="no spaces!", out=out)
+    assert status == 2
+    assert out.getvalue().startswith("mctltg: --label must be 1-16 letters")

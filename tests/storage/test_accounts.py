@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from mctltg.crypto import Sealer, new_key
-from mctltg.errors import SealError, StorageError
+from mctltg.errors import AccountLimitReached, InvalidInput, SealError, StorageError
 from mctltg.sandbox.testing import ManualClock
 from mctltg.storage import AccountRow, Accounts, Database, Identities, open_database
 from mctltg.storage.accounts import legacy_session_binding, session_binding
@@ -489,3 +489,35 @@ async def test_a_session_saved_before_activation_is_rebound_to_the_telegram_user
     await accounts.save_session(account_id, PLAINTEXT)
     await accounts.activate(account_id, telegram_user_id=303, username=None, display_name="Alice")
     assert await accounts.load_session(account_id) == PLAINTEXT
+
+
+async def test_an_identity_holds_accounts_up_to_the_limit_each_with_its_own_label(
+    identities: Identities, accounts: Accounts
+) -> None:
+    identity = (await identities.ensure("multi")).id
+    main = await accounts.create(identity, device_name="d", limit=2)
+    work = await accounts.create(identity, device_name="d", label=" Work ", limit=2)
+    with pytest.raises(AccountLimitReached, match="already have 2 Telegram accounts"):
+        await accounts.create(identity, device_name="d", label="third", limit=2)
+    with pytest.raises(StorageError, match="labelled work"):
+        await accounts.create(identity, device_name="d", label="work", limit=2)
+    with pytest.raises(InvalidInput, match="starting with a letter"):
+        await accounts.create(identity, device_name="d", label="12", limit=2)
+    listed = await accounts.list_for_identity(identity)
+    assert [(r.label, r.is_default) for r in listed] == [("main", True), ("work", False)]
+    assert (main.is_default, work.label) == (True, "work")
+
+
+async def test_deleting_the_default_makes_the_oldest_remaining_account_the_default(
+    identities: Identities, accounts: Accounts
+) -> None:
+    identity = (await identities.ensure("multi")).id
+    first = await accounts.create(identity, device_name="d")
+    await accounts.create(identity, device_name="d", label="b")
+    third = await accounts.create(identity, device_name="d", label="c")
+    await accounts.set_default(identity, third.id)
+    assert (await _row(accounts, first.id)).is_default is False
+    await accounts.delete(third.id)
+    default = await accounts.for_identity(identity)
+    assert default is not None
+    assert default.id == first.id

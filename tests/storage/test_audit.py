@@ -327,3 +327,16 @@ async def test_callers_that_give_up_while_queued_do_not_stop_the_others(
     assert set(kept) <= set(written)
     assert len(kept) == 8
     assert (await audit.verify()).intact
+
+
+async def test_a_row_names_its_account_and_changing_the_account_breaks_the_chain(
+    audit: AuditLog, identities: Identities, db_path: str
+) -> None:
+    ada, _ = await fill(audit, identities)
+    entry = await audit.append(identity_id=ada, tool="get_messages", outcome="ok", account_id=3)
+    assert (await audit.verify()).intact
+    assert (await audit.page(ada, limit=1))[0].account_id == entry.account_id == 3
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE audit_log SET account_id = 4 WHERE id = ?", (entry.id,))
+    verdict = await audit.verify()
+    assert verdict.broken_row == entry.id

@@ -133,3 +133,37 @@ def test_a_migration_needs_a_positive_version_and_a_name() -> None:
         Migration(version=0, name="zero", sql="")
     with pytest.raises(ValueError, match="needs a name"):
         Migration(version=1, name=" ", sql="")
+
+
+def test_migration_6_keeps_the_one_account_as_the_default_main_and_its_sends_per_account(
+    raw: sqlite3.Connection,
+) -> None:
+    apply_migrations(raw, MIGRATIONS[:5])
+    raw.execute("INSERT INTO identities (id, subject, created_at) VALUES (1, 'tg:1', 0)")
+    raw.execute(
+        "INSERT INTO telegram_accounts (id, identity_id, telegram_user_id, status, send_enabled, device_name,"
+        " created_at) VALUES (4, 1, 100, 'active', 1, 'd', 0)"
+    )
+    send = (
+        "INSERT INTO sends (identity_id, account_id, idempotency_key, explicit_key, peer, text_digest,"
+        " random_id, state, created_at) VALUES (1, ?, 'key:k', 1, 'user:5', 'x', 9, 'sent', 0)"
+    )
+    raw.execute(send, (4,))
+
+    apply_migrations(raw)
+    raw.execute(
+        "INSERT INTO telegram_accounts (identity_id, label, telegram_user_id, status, device_name,"
+        " created_at) VALUES (1, 'work', 200, 'active', 'd', 0)"
+    )
+    raw.execute(send, (5,))  # the same key on the second account is its own
+
+    accounts = raw.execute(
+        "SELECT id, label, is_default, send_enabled FROM telegram_accounts ORDER BY id"
+    ).fetchall()
+    assert accounts == [(4, "main", 1, 1), (5, "work", 0, 0)]
+    assert raw.execute("SELECT account_id FROM sends ORDER BY id").fetchall() == [(4,), (5,)]
+    with pytest.raises(sqlite3.IntegrityError):
+        raw.execute(send, (4,))
+    with pytest.raises(sqlite3.IntegrityError):  # one default per identity
+        raw.execute("UPDATE telegram_accounts SET is_default = 1 WHERE id = 5")
+    assert raw.execute("PRAGMA foreign_key_check").fetchall() == []

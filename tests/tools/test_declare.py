@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from mctltg.app import Services, provision_sandbox_account
+from mctltg.app import Services, provision_sandbox_account, tool_deps
 from mctltg.sandbox import DemoWorld
-from mctltg.tools import ToolDeps, build_mcp_server
+from mctltg.tools import TOOLS, ToolDeps, build_mcp_server
 
 CALLS = [
     ("list_dialogs", {}),  # ok
@@ -38,3 +38,18 @@ async def test_a_caller_without_an_account_gets_a_marked_error(services: Service
     assert result.structured_content is not None
     assert result.structured_content["error"] == "no_account"
     assert result.structured_content["sandbox"] is True
+
+
+async def test_every_telegram_tool_takes_an_optional_account_and_no_admin_tool_does(
+    services: Services,
+) -> None:
+    async with Client(build_mcp_server(tool_deps(services))) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    telegram = {d.name for d in TOOLS if (d.scope or "").startswith("telegram:") and d.name in tools}
+    for name in telegram | {"get_my_send_status", "set_send_consent", "disconnect_telegram_account"}:
+        schema = tools[name].input_schema
+        assert schema["properties"]["account"] == {"type": "string"}, name
+        assert "account" not in schema.get("required", []), name
+    assert "account" not in tools["set_telegram_access"].input_schema["properties"]
+    assert "account" not in tools["get_my_audit_log"].input_schema["properties"]
+    assert len(telegram) >= 20

@@ -465,3 +465,53 @@ async def test_not_now_returns_to_the_waiting_client_from_every_step_without_an_
         identity = await server.services.identities.by_subject(f"tg:{demo.me}")
         assert identity is not None
         assert await server.services.accounts.for_identity(identity.id) is None  # nothing was connected
+
+
+async def test_a_second_account_is_added_with_its_label_and_permissions_and_a_third_is_refused_at_the_limit(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    async with open_site(settings.replace(max_accounts_per_identity=2), world) as site:
+        html = await to_code_step(site, demo.me_phone)
+        await site.post(
+            "/telegram/connect/code",
+            csrf=csrf_of(html),
+            login_id=login_id_of(html),
+            code=code_for(world, demo.me_phone),
+        )
+        offer = (await site.page("/telegram/connect")).text
+        csrf = await site.csrf("/telegram/connect/add")
+        bad = await site.post("/telegram/connect/add", csrf=csrf, label="no spaces", access="send")
+        taken = await site.post("/telegram/connect/add", csrf=csrf, label="Main", access="send")
+        qr = await site.post("/telegram/connect/add", csrf=csrf, label="Work", access="send")
+        code_page = await site.post("/telegram/connect/phone", csrf=csrf, phone=demo.second_phone)
+        form = {"csrf": csrf, "login_id": login_id_of(code_page.text)}
+        password_page = await site.post(
+            "/telegram/connect/code", **form, code=code_for(world, demo.second_phone)
+        )
+        done = await site.post("/telegram/connect/password", **form, password=demo.second_password)
+        mark = world.mark()
+        full = await site.post("/telegram/connect/add", csrf=csrf, label="third", access="read")
+        calls = world.calls_since(mark)
+        services = site.server.services
+        operator = await services.identities.ensure("operator")
+        rows = await services.accounts.list_for_identity(operator.id)
+
+    assert "Add another Telegram account" in offer
+    assert (
+        alert_of(bad.text)
+        == "Must be 1-16 letters, digits, hyphens or underscores, starting with a letter (e.g. work)."
+    )
+    assert alert_of(taken.text) == "You already have an account with this label; choose another."
+    assert 'data-step="needs_qr_scan"' in qr.text
+    assert 'data-step="needs_password"' in password_page.text
+    assert "Connected as <strong>Grace Hopper</strong>" in done.text
+    assert "Sending: <strong>on</strong>" in done.text
+    assert alert_of(full.text) == (
+        "You already have 2 Telegram accounts here, the most this server allows; "
+        "delete one (delete_telegram_account or the manage page) to add another."
+    )
+    assert calls == []
+    assert [(r.label, r.telegram_user_id, r.is_default, r.send_enabled) for r in rows] == [
+        ("main", demo.me, True, False),
+        ("work", demo.second, False, True),
+    ]
