@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 #: Seconds between two ``last_used_at`` writes for one account (idle expiry is counted in days).
 TOUCH_EVERY: Final = 60.0
+#: The largest row id SQLite stores; a longer number names no account.
+MAX_ACCOUNT_ID: Final = 2**63 - 1
 #: The fixed subject of the operator identity (``AUTH_MODE=local-dev``, loopback only).
 OPERATOR_SUBJECT: Final = "operator"
 
@@ -124,6 +126,8 @@ class AccountDirectory:
             return await self.accounts.for_identity(identity_id)
         given = str(account).strip()
         if given.isdigit():
+            if int(given) > MAX_ACCOUNT_ID:
+                raise UnknownAccount(given[:40])
             row = await self.accounts.get(int(given))
         else:
             row = await self.accounts.by_label(identity_id, given)
