@@ -398,4 +398,20 @@ SCHEMA: Final[tuple[Setting, ...]] = (
         default="INFO",
         help="DEBUG, INFO, WARNING or ERROR",
     ),
+    Setting(
+        env="OUTBOUND_TRUSTED_HOSTS",
+        attr="outbound_trusted_hosts",
+        parse=parse_host_list,
+        default="",
+        help="host names the server may fetch from although they resolve to private addresses "
+        "(e.g. an internal CDN); metadata addresses stay refused",
+    ),
+    Setting(
+        env="OUTBOUND_TIMEOUT",
+        attr="outbound_timeout",
+        parse=parse_seconds,
+        default="20",
+        help="seconds one outbound fetch (send_media's url, a client metadata document) may take, "
+        "redirects included",
+    ),
 )

@@ -72,6 +72,8 @@ class Settings:
     tg_proxy: Secret | None
     metrics_allow_cidr: tuple[Network, ...]
     log_level: str
+    outbound_trusted_hosts: frozenset[str]
+    outbound_timeout: float
 
     @property
     def host(self) -> str:
