@@ -37,8 +37,10 @@ from mctltg.oauth import (
     require_bearer,
     rfc9728,
 )
+from mctltg.outbound import FetchPolicy
 from mctltg.storage.web_sessions import WebSessions
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
+from mctltg.tools.media_payload import MediaLimits
 from mctltg.tools.visibility import READ_ONLY_FILTER, visible
 from mctltg.web import create_web_app
 from mctltg.web.context import WebDeps
@@ -75,6 +77,15 @@ def tool_deps(services: Services) -> ToolDeps:
             rules=TierPolicy(admins=settings.login_admins),
         ),
         metrics=services.metrics,
+        media=MediaLimits(
+            max_bytes=settings.send_media_max_bytes,
+            photo_max_bytes=settings.send_photo_max_bytes,
+            fetch=FetchPolicy(
+                max_bytes=settings.send_media_max_bytes,
+                timeout=settings.outbound_timeout,
+                trusted_hosts=settings.outbound_trusted_hosts,
+            ),
+        ),
     )
 
 

@@ -414,4 +414,19 @@ SCHEMA: Final[tuple[Setting, ...]] = (
         help="seconds one outbound fetch (send_media's url, a client metadata document) may take, "
         "redirects included",
     ),
+    Setting(
+        env="SEND_MEDIA_MAX_BYTES",
+        attr="send_media_max_bytes",
+        parse=parse_positive_int,
+        default="20971520",
+        help="bytes a file sent with send_media may have (20 MiB; data_base64 is also bounded by "
+        "the 4 MiB request limit)",
+    ),
+    Setting(
+        env="SEND_PHOTO_MAX_BYTES",
+        attr="send_photo_max_bytes",
+        parse=parse_positive_int,
+        default="10485760",
+        help="bytes a photo sent with send_media may have (10 MiB, Telegram's own limit for photos)",
+    ),
 )

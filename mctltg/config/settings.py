@@ -74,6 +74,8 @@ class Settings:
     log_level: str
     outbound_trusted_hosts: frozenset[str]
     outbound_timeout: float
+    send_media_max_bytes: int
+    send_photo_max_bytes: int
 
     @property
     def host(self) -> str:

@@ -25,6 +25,7 @@ from mctltg.telegram.model import (
     Dialog,
     DialogPage,
     ForumTopic,
+    MediaUpload,
     Message,
     MessageContext,
     MessagePage,
@@ -51,6 +52,7 @@ from mctltg.telegram.on_loop import (
     unread,
     writing,
 )
+from mctltg.telegram.on_loop import send_media as media_sending
 
 __all__ = ["AccountLease", "TelegramAccount"]
 
@@ -300,6 +302,16 @@ class TelegramAccount:
         """Mark one forum topic read up to ``max_id`` (None: its newest message); the id used."""
         return await self._run(
             "mark_read", lambda client: topics.mark_topic_read(client, peer, topic_id, max_id), peer
+        )
+
+    async def send_media(
+        self, peer: PeerRef, upload: MediaUpload, *, reply_to: int | None, random_id: int
+    ) -> SentMessage:
+        """Upload ``upload`` in parts and send it with the caller's ``random_id`` (deduplicated on it)."""
+        return await self._run(
+            "send_media",
+            lambda client: media_sending.send_media(client, peer, upload, reply_to, random_id),
+            peer,
         )
 
 

@@ -31,6 +31,7 @@ from mctltg.oauth.scopes import SCOPES
 
 if TYPE_CHECKING:
     from mctltg.observability.metrics import Metrics
+    from mctltg.tools.media_payload import MediaLimits
 
 __all__ = ["Caller", "ToolContext", "ToolDeps", "current_caller", "success"]
 
@@ -56,6 +57,8 @@ class ToolDeps:
     access: AccessAdmin | None = None
     #: Where tool calls are counted and timed (``/metrics``); None counts nothing (unit tests).
     metrics: Metrics | None = None
+    #: ``send_media``'s caps and fetch policy; the tool registers only when present.
+    media: MediaLimits | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

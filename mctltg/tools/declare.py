@@ -62,7 +62,7 @@ logger = logging.getLogger("mctltg.tools")
 
 ToolBody = Callable[..., Awaitable[dict[str, Any]]]
 #: A service a tool needs; a server without it does not register the tool.
-Needs = Literal["sending", "audit", "access"]
+Needs = Literal["sending", "audit", "access", "media"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -27,6 +27,7 @@ from mctltg.tools.messages import get_messages, get_unread_messages, mark_read, 
 from mctltg.tools.navigation import list_folders, list_topics
 from mctltg.tools.people import get_my_identity, get_peer_info, search_contacts
 from mctltg.tools.scheduled import delete_scheduled_messages, get_scheduled_messages
+from mctltg.tools.send_media import send_media
 from mctltg.tools.send_tools import (
     get_my_audit_log,
     get_my_send_status,
@@ -67,6 +68,7 @@ TOOLS: Final[tuple[DeclaredTool, ...]] = (
     delete_scheduled_messages,
     list_topics,
     list_folders,
+    send_media,
 )
 
 INSTRUCTIONS: Final = (
