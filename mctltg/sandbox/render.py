@@ -25,6 +25,7 @@ __all__ = [
     "SANDBOX_DC_ID",
     "access_hash",
     "entities",
+    "media_tl",
     "message_tl",
     "notify_settings_tl",
     "peer_tl",
@@ -348,3 +349,8 @@ def reactions_tl(viewer: int, message: StoredMessage) -> Any:
         for emoji, count in counts.items()
     ]
     return build(types.MessageReactions, results=results, can_see_list=True)
+
+
+def media_tl(state: WorldState, viewer: int, media: SandboxMedia, media_id: int, date: float) -> Any:
+    """The ``MessageMedia`` of one media as ``viewer`` sees it (``messages.uploadMedia`` answers it)."""
+    return _media_tl(state, viewer, media, media_id, date)
