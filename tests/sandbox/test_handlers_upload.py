@@ -132,7 +132,7 @@ def test_a_small_file_with_missing_or_irregular_parts_is_refused_when_used(
 
 
 def test_part_errors_use_telegrams_names(world: SandboxWorld) -> None:
-    alice, bob = _pair(world)
+    alice, _bob = _pair(world)
 
     async def scenario() -> None:
         async with open_client(world, key=world.authorize_new_key(alice)) as client:
