@@ -42,6 +42,7 @@ multicast addresses stay refused for them. Logs carry the host only, never a que
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
@@ -306,7 +307,8 @@ async def _get(
             declared = found.get("content-length", "")
             if declared.isdigit() and int(declared) > policy.max_bytes:
                 raise _too_large(host, policy)
-            body = await _read_capped(response.aiter_raw(_CHUNK), host, policy)
+            async with contextlib.aclosing(response.aiter_raw(_CHUNK)) as chunks:
+                body = await _read_capped(chunks, host, policy)
             return response.status_code, found, body
     except (httpx2.HTTPError, httpcore2.TimeoutException, httpcore2.NetworkError, httpcore2.ProtocolError):
         logger.info("outbound fetch from %s failed to connect or read", host)
@@ -433,8 +435,9 @@ class _BodyStream(httpx2.AsyncByteStream):
         self._response = response
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for part in self._response.aiter_stream():
-            yield part
+        async with contextlib.aclosing(self._response.aiter_stream()) as parts:
+            async for part in parts:
+                yield part
 
     async def aclose(self) -> None:
         await self._response.aclose()

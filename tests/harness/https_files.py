@@ -58,6 +58,11 @@ class HttpsFiles:
         self.ca.configure_trust(context)
         return context
 
+    def write_ca(self, path: Path) -> Path:
+        """The CA certificate as a PEM file (for ``SSL_CERT_FILE``)."""
+        self.ca.cert_pem.write_to_path(str(path))
+        return path
+
     def redirect(self, path: str, location: str, status: int = 302) -> None:
         self.routes[path] = Route(status=status, headers=(("location", location),))
 

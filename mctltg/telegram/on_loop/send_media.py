@@ -5,7 +5,8 @@ The upload goes through Telethon's ``upload_file``, which cuts the bytes into pa
 ``upload.saveBigFilePart`` above 10 MB, as Telegram requires. Only then is
 ``messages.sendMedia`` issued, once, with the ``random_id`` the caller recorded in the
 ledger before anything was uploaded: Telegram deduplicates a re-sent request on it. A
-stale access hash retries only the send (``with_peer``); the uploaded parts are reused.
+stale access hash retries only the send (``with_peer``); the uploaded parts are reused. The
+peer is resolved before anything is uploaded, so an unknown peer costs no upload.
 The caption goes out exactly as given, with no Markdown parsing.
 """
 
@@ -50,13 +51,15 @@ async def send_media(
     client: Any, ref: PeerRef, upload: MediaUpload, reply_to: int | None, random_id: int
 ) -> SentMessage:
     """Upload ``upload`` in parts and send it to ``ref`` with the caller's ``random_id``."""
-    uploaded = await client.upload_file(upload.data, file_name=upload.file_name)
-    media = input_media(uploaded, upload)
+    media: list[Any] = []  # uploaded once the peer resolves; a retried send reuses it
 
     async def send(input_peer: Any) -> SentMessage:
+        if not media:
+            uploaded = await client.upload_file(upload.data, file_name=upload.file_name)
+            media.append(input_media(uploaded, upload))
         request = functions.messages.SendMediaRequest(
             peer=input_peer,
-            media=media,
+            media=media[0],
             message=upload.caption,
             random_id=random_id,
             reply_to=None if reply_to is None else types.InputReplyToMessage(reply_to_msg_id=reply_to),
