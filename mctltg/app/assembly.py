@@ -40,7 +40,8 @@ from mctltg.oauth import (
 from mctltg.outbound import FetchPolicy
 from mctltg.storage.web_sessions import WebSessions
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
-from mctltg.tools.media_payload import MediaLimits
+from mctltg.tools.media_budget import MediaBudget
+from mctltg.tools.media_payload import SendMediaLimits
 from mctltg.tools.visibility import READ_ONLY_FILTER, visible
 from mctltg.web import create_web_app
 from mctltg.web.context import WebDeps
@@ -77,7 +78,7 @@ def tool_deps(services: Services) -> ToolDeps:
             rules=TierPolicy(admins=settings.login_admins),
         ),
         metrics=services.metrics,
-        media=MediaLimits(
+        media_send=SendMediaLimits(
             max_bytes=settings.send_media_max_bytes,
             photo_max_bytes=settings.send_photo_max_bytes,
             fetch=FetchPolicy(
@@ -86,6 +87,7 @@ def tool_deps(services: Services) -> ToolDeps:
                 trusted_hosts=settings.outbound_trusted_hosts,
             ),
         ),
+        media=MediaBudget.from_settings(settings),
     )
 
 

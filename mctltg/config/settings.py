@@ -76,6 +76,11 @@ class Settings:
     outbound_timeout: float
     send_media_max_bytes: int
     send_photo_max_bytes: int
+    media_image_max_side: int
+    media_image_max_bytes: int
+    media_source_max_bytes: int
+    media_text_max_bytes: int
+    media_page_images_max_bytes: int
 
     @property
     def host(self) -> str:

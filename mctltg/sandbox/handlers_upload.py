@@ -26,8 +26,10 @@ from telethon.tl import functions, types
 
 from mctltg.sandbox.dispatch import Call, Route
 from mctltg.sandbox.engine import Draft, RpcFault, post
+from mctltg.sandbox.media import Blob
+from mctltg.sandbox.media_samples import photo_sizes
 from mctltg.sandbox.peers import resolve_peer
-from mctltg.sandbox.render import media_tl, updates_tl
+from mctltg.sandbox.render import attachment_tl, updates_tl
 from mctltg.sandbox.state import UploadRecord, WorldState
 from mctltg.sandbox.tl import build
 from mctltg.sandbox.values import SandboxMedia
@@ -111,19 +113,23 @@ def assemble(state: WorldState, owner: int, input_file: Any) -> bytes:
 
 
 def _photo(data: bytes) -> SandboxMedia:
+    """The photo Telegram keeps of an uploaded image: re-encoded JPEG sizes (``s`` … ``w``)."""
     if len(data) > PHOTO_MAX:
         raise RpcFault(400, "PHOTO_SAVE_FILE_INVALID")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PIL.Image.DecompressionBombWarning)
             with PIL.Image.open(io.BytesIO(data)) as image:
-                (width, height), kind = image.size, image.format or ""
+                image.load()
+                width, height = image.size
+                if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+                    raise RpcFault(400, "PHOTO_INVALID_DIMENSIONS")
+                sizes = photo_sizes(image)
+    except RpcFault:
+        raise
     except Exception:  # any Pillow failure is Telegram's "could not process the image"
         raise RpcFault(400, "IMAGE_PROCESS_FAILED") from None
-    if width + height > 10_000 or max(width, height) > 20 * min(width, height):
-        raise RpcFault(400, "PHOTO_INVALID_DIMENSIONS")
-    mime = f"image/{kind.lower()}" if kind else None
-    return SandboxMedia(kind="photo", mime_type=mime, size=len(data), width=width, height=height)
+    return SandboxMedia(kind="photo", size=sizes[-1].blob.size, width=width, height=height, sizes=sizes)
 
 
 def _document(data: bytes, media: Any) -> SandboxMedia:
@@ -131,13 +137,17 @@ def _document(data: bytes, media: Any) -> SandboxMedia:
     name = next((a.file_name for a in attributes if isinstance(a, types.DocumentAttributeFilename)), None)
     audio = next((a for a in attributes if isinstance(a, types.DocumentAttributeAudio)), None)
     video = next((a for a in attributes if isinstance(a, types.DocumentAttributeVideo)), None)
+    animated = any(isinstance(a, types.DocumentAttributeAnimated) for a in attributes)
     kind: Any = "document"
     duration: float | None = None
     width = height = None
     if audio is not None and not media.force_file:
         kind, duration = ("voice" if audio.voice else "audio"), float(audio.duration)
-    elif video is not None and not media.force_file:
-        kind, duration, width, height = "video", float(video.duration), video.w or None, video.h or None
+    elif (video is not None or animated) and not media.force_file:
+        round_video = video is not None and bool(video.round_message)
+        kind = "animation" if animated else ("video_note" if round_video else "video")
+        if video is not None:
+            duration, width, height = float(video.duration), video.w or None, video.h or None
     return SandboxMedia(
         kind=kind,
         mime_type=media.mime_type or "application/octet-stream",
@@ -146,6 +156,7 @@ def _document(data: bytes, media: Any) -> SandboxMedia:
         duration=duration,
         width=width,
         height=height,
+        content=Blob.of(data),
     )
 
 
@@ -162,7 +173,7 @@ def media_of(call: Call, media: Any) -> tuple[SandboxMedia, tuple[int, int] | No
         data = assemble(call.state, call.me, media.file)
         return _document(data, media), (call.me, media.file.id)
     if isinstance(media, (types.InputMediaPhoto, types.InputMediaDocument)):
-        known = call.state.uploaded_media.get(getattr(media.id, "id", 0))
+        known = call.state.media_files.get(getattr(media.id, "id", 0))
         if known is None:
             raise RpcFault(400, "MEDIA_INVALID")
         return known, None
@@ -172,12 +183,12 @@ def media_of(call: Call, media: Any) -> tuple[SandboxMedia, tuple[int, int] | No
 def upload_media(call: Call, request: Any) -> Any:
     resolve_peer(call.state, call.me, request.peer)
     media, upload = media_of(call, request.media)
-    call.state.next_media_id += 1  # the same counter posted media draw from
+    call.state.next_media_id += 1  # filed like posted media (engine), so getFile and sendMedia find it
     media_id = call.state.next_media_id
-    call.state.uploaded_media[media_id] = media
+    call.state.media_files[media_id] = media
     if upload is not None:
         call.state.uploads.pop(upload, None)
-    return media_tl(call.state, call.me, media, media_id, call.now)
+    return attachment_tl(call.state, call.me, media, media_id, call.now)
 
 
 def send_media(call: Call, request: Any) -> Any:

@@ -92,6 +92,7 @@ class UserRecord:
     fake: bool = False
     premium: bool = False
     phone_private: bool = False  # hides the phone even from contacts (privacy setting)
+    transcription_trials: int = 0  # free voice transcriptions left this week (non-Premium)
 
 
 @dataclass(slots=True)
@@ -318,8 +319,12 @@ class WorldState:
     uploads: dict[tuple[int, int], UploadRecord] = field(default_factory=dict)
     #: (sender, random_id) pairs already used by messages.sendMedia: reuse is RANDOM_ID_DUPLICATE.
     media_random_ids: set[tuple[int, int]] = field(default_factory=set)
-    #: Media made by messages.uploadMedia, by media id, for a later sendMedia to name.
-    uploaded_media: dict[int, SandboxMedia] = field(default_factory=dict)
+    #: Every attachment ever posted, by media id (the Photo/Document id), for upload.getFile.
+    media_files: dict[int, SandboxMedia] = field(default_factory=dict)
+    #: File reference generation per media id (see sandbox.media.rotate_reference).
+    file_generations: dict[int, int] = field(default_factory=dict)
+    #: Transcriptions already made, (user, media id) -> transcription id.
+    transcribed: dict[tuple[int, int], int] = field(default_factory=dict)
 
     def account(self, user_id: int) -> Account:
         return self.accounts[user_id]

@@ -15,6 +15,7 @@ from mctltg.sandbox import (
     handlers_entities,
     handlers_forums,
     handlers_login,
+    handlers_media,
     handlers_people,
     handlers_reading,
     handlers_search,
@@ -53,6 +54,7 @@ def _routes() -> dict[type[Any], Route]:
         handlers_drafts,
         handlers_forums,
         handlers_upload,
+        handlers_media,
     ):
         for route in module.ROUTES:
             table[route.request] = route

@@ -25,6 +25,9 @@ from mctltg.telegram.model import (
     Dialog,
     DialogPage,
     ForumTopic,
+    MediaContent,
+    MediaLimits,
+    MediaMode,
     MediaUpload,
     Message,
     MessageContext,
@@ -45,6 +48,7 @@ from mctltg.telegram.on_loop import (
     dialogs,
     drafts,
     folders,
+    media,
     messages,
     people,
     threads,
@@ -311,6 +315,24 @@ class TelegramAccount:
         return await self._run(
             "send_media",
             lambda client: media_sending.send_media(client, peer, upload, reply_to, random_id),
+            peer,
+        )
+
+    async def media(
+        self, peer: PeerRef, message_id: int, mode: MediaMode, limits: MediaLimits
+    ) -> MediaContent:
+        """Message ``message_id``'s attachment: downloaded only as far as ``mode`` and ``limits`` allow."""
+        return await self._run(
+            "get_media", lambda client: media.fetch_media(client, peer, message_id, mode, limits), peer
+        )
+
+    async def photos(
+        self, peer: PeerRef, message_ids: tuple[int, ...], limits: MediaLimits, total_bytes: int
+    ) -> dict[int, bytes]:
+        """The photos among ``message_ids`` (JPEG bytes by id), newest first, within ``total_bytes``."""
+        return await self._run(
+            "get_messages_images",
+            lambda client: media.fetch_images(client, peer, message_ids, limits, total_bytes),
             peer,
         )
 

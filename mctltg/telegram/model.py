@@ -13,7 +13,11 @@ __all__ = [
     "DialogKind",
     "DialogPage",
     "ForumTopic",
+    "MediaContent",
+    "MediaForm",
     "MediaInfo",
+    "MediaLimits",
+    "MediaMode",
     "MediaUpload",
     "Message",
     "MessageContext",
@@ -23,6 +27,7 @@ __all__ = [
     "PeerMatch",
     "PeerRef",
     "PinResult",
+    "PollOption",
     "ReplyThread",
     "SavedDraft",
     "SentMessage",
@@ -91,6 +96,22 @@ class MediaInfo:
     duration: float | None = None
     width: int | None = None
     height: int | None = None
+    # appended for issue 15: what the other kinds carry (all optional, None when absent)
+    title: str | None = None  # an audio track's, or a link preview's
+    performer: str | None = None
+    emoji: str | None = None  # a sticker's
+    url: str | None = None  # a link preview's page
+    site_name: str | None = None
+    description: str | None = None
+    question: str | None = None  # a poll's
+    options: tuple[PollOption, ...] = ()
+    voters: int | None = None
+    closed: bool = False
+    latitude: float | None = None  # a location's
+    longitude: float | None = None
+    phone: str | None = None  # a shared contact's
+    contact_name: str | None = None
+    contact_user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -317,3 +338,45 @@ class MediaUpload:
     def __post_init__(self) -> None:
         if not self.data:
             raise ValueError("an upload needs at least one byte")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollOption:
+    """One answer of a poll and its votes (None while Telegram hides the results)."""
+
+    text: str
+    votes: int | None = None
+
+
+MediaMode = Literal["auto", "thumbnail", "transcript"]
+"""What ``get_media`` wants: the attachment itself, its thumbnail image, or its transcript."""
+
+MediaForm = Literal["image", "text", "transcript", "link", "none"]
+"""How an attachment came back: image bytes, text bytes, a transcript, only a link's worth
+(nothing downloaded: too large or not readable inline), or nothing to fetch (no file)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaLimits:
+    """What ``fetch_media`` may download: the image side wanted, and byte caps per form."""
+
+    image_side: int  # the smallest photo size whose long side reaches this is chosen
+    image_max_bytes: int  # never download an image larger than this
+    text_max_bytes: int  # text-like documents larger than this come back as a link
+    transcript_wait: float  # seconds to wait for a pending transcription
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaContent:
+    """One message's attachment, fetched as far as ``MediaMode`` and ``MediaLimits`` allow.
+
+    ``info`` is None only when the message has no attachment (``form`` is then ``none``).
+    """
+
+    info: MediaInfo | None
+    form: MediaForm
+    data: bytes = b""
+    mime_type: str | None = None  # of ``data``
+    transcript: str | None = None
+    pending: bool = False  # the transcription is still being made
+    trial_remains: int | None = None  # free transcriptions left (accounts without Premium)

@@ -39,7 +39,7 @@ from mctltg.tools.content import sanitize_name
 __all__ = [
     "KINDS",
     "Loaded",
-    "MediaLimits",
+    "SendMediaLimits",
     "checked_upload",
     "decode_base64",
     "load_url",
@@ -61,7 +61,7 @@ _DEFAULT_NAMES: Final = {
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MediaLimits:
+class SendMediaLimits:
     """``send_media``'s caps: ``SEND_MEDIA_MAX_BYTES``, ``SEND_PHOTO_MAX_BYTES`` and the fetch policy."""
 
     max_bytes: int
@@ -137,7 +137,7 @@ async def load_url(url: str, policy: FetchPolicy) -> Loaded:
 
 
 def checked_upload(
-    kind: UploadKind, loaded: Loaded, *, file_name: str | None, caption: str, limits: MediaLimits
+    kind: UploadKind, loaded: Loaded, *, file_name: str | None, caption: str, limits: SendMediaLimits
 ) -> MediaUpload:
     """The upload for ``loaded`` as ``kind``, or one sentence saying why it does not fit.
 

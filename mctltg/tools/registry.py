@@ -21,6 +21,7 @@ from mctltg.tools.context import ToolDeps
 from mctltg.tools.declare import DeclaredTool, register
 from mctltg.tools.dialogs import list_dialogs
 from mctltg.tools.drafts import get_drafts, save_draft
+from mctltg.tools.media import get_media
 from mctltg.tools.message_actions import delete_messages, edit_message, forward_messages, set_reaction
 from mctltg.tools.message_context import get_message_context, get_replies
 from mctltg.tools.messages import get_messages, get_unread_messages, mark_read, search_messages
@@ -69,6 +70,7 @@ TOOLS: Final[tuple[DeclaredTool, ...]] = (
     list_topics,
     list_folders,
     send_media,
+    get_media,
 )
 
 INSTRUCTIONS: Final = (

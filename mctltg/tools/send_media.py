@@ -70,7 +70,7 @@ def _source(url: str | None, data_base64: str | None) -> None:
 
 
 @tool(MESSAGES_SEND, title="Send a photo or file", hints=SEND, output=WriteOut, enforce_scope=False,
-      anonymous=True, needs="media")  # fmt: skip
+      anonymous=True, needs="media_send")  # fmt: skip
 async def send_media(
     ctx: ToolContext,
     peer: Annotated[str, Field(description="Chat id, @username or me")],
@@ -86,7 +86,7 @@ async def send_media(
     ] = None,
 ) -> dict[str, Any]:
     """Send a file as the user; if not allowed, returns a preview whose `dry_reason` says why."""
-    limits = ctx.deps.media
+    limits = ctx.deps.media_send
     assert limits is not None
     ref, media_kind = parse_peer(peer), _kind(kind)
     _source(url, data_base64)

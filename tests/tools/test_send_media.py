@@ -16,6 +16,7 @@ import pytest
 import trio
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp_types import EmbeddedResource, ImageContent, TextResourceContents
 
 from mctltg.app import Services, provision_sandbox_account
 from mctltg.sandbox import DemoWorld, Fault, SandboxWorld
@@ -106,7 +107,8 @@ async def test_a_photo_from_an_https_url_is_delivered_and_a_later_read_shows_it(
     page = await setup.client.call_tool("get_messages", {"peer": setup.peer, "limit": 1})
     assert page.structured_content is not None
     media = page.structured_content["messages"][0]["media"]
-    assert media["type"] == "photo"
+    assert media["kind"] == "photo"
+    assert (media["width"], media["height"]) == (320, 240)
     assert setup.files.hits == ["/board.png"]
 
 
@@ -215,3 +217,24 @@ async def test_a_bad_input_then_a_good_one_with_the_same_key_sends(setup: Setup)
     )
     assert sent["status"] == "sent"
     assert setup.captions("Retry me") == 1
+
+
+async def test_what_send_media_sent_reads_back_with_get_media(setup: Setup) -> None:
+    setup.files.routes["/board.png"] = Route(content_type="image/png", body=png(320, 240))
+    photo = await setup.call(kind="photo", url=setup.files.url("/board.png"))
+    notes = base64.b64encode(b"line one\nline two\n").decode()
+    document = await setup.call(kind="document", data_base64=notes, file_name="notes.txt")
+
+    seen = await setup.client.call_tool(
+        "get_media", {"peer": setup.peer, "message_id": photo["message_ids"][0]}
+    )
+    image = next(block for block in seen.content if isinstance(block, ImageContent))
+    with PIL.Image.open(io.BytesIO(base64.b64decode(image.data))) as decoded:
+        assert decoded.size == (320, 240)
+
+    read = await setup.client.call_tool(
+        "get_media", {"peer": setup.peer, "message_id": document["message_ids"][0]}
+    )
+    text = next(block for block in read.content if isinstance(block, EmbeddedResource))
+    assert isinstance(text.resource, TextResourceContents)
+    assert "line one" in text.resource.text
