@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -206,3 +207,17 @@ async def test_an_error_status_is_one_sentence(files: HttpsFiles) -> None:
     error = await _refusal(files.url("/missing"), _policy(files))
     assert error.reason == "http_status"
     assert str(error) == "localhost answered HTTP 404, not the file."
+
+
+async def test_log_lines_name_the_host_but_never_the_query(
+    files: HttpsFiles, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="mctltg.outbound")
+    files.routes["/cat.png"] = Route(body=PNG)
+    with trio.fail_after(15):
+        await fetch(files.url("/cat.png?sig=s3cret"), _policy(files))
+    await _refusal(files.url("/cat.png?sig=s3cret"), _policy(files, trusted_hosts=frozenset()))
+    lines = [record.getMessage() for record in caplog.records if record.name == "mctltg.outbound"]
+    assert len(lines) == 2
+    assert all("localhost" in line for line in lines)
+    assert not any("s3cret" in line or "cat.png" in line for line in lines)

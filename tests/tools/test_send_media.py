@@ -238,3 +238,24 @@ async def test_what_send_media_sent_reads_back_with_get_media(setup: Setup) -> N
     text = next(block for block in read.content if isinstance(block, EmbeddedResource))
     assert isinstance(text.resource, TextResourceContents)
     assert "line one" in text.resource.text
+
+
+async def test_each_kind_arrives_as_that_kind_and_every_send_is_audited(setup: Setup) -> None:
+    samples = {
+        "voice": b"OggS\x00\x02" + b"\x00" * 200,
+        "audio": b"ID3\x04\x00\x00" + b"\x00" * 200,
+        "video": b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 200,
+        "animation": b"GIF89a\x01\x00\x01\x00" + b"\x00" * 200,
+        "document": b"%PDF-1.4 a tiny document",
+    }
+    for kind, data in samples.items():
+        await setup.call(kind=kind, data_base64=base64.b64encode(data).decode(), caption=f"a {kind}")
+    page = await setup.client.call_tool("get_messages", {"peer": setup.peer, "limit": len(samples)})
+    assert page.structured_content is not None
+    arrived = {m["media"]["kind"] for m in page.structured_content["messages"]}
+    assert arrived == set(samples)
+    log = await setup.client.call_tool("get_my_audit_log", {"limit": 50})
+    assert log.structured_content is not None
+    tools = [entry["tool"] for entry in log.structured_content["entries"]]
+    assert tools.count("send_media") == len(samples)
+    assert tools.count("send_media:delivery") == len(samples)
