@@ -259,3 +259,35 @@ async def test_each_kind_arrives_as_that_kind_and_every_send_is_audited(setup: S
     tools = [entry["tool"] for entry in log.structured_content["entries"]]
     assert tools.count("send_media") == len(samples)
     assert tools.count("send_media:delivery") == len(samples)
+
+
+async def test_a_file_above_10_mb_is_uploaded_in_big_parts_and_arrives_whole(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = bytes(range(256)) * (42 * 1024)  # 10.5 MiB, under the default 20 MiB cap
+    peer = f"user:{demo.contacts[0]}"
+    settings = sandbox_settings(
+        tmp_path, ALLOW_SEND="true", OUTBOUND_TRUSTED_HOSTS="localhost", TG_CALL_TIMEOUT="30"
+    )
+    async with serve_https_files(tmp_path) as files:
+        files.routes["/big.bin"] = Route(body=data)
+        monkeypatch.setenv("SSL_CERT_FILE", str(files.write_ca(tmp_path / "ca.pem")))
+        with trio.fail_after(90):
+            async with (
+                serve_in_process(settings, world) as server,
+                httpx2.AsyncClient() as http,
+                Client(streamable_http_client(server.mcp_url, http_client=http)) as client,
+            ):
+                await provision_sandbox_account(server.services, telegram_user_id=demo.me, send_enabled=True)
+                mark = world.mark()
+                result = await client.call_tool(
+                    "send_media", {"peer": peer, "kind": "document", "url": files.url("/big.bin")}
+                )
+                assert not result.is_error, result.structured_content
+                calls = world.calls_since(mark, user_id=demo.me)
+                page = await client.call_tool("get_messages", {"peer": peer, "limit": 1})
+    assert calls.count("upload.SaveBigFilePartRequest") == 84
+    assert "upload.SaveFilePartRequest" not in calls
+    assert page.structured_content is not None
+    media = page.structured_content["messages"][0]["media"]
+    assert (media["kind"], media["size"], media["file_name"]) == ("document", len(data), "big.bin")
