@@ -50,6 +50,8 @@ FUZZED = [
     "delete_scheduled_messages",
     "list_topics",
     "list_folders",
+    "get_media",
+    "send_media",
 ]
 NO_ARGUMENTS = {"disconnect_telegram_account", "delete_telegram_account"}
 KINDS = {kind for _, kind in ERROR_KINDS}
