@@ -22,7 +22,7 @@ import hashlib
 from typing import Annotated, Any, Final, Literal
 
 import trio
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from mctltg.accounts import TelegramAccount
 from mctltg.accounts.writes import Write
@@ -36,13 +36,12 @@ from mctltg.tools.declare import tool
 from mctltg.tools.media_payload import KINDS, Loaded, checked_upload, decode_base64, load_url
 from mctltg.tools.send_tools import GENERAL_TOPIC, SEND, validate_key
 from mctltg.tools.validate import bounded_int
-from mctltg.tools.write_result import WriteOut, render_write, run_write
+from mctltg.tools.write_result import render_write, run_write
 
-__all__ = ["CAPTION_MAX", "send_media"]
+__all__ = ["CAPTION_MAX", "SendMediaOut", "send_media"]
 
 #: Telegram's caption limit for accounts without Premium.
 CAPTION_MAX: Final = 1024
-_ID: Final = {"minimum": 1}
 
 
 def _kind(value: str) -> UploadKind:
@@ -69,23 +68,31 @@ def _source(url: str | None, data_base64: str | None) -> None:
         raise InvalidInput("url", "must be an https:// URL; only https is fetched")
 
 
-@tool(MESSAGES_SEND, title="Send a photo or file", hints=SEND, output=WriteOut, enforce_scope=False,
+class SendMediaOut(BaseModel):
+    """Lean for tools/list; the result also carries ``would``, ``notice`` and ``replayed`` as
+    every write's does (``write_result.render_write``)."""
+
+    mode: str = Field(description="send, or draft: a preview")
+    status: str
+    message_ids: list[int] | None = None
+    dry_reason: str | None = None
+
+
+@tool(MESSAGES_SEND, title="Send a photo or file", hints=SEND, output=SendMediaOut, enforce_scope=False,
       anonymous=True, needs="media_send")  # fmt: skip
 async def send_media(
     ctx: ToolContext,
     peer: Annotated[str, Field(description="Chat id, @username or me")],
     kind: Literal["photo", "document", "video", "audio", "voice", "animation"],
-    url: Annotated[str | None, Field(description="https URL of the file")] = None,
-    data_base64: Annotated[str | None, Field(description="Or the file as base64")] = None,
-    caption: Annotated[str | None, Field(description="Up to 1024 characters")] = None,
+    url: Annotated[str | None, Field(description="https")] = None,
+    data_base64: str | None = None,
+    caption: str | None = None,
     file_name: str | None = None,
-    reply_to: Annotated[int | None, Field(json_schema_extra=_ID)] = None,
-    topic_id: Annotated[int | None, Field(json_schema_extra=_ID)] = None,
-    idempotency_key: Annotated[
-        str | None, Field(description="Repeat with the same key never sends twice")
-    ] = None,
+    reply_to: int | None = None,
+    topic_id: int | None = None,
+    idempotency_key: Annotated[str | None, Field(description="Never sends twice")] = None,
 ) -> dict[str, Any]:
-    """Send a file as the user; if not allowed, returns a preview whose `dry_reason` says why."""
+    """Send a file (url or data_base64) as the user; if not allowed, a preview."""
     limits = ctx.deps.media_send
     assert limits is not None
     ref, media_kind = parse_peer(peer), _kind(kind)
