@@ -52,6 +52,9 @@ def _kind(value: str) -> UploadKind:
 
 
 def _caption(value: str | None) -> str:
+    """The caption as sent: invisible and bidi characters removed, and a login code worded as
+    one redacted, as for texts shown to the model (a model talked into forwarding a code
+    in a caption cannot)."""
     if value is None:
         return ""
     if not isinstance(value, str):

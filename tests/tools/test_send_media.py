@@ -95,8 +95,11 @@ async def setup(
 async def test_a_photo_from_an_https_url_is_delivered_and_a_later_read_shows_it(setup: Setup) -> None:
     photo = png(320, 240)
     setup.files.routes["/board.png"] = Route(content_type="image/png", body=photo)
+    earlier = setup.world.history(viewer=setup.me, peer=setup.peer)[0].id
     mark = setup.world.mark()
-    out = await setup.call(kind="photo", url=setup.files.url("/board.png"), caption="The board \u202eright")
+    out = await setup.call(
+        kind="photo", url=setup.files.url("/board.png"), caption="The board \u202eright", reply_to=earlier
+    )
     assert out["mode"] == "send"
     assert out["status"] == "sent"
     calls = setup.world.calls_since(mark, user_id=setup.me)
@@ -104,6 +107,7 @@ async def test_a_photo_from_an_https_url_is_delivered_and_a_later_read_shows_it(
     newest = setup.world.history(viewer=setup.me, peer=setup.peer)[0]
     assert newest.id == out["message_ids"][0]
     assert newest.text == "The board right"  # the caption lost its bidi override
+    assert newest.reply_to == earlier
     page = await setup.client.call_tool("get_messages", {"peer": setup.peer, "limit": 1})
     assert page.structured_content is not None
     media = page.structured_content["messages"][0]["media"]
