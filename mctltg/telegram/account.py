@@ -16,7 +16,14 @@ from __future__ import annotations
 
 from typing import Protocol, TypeVar
 
-from mctltg.errors import AccountRevoked, SessionDead, TelegramError
+from mctltg.errors import (
+    AccountRevoked,
+    SessionDead,
+    TelegramError,
+    TelegramRpcError,
+    TelegramTimeout,
+    TelegramUnavailable,
+)
 from mctltg.telegram.connection import Operation, TelegramConnection
 from mctltg.telegram.model import (
     AccountProfile,
@@ -311,10 +318,26 @@ class TelegramAccount:
     async def send_media(
         self, peer: PeerRef, upload: MediaUpload, *, reply_to: int | None, random_id: int
     ) -> SentMessage:
-        """Upload ``upload`` in parts and send it with the caller's ``random_id`` (deduplicated on it)."""
+        """Upload ``upload`` in parts, then send it with the caller's ``random_id`` (deduplicated on it).
+
+        Raises:
+            TelegramRpcError: ``UPLOAD_UNFINISHED`` when the upload timed out or its connection
+                dropped: ``messages.sendMedia`` was never issued, so nothing was sent.
+        """
+        try:
+            media = await self._run(
+                "send_media", lambda client: media_sending.upload_media(client, upload), peer
+            )
+        except (TelegramTimeout, TelegramUnavailable) as exc:
+            why = f"within {exc.seconds:g} s" if isinstance(exc, TelegramTimeout) else "(connection dropped)"
+            raise TelegramRpcError(
+                "UPLOAD_UNFINISHED",
+                f"The file's upload to Telegram did not finish {why}; nothing was sent, so it is safe "
+                "to send again.",
+            ) from None
         return await self._run(
             "send_media",
-            lambda client: media_sending.send_media(client, peer, upload, reply_to, random_id),
+            lambda client: media_sending.send_uploaded(client, peer, upload, media, reply_to, random_id),
             peer,
         )
 

@@ -103,7 +103,7 @@ async def test_a_photo_from_an_https_url_is_delivered_and_a_later_read_shows_it(
     assert out["mode"] == "send"
     assert out["status"] == "sent"
     calls = setup.world.calls_since(mark, user_id=setup.me)
-    assert calls[-2:] == ["upload.SaveFilePartRequest", SEND_MEDIA]
+    assert (calls[0], calls[-1], calls.count(SEND_MEDIA)) == ("upload.SaveFilePartRequest", SEND_MEDIA, 1)
     newest = setup.world.history(viewer=setup.me, peer=setup.peer)[0]
     assert newest.id == out["message_ids"][0]
     assert newest.text == "The board right"  # the caption lost its bidi override
@@ -295,3 +295,21 @@ async def test_a_file_above_10_mb_is_uploaded_in_big_parts_and_arrives_whole(
     assert page.structured_content is not None
     media = page.structured_content["messages"][0]["media"]
     assert (media["kind"], media["size"], media["file_name"]) == ("document", len(data), "big.bin")
+
+
+async def test_an_upload_that_does_not_finish_sends_nothing_and_frees_the_key(setup: Setup) -> None:
+    data = base64.b64encode(png()).decode()
+    setup.world.add_fault(Fault.stall(request="upload.SaveFilePartRequest", user_id=setup.me))
+    with trio.fail_after(20):
+        refused = await setup.client.call_tool(
+            "send_media", {"peer": setup.peer, "kind": "photo", "data_base64": data, "idempotency_key": "m-4"}
+        )
+    assert refused.is_error
+    assert refused.structured_content is not None
+    assert refused.structured_content["code"] == "UPLOAD_UNFINISHED"
+    assert "nothing was sent" in refused.structured_content["message"]
+    assert SEND_MEDIA not in setup.world.calls_since(0)
+    sent = await setup.call(kind="photo", data_base64=data, caption="After all", idempotency_key="m-4")
+    assert sent["status"] == "sent"
+    assert "replayed" not in sent
+    assert setup.captions("After all") == 1

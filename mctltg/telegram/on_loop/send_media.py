@@ -1,12 +1,14 @@
 """Sending a file ON the Telethon thread: upload it in parts, then ``messages.sendMedia``.
 
-The upload goes through Telethon's ``upload_file``, which cuts the bytes into parts of
-128 KiB and sends each with ``upload.saveFilePart`` (with the whole file's MD5), or with
-``upload.saveBigFilePart`` above 10 MB, as Telegram requires. Only then is
-``messages.sendMedia`` issued, once, with the ``random_id`` the caller recorded in the
-ledger before anything was uploaded: Telegram deduplicates a re-sent request on it. A
-stale access hash retries only the send (``with_peer``); the uploaded parts are reused. The
-peer is resolved before anything is uploaded, so an unknown peer costs no upload.
+Two operations, so that each crosses the bridge under its own call deadline and an upload
+that does not finish is known not to have sent anything (``TelegramAccount.send_media``):
+
+- ``upload_media`` goes through Telethon's ``upload_file``, which cuts the bytes into parts
+  of 128 KiB and sends each with ``upload.saveFilePart`` (with the whole file's MD5), or
+  with ``upload.saveBigFilePart`` above 10 MB, as Telegram requires;
+- ``send_uploaded`` then issues ``messages.sendMedia`` once, with the ``random_id`` the
+  caller recorded in the ledger before anything was uploaded: Telegram deduplicates a
+  re-sent request on it. A stale access hash retries only the send (``with_peer``).
 The caption goes out exactly as given, with no Markdown parsing.
 """
 
@@ -20,7 +22,7 @@ from mctltg.telegram.model import MediaUpload, PeerRef, SentMessage
 from mctltg.telegram.on_loop.resolve import with_peer
 from mctltg.telegram.on_loop.writing import canonical_of, sent_id_and_date
 
-__all__ = ["input_media", "send_media"]
+__all__ = ["input_media", "send_uploaded", "upload_media"]
 
 
 def input_media(uploaded: Any, upload: MediaUpload) -> Any:
@@ -47,19 +49,21 @@ def input_media(uploaded: Any, upload: MediaUpload) -> Any:
     )
 
 
-async def send_media(
-    client: Any, ref: PeerRef, upload: MediaUpload, reply_to: int | None, random_id: int
+async def upload_media(client: Any, upload: MediaUpload) -> Any:
+    """Upload ``upload``'s bytes in parts; the ``InputMedia`` that names them back."""
+    uploaded = await client.upload_file(upload.data, file_name=upload.file_name)
+    return input_media(uploaded, upload)
+
+
+async def send_uploaded(
+    client: Any, ref: PeerRef, upload: MediaUpload, media: Any, reply_to: int | None, random_id: int
 ) -> SentMessage:
-    """Upload ``upload`` in parts and send it to ``ref`` with the caller's ``random_id``."""
-    media: list[Any] = []  # uploaded once the peer resolves; a retried send reuses it
+    """Send the uploaded ``media`` to ``ref`` with the caller's ``random_id``."""
 
     async def send(input_peer: Any) -> SentMessage:
-        if not media:
-            uploaded = await client.upload_file(upload.data, file_name=upload.file_name)
-            media.append(input_media(uploaded, upload))
         request = functions.messages.SendMediaRequest(
             peer=input_peer,
-            media=media[0],
+            media=media,
             message=upload.caption,
             random_id=random_id,
             reply_to=None if reply_to is None else types.InputReplyToMessage(reply_to_msg_id=reply_to),
