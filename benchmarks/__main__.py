@@ -25,6 +25,7 @@ import trio
 
 from benchmarks.definitions import tool_definitions
 from benchmarks.http_bench import interleaved_latency, percentile, throughput
+from benchmarks.media_bench import measure_photo_image
 from benchmarks.processes import REPOSITORY, cpu_seconds, rss_bytes, start_server
 from benchmarks.report import Report, machine_summary, write_markdown
 from benchmarks.sandbox_bench import OUTPUT_BUDGET, count_rpcs, measure_output
@@ -317,6 +318,18 @@ async def _in_process(report: Report, accounts: int, window: float) -> None:
             f"{size.text_bytes / 8689:.2f}x the 8689 B of main at e3e3062;"
             f" {size.text_bytes / size.messages:.0f} B per message; the whole result with"
             f" structuredContent: {size.result_bytes} B"
+        ),
+    )
+    photo = await measure_photo_image()
+    report.add(
+        "get_media, the 5 MB photo as an image block",
+        f"{photo.served_ms:.0f} ms = {photo.ratio:.2f}x Pillow alone",
+        goal="<= 2x Pillow alone",
+        met=photo.ratio <= 2,
+        detail=(
+            f"downloads {photo.source_bytes / MB:.1f} MB (the smallest stored size reaching 1568 px),"
+            f" returns a {photo.image_bytes / 1024:.0f} KB JPEG ({photo.result_bytes / 1024:.0f} KB result);"
+            f" Pillow's decode and re-encode of the same bytes, in the same run: {photo.pillow_ms:.0f} ms"
         ),
     )
     scale = await _accounts_scale(accounts, window)

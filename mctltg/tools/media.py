@@ -31,7 +31,7 @@ from mctltg.tools.context import Reply, ToolContext
 from mctltg.tools.declare import READ_ONLY, tool
 from mctltg.tools.images import NotAnImage
 from mctltg.tools.media_blocks import fitted, image_block, limits_for
-from mctltg.tools.messages import MAX_MESSAGE_ID, MediaOut
+from mctltg.tools.messages import MAX_MESSAGE_ID
 from mctltg.tools.render_messages import render_media
 from mctltg.tools.validate import bounded_int
 
@@ -51,8 +51,8 @@ TRANSCRIPT_REFUSALS: Final = {
 
 class GetMediaOut(BaseModel):
     notice: str
-    media: MediaOut
-    returned: str = Field(description="image or text: in the block after this JSON; or transcript")
+    media: dict[str, Any] = Field(description="As in get_messages")
+    returned: str = Field(description="image or text (the next block), or transcript")
     transcript: str | None = Field(default=None, description="Untrusted, in <msg-NONCE> tags")
     pending: bool | None = Field(default=None, description="Still transcribing: call again shortly")
 
@@ -69,9 +69,10 @@ async def _link_result(ctx: ToolContext, peer: PeerRef, message_id: int, media: 
     This server has no links (``MEDIA_LINKS=false``), so the answer is a one-sentence error.
     """
     del ctx, peer, message_id  # a link would be minted for exactly these
+    hint = "; mode transcript gives its text" if media.type in _TRANSCRIBABLE else ""
     raise PermissionDenied(
         f"This {media.type}{_size_text(media)} cannot be returned inline: files like it come only "
-        "as a download link, and download links are turned off on this server."
+        f"as a download link, and download links are turned off on this server{hint}."
     )
 
 
@@ -98,7 +99,7 @@ def _refused(kind: str, mode: str) -> InvalidInput:
     return InvalidInput("message_id", f"a {kind} has no file: get_messages already shows all of it")
 
 
-@tool(MESSAGES_READ, title="Get a message's photo, file or voice", hints=READ_ONLY, output=GetMediaOut)
+@tool(MESSAGES_READ, title="Get a message's media", hints=READ_ONLY, output=GetMediaOut)
 async def get_media(
     ctx: ToolContext,
     peer: Annotated[str, Field(description="Chat id as list_dialogs gives it")],

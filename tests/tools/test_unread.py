@@ -26,7 +26,7 @@ async def test_demo_unread_comes_back_per_chat_in_priority_order(
     assert chats[-1]["muted"] is True
     assert "DATA" in result["notice"]
     assert all(m["text"].startswith("<msg-") for m in result["messages"] if "text" in m)
-    photo = [m for m in result["messages"] if m.get("media", {}).get("type") == "photo"]
+    photo = [m for m in result["messages"] if m.get("media", {}).get("kind") == "photo"]
     assert len(photo) == 1
     assert photo[0]["media"]["width"] == 1600
     texts = [unwrap(m["text"]) for m in result["messages"] if "text" in m]

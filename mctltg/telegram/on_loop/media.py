@@ -162,6 +162,9 @@ def _plan(
         source = _thumb_source(document, limits)
         return ("image", source) if source is not None else ("none", None)
     image = (info.mime_type or "") in IMAGE_MIME_TYPES and info.type in ("sticker", "document")
+    if info.type == "sticker" and not image:  # animated (TGS, WebM): its still thumbnail
+        source = _thumb_source(document, limits)
+        return ("image", source) if source is not None else ("link", None)
     if image:
         if int(document.size) <= limits.image_max_bytes:
             return "image", _whole(document)

@@ -8,7 +8,7 @@ from typing import Any
 from telethon.tl import types
 
 from mctltg.sandbox.tl import build
-from mctltg.telegram.on_loop.convert_messages import Entities, message_from_tl
+from mctltg.telegram.on_loop.convert_messages import Entities, media_info, message_from_tl
 
 WHEN = datetime.datetime(2024, 5, 1, tzinfo=datetime.UTC)
 
@@ -45,3 +45,45 @@ def test_a_forum_message_outside_every_topic_is_in_general_and_other_chats_have_
     assert _message(types.MessageReplyHeader(reply_to_msg_id=3)).topic_id == 1
     assert _message(None, forum=False).topic_id is None
     assert _message(types.MessageReplyHeader(reply_to_msg_id=3), forum=False).reply_to == 3
+
+
+def test_a_poll_carries_its_question_options_and_counts() -> None:
+    def text(value: str) -> Any:
+        return build(types.TextWithEntities, text=value, entities=[])
+
+    answers = [build(types.PollAnswer, text=text(t), option=bytes([i])) for i, t in enumerate(("Yes", "No"))]
+    poll = build(types.Poll, id=1, question=text("Tea?"), answers=answers, hash=0, closed=True)
+    voters = [
+        build(types.PollAnswerVoters, option=bytes([i]), voters=v, recent_voters=[])
+        for i, v in enumerate((4, 1))
+    ]
+    results = build(types.PollResults, results=voters, total_voters=5)
+    info = media_info(types.MessageMediaPoll(poll=poll, results=results))
+    assert info is not None
+    assert (info.type, info.question, info.voters, info.closed) == ("poll", "Tea?", 5, True)
+    assert [(o.text, o.votes) for o in info.options] == [("Yes", 4), ("No", 1)]
+
+
+def test_a_location_contact_and_round_video_are_told_apart() -> None:
+    geo = media_info(types.MessageMediaGeo(geo=types.GeoPoint(long=-0.14, lat=51.5, access_hash=1)))
+    card = media_info(
+        types.MessageMediaContact(phone_number="+999", first_name="Ada", last_name="L", vcard="", user_id=5)
+    )
+    round_video = types.DocumentAttributeVideo(duration=4, w=240, h=240, round_message=True)
+    document = types.Document(
+        id=1,
+        access_hash=1,
+        file_reference=b"",
+        date=WHEN,
+        mime_type="video/mp4",
+        size=10,
+        dc_id=2,
+        attributes=[round_video],
+    )
+    note = media_info(types.MessageMediaDocument(document=document, round=True))
+    assert geo is not None
+    assert card is not None
+    assert note is not None
+    assert (geo.type, geo.latitude, geo.longitude) == ("location", 51.5, -0.14)
+    assert (card.type, card.contact_name, card.phone, card.contact_user_id) == ("contact", "Ada L", "+999", 5)
+    assert (note.type, note.duration, note.width) == ("video_note", 4.0, 240)
