@@ -221,3 +221,16 @@ async def test_log_lines_name_the_host_but_never_the_query(
     assert len(lines) == 2
     assert all("localhost" in line for line in lines)
     assert not any("s3cret" in line or "cat.png" in line for line in lines)
+
+
+async def test_a_host_that_does_not_resolve_and_a_url_that_does_not_parse_are_one_sentence() -> None:
+    class Nowhere(_Resolver):
+        async def getaddrinfo(self, host: bytes | str | None, port: Any, *args: Any) -> Any:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    trio.socket.set_custom_hostname_resolver(Nowhere({}))
+    policy = FetchPolicy(max_bytes=1024, timeout=5.0)
+    error = await _refusal("https://nowhere.example/file", policy)
+    assert (error.reason, str(error)) == ("unresolvable", "nowhere.example does not resolve to an address.")
+    error = await _refusal("https://", policy)
+    assert error.reason == "invalid_url"
