@@ -31,6 +31,9 @@ class Write:
             is kept, so a key reused for something else is refused.
         perform: the Telegram call, given the account and the ledger's ``random_id``.
         also: other peers the write names (a forward's source); the sharing rule checks them.
+        prepare: work that must succeed before anything is recorded (``send_media``
+            fetches and checks its file here): it runs only once the gate is open and the
+            key is new, and when it raises, no ledger row exists and Telegram is not called.
     """
 
     tool: str
@@ -39,6 +42,7 @@ class Write:
     fingerprint: str
     perform: Callable[[TelegramAccount, int], Awaitable[ActionResult]]
     also: tuple[PeerRef, ...] = ()
+    prepare: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -41,10 +41,12 @@ from mctltg.oauth import (
     rfc9728,
 )
 from mctltg.oauth.worker_tokens import WorkerTokens
+from mctltg.outbound import FetchPolicy
 from mctltg.storage.oauth_holders import TokenHolders
 from mctltg.storage.web_sessions import WebSessions
 from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
 from mctltg.tools.media_budget import MediaBudget
+from mctltg.tools.media_payload import SendMediaLimits
 from mctltg.tools.visibility import READ_ONLY_FILTER, visible
 from mctltg.web import create_web_app
 from mctltg.web.context import WebDeps
@@ -96,6 +98,15 @@ def tool_deps(services: Services) -> ToolDeps:
         metrics=services.metrics,
         public_url=settings.public_base_url,
         media_links=services.media_links,
+        media_send=SendMediaLimits(
+            max_bytes=settings.send_media_max_bytes,
+            photo_max_bytes=settings.send_photo_max_bytes,
+            fetch=FetchPolicy(
+                max_bytes=settings.send_media_max_bytes,
+                timeout=settings.outbound_timeout,
+                trusted_hosts=settings.outbound_trusted_hosts,
+            ),
+        ),
         media=MediaBudget.from_settings(settings),
         admin=user_admin(
             settings, directory=services.directory, database=services.database, audit=audit, workers=workers

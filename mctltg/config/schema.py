@@ -415,6 +415,37 @@ SCHEMA: Final[tuple[Setting, ...]] = (
         help="how long a media link works (e.g. 5m; at most 1h); a disconnect or delete ends it sooner",
     ),
     Setting(
+        env="OUTBOUND_TRUSTED_HOSTS",
+        attr="outbound_trusted_hosts",
+        parse=parse_host_list,
+        default="",
+        help="host names the server may fetch from although they resolve to private addresses "
+        "(e.g. an internal CDN); metadata addresses stay refused",
+    ),
+    Setting(
+        env="OUTBOUND_TIMEOUT",
+        attr="outbound_timeout",
+        parse=parse_seconds,
+        default="20",
+        help="seconds one outbound fetch (send_media's url, a client metadata document) may take, "
+        "redirects included",
+    ),
+    Setting(
+        env="SEND_MEDIA_MAX_BYTES",
+        attr="send_media_max_bytes",
+        parse=parse_positive_int,
+        default="20971520",
+        help="bytes a file sent with send_media may have (20 MiB; data_base64 is also bounded by "
+        "the 4 MiB request limit)",
+    ),
+    Setting(
+        env="SEND_PHOTO_MAX_BYTES",
+        attr="send_photo_max_bytes",
+        parse=parse_positive_int,
+        default="10485760",
+        help="bytes a photo sent with send_media may have (10 MiB, Telegram's own limit for photos)",
+    ),
+    Setting(
         env="MEDIA_IMAGE_MAX_SIDE",
         attr="media_image_max_side",
         parse=parse_positive_int,

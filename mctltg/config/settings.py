@@ -78,6 +78,10 @@ class Settings:
     log_level: str
     media_links: bool
     media_link_ttl: float
+    outbound_trusted_hosts: frozenset[str]
+    outbound_timeout: float
+    send_media_max_bytes: int
+    send_photo_max_bytes: int
     media_image_max_side: int
     media_image_max_bytes: int
     media_source_max_bytes: int

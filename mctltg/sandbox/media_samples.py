@@ -28,6 +28,7 @@ __all__ = [
     "location",
     "pdf_document",
     "photo",
+    "photo_sizes",
     "poll",
     "screenshot",
     "sticker",
@@ -296,3 +297,8 @@ def webpage() -> SandboxMedia:
             description="Since 1825, science for young people at the Royal Institution.",
         ),
     )
+
+
+def photo_sizes(image: Image.Image) -> tuple[PhotoVariant, ...]:
+    """Telegram's sizes of a photo someone sent (``messages.sendMedia``), made as for the samples."""
+    return _variants(image)

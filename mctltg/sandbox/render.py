@@ -26,6 +26,7 @@ __all__ = [
     "MENTION_PATTERN",
     "SANDBOX_DC_ID",
     "access_hash",
+    "attachment_tl",
     "entities",
     "message_tl",
     "notify_settings_tl",
@@ -306,3 +307,8 @@ def reactions_tl(viewer: int, message: StoredMessage) -> Any:
         for emoji, count in counts.items()
     ]
     return build(types.MessageReactions, results=results, can_see_list=True)
+
+
+def attachment_tl(state: WorldState, viewer: int, media: SandboxMedia, media_id: int, date: float) -> Any:
+    """The ``MessageMedia`` of one media as ``viewer`` sees it (``messages.uploadMedia`` answers it)."""
+    return _media_tl(state, viewer, media, media_id, date)

@@ -20,6 +20,7 @@ from mctltg.sandbox import (
     handlers_reading,
     handlers_search,
     handlers_session,
+    handlers_upload,
     handlers_writing,
 )
 from mctltg.sandbox.dispatch import Call, Route, remember_device, unwrap
@@ -52,6 +53,7 @@ def _routes() -> dict[type[Any], Route]:
         handlers_people,
         handlers_drafts,
         handlers_forums,
+        handlers_upload,
         handlers_media,
     ):
         for route in module.ROUTES:

@@ -33,7 +33,15 @@ from typing import Final, Protocol, TypeVar
 
 import trio
 
-from mctltg.errors import AccountRevoked, MctltgError, SessionDead, TelegramError
+from mctltg.errors import (
+    AccountRevoked,
+    MctltgError,
+    SessionDead,
+    TelegramError,
+    TelegramRpcError,
+    TelegramTimeout,
+    TelegramUnavailable,
+)
 from mctltg.telegram.connection import Operation, TelegramConnection
 from mctltg.telegram.model import (
     AccountProfile,
@@ -46,6 +54,7 @@ from mctltg.telegram.model import (
     MediaFile,
     MediaLimits,
     MediaMode,
+    MediaUpload,
     Message,
     MessageContext,
     MessagePage,
@@ -76,6 +85,7 @@ from mctltg.telegram.on_loop import (
     unread,
     writing,
 )
+from mctltg.telegram.on_loop import send_media as media_sending
 from mctltg.telegram.sharing import VIEW_TTL, SharedView, Sharing, SharingRule, shares
 
 __all__ = ["AccountLease", "MediaDownload", "TelegramAccount"]
@@ -475,6 +485,33 @@ class TelegramAccount:
                 await self._call("download_media", lambda c: media_stream.close_download(c, download))
 
     @shares(Sharing.NAMES_PEERS)
+    @shares(Sharing.NAMES_PEERS)
+    async def send_media(
+        self, peer: PeerRef, upload: MediaUpload, *, reply_to: int | None, random_id: int
+    ) -> SentMessage:
+        """Upload ``upload`` in parts, then send it with the caller's ``random_id`` (deduplicated on it).
+
+        Raises:
+            TelegramRpcError: ``UPLOAD_UNFINISHED`` when the upload timed out or its connection
+                dropped: ``messages.sendMedia`` was never issued, so nothing was sent.
+        """
+        try:
+            media = await self._run(
+                "send_media", lambda client: media_sending.upload_media(client, upload), peer
+            )
+        except (TelegramTimeout, TelegramUnavailable) as exc:
+            why = f"within {exc.seconds:g} s" if isinstance(exc, TelegramTimeout) else "(connection dropped)"
+            raise TelegramRpcError(
+                "UPLOAD_UNFINISHED",
+                f"The file's upload to Telegram did not finish {why}; nothing was sent, so it is safe "
+                "to send again.",
+            ) from None
+        return await self._run(
+            "send_media",
+            lambda client: media_sending.send_uploaded(client, peer, upload, media, reply_to, random_id),
+            peer,
+        )
+
     async def media(
         self, peer: PeerRef, message_id: int, mode: MediaMode, limits: MediaLimits
     ) -> MediaContent:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "MediaInfo",
     "MediaLimits",
     "MediaMode",
+    "MediaUpload",
     "Message",
     "MessageContext",
     "MessagePage",
@@ -34,6 +35,7 @@ __all__ = [
     "TopicList",
     "UnreadChat",
     "UnreadDigest",
+    "UploadKind",
 ]
 
 PeerKind = Literal["user", "chat", "channel", "username", "self"]
@@ -313,6 +315,30 @@ class DialogPage:
 
     dialogs: tuple[Dialog, ...]
     next_cursor: str | None
+
+
+#: What ``send_media`` can send (``animation``: a GIF or silent MP4 shown looping).
+UploadKind = Literal["photo", "document", "video", "audio", "voice", "animation"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaUpload:
+    """A file to upload and send, already checked: its bytes fit its ``kind`` and the caps.
+
+    ``caption`` is sent exactly as given (no Markdown parsing), at most 1024 characters.
+    """
+
+    kind: UploadKind
+    data: bytes = field(repr=False)
+    mime_type: str
+    file_name: str
+    caption: str = ""
+    width: int | None = None
+    height: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.data:
+            raise ValueError("an upload needs at least one byte")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

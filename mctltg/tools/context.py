@@ -35,6 +35,7 @@ from mctltg.tools.media_budget import MediaBudget, default_budget
 if TYPE_CHECKING:
     from mctltg.accounts.admin import UserAdmin, WorkerIssuer
     from mctltg.observability.metrics import Metrics
+    from mctltg.tools.media_payload import SendMediaLimits
 
 __all__ = ["Caller", "Reply", "ToolContext", "ToolDeps", "current_caller", "success"]
 
@@ -70,6 +71,8 @@ class ToolDeps:
     admin: UserAdmin | None = None
     #: Worker tokens (``mint_worker_token``); present only on a server that issues tokens.
     workers: WorkerIssuer | None = None
+    #: ``send_media``'s caps and fetch policy; the tool registers only when present.
+    media_send: SendMediaLimits | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

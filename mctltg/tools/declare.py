@@ -76,7 +76,7 @@ ACCOUNT_ARG: Final = "account"
 #: Its published schema (bare on purpose; see the module docstring).
 _ACCOUNT_SCHEMA: Final[dict[str, Any]] = {"type": "string"}
 #: A service a tool needs; a server without it does not register the tool.
-Needs = Literal["sending", "audit", "access", "admin", "workers"]
+Needs = Literal["sending", "audit", "access", "admin", "workers", "media_send"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

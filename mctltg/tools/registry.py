@@ -46,6 +46,7 @@ from mctltg.tools.prompts import install_prompts
 from mctltg.tools.resources import install_resources
 from mctltg.tools.scheduled import delete_scheduled_messages, get_scheduled_messages
 from mctltg.tools.search_fetch import fetch, search
+from mctltg.tools.send_media import send_media
 from mctltg.tools.send_tools import (
     get_my_audit_log,
     get_my_send_status,
@@ -89,6 +90,7 @@ TOOLS: Final[tuple[DeclaredTool, ...]] = (
     list_folders,
     search,
     fetch,
+    send_media,
     get_media,
     list_identities,
     get_user_audit_log,

@@ -61,6 +61,7 @@ FUZZED = [
     "disconnect_telegram_account",
     "delete_telegram_account",
     "set_default_account",
+    "send_media",
 ]
 NO_ARGUMENTS = {"list_my_accounts"}
 KINDS = {kind for _, kind in ERROR_KINDS}
