@@ -24,6 +24,7 @@ from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_ht
 from mctltg.asgi.host_guard import HostAllowlist, guard_hosts
 from mctltg.asgi.jsonrpc_ids import reject_invalid_ids
 from mctltg.asgi.mcp_sessions import SessionGuard
+from mctltg.asgi.scope_challenge import challenge_tool_scopes
 from mctltg.clock import Clock
 from mctltg.config import Settings
 from mctltg.oauth import (
@@ -37,8 +38,11 @@ from mctltg.oauth import (
     require_bearer,
     rfc9728,
 )
+from mctltg.oauth.scopes import format_scope
+from mctltg.oauth.step_up import ScopeChallenge
+from mctltg.oauth.tiers import DEFAULT_SCOPES
 from mctltg.storage.web_sessions import WebSessions
-from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
+from mctltg.tools import SCOPES, TOOLS, ToolDeps, build_mcp_server
 from mctltg.tools.visibility import READ_ONLY_FILTER, visible
 from mctltg.web import create_web_app
 from mctltg.web.context import WebDeps
@@ -51,13 +55,25 @@ from mctltg.web.site import site_blueprints
 if TYPE_CHECKING:
     from mctltg.sandbox import SandboxWorld
 
-__all__ = ["OAuthParts", "build_asgi_app", "build_oauth", "build_oidc", "run", "served_tools", "tool_deps"]
+__all__ = [
+    "OAuthParts",
+    "build_asgi_app",
+    "build_oauth",
+    "build_oidc",
+    "run",
+    "served_tools",
+    "tool_deps",
+    "tool_scopes",
+]
 
 logger = logging.getLogger(__name__)
 
 
-def tool_deps(services: Services) -> ToolDeps:
-    """What the MCP tools get from ``services`` (also what tests build servers from)."""
+def tool_deps(services: Services, *, oauth: AuthorizationServer | None = None) -> ToolDeps:
+    """What the MCP tools get from ``services`` (also what tests build servers from).
+
+    ``oauth``: tokens come from this server, so ``tools/list`` shows what each person's tier allows.
+    """
     settings = services.settings
     return ToolDeps(
         directory=services.directory,
@@ -75,7 +91,20 @@ def tool_deps(services: Services) -> ToolDeps:
             rules=TierPolicy(admins=settings.login_admins),
         ),
         metrics=services.metrics,
+        allowed_scopes=None if oauth is None else oauth.allowed_scopes,
     )
+
+
+def tool_scopes(deps: ToolDeps) -> dict[str, str]:
+    """Tool name → the scope a call needs, for each tool a server over ``deps`` serves (step-up)."""
+    read_only = deps.tool_filter == READ_ONLY_FILTER
+    return {
+        declared.name: declared.scope
+        for declared in TOOLS
+        if declared.scope is not None
+        and declared.available(deps)
+        and (declared.hints.read_only or not read_only)
+    }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -193,8 +222,9 @@ def build_asgi_app(services: Services) -> Any:
         if settings.operator_mode
         else build_oauth(services, oidc=oidc, connect_path=HANDOFF_PATH, other_signin=signin.finish)
     )
+    deps = tool_deps(services, oauth=None if oauth is None else oauth.server)
     mcp = build_mcp_server(
-        tool_deps(services),
+        deps,
         auth=None if oauth is None else oauth.auth_settings,
         token_verifier=None if oauth is None else AccessTokenVerifier(oauth.server),
     )
@@ -212,7 +242,14 @@ def build_asgi_app(services: Services) -> Any:
     services.metrics.watch_mcp_sessions(guard.statistics)
     mcp_app = guard
     if oauth is not None:
-        mcp_app = require_bearer(mcp_app, resource_metadata=rfc9728.metadata_url(settings.mcp_url))
+        resource_metadata = rfc9728.metadata_url(settings.mcp_url)
+        step_up = ScopeChallenge(
+            oauth.server, tool_scopes=tool_scopes(deps), resource_metadata=resource_metadata
+        )
+        mcp_app = challenge_tool_scopes(mcp_app, challenge=step_up)  # 403 insufficient_scope first
+        mcp_app = require_bearer(
+            mcp_app, resource_metadata=resource_metadata, scope=format_scope(DEFAULT_SCOPES)
+        )
 
     async def readiness() -> str | None:
         try:

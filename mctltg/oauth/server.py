@@ -99,11 +99,31 @@ class ConsentView:
     #: Whether ``redirect_host`` was converted to punycode (the page says so).
     redirect_host_is_punycode: bool
     access: Access
+    #: Requested scopes this person already granted this client (live grants): not asked again.
+    kept: tuple[str, ...]
+    #: The new scopes, in three levels; any of them may be empty.
     read_scopes: tuple[str, ...]
     #: The middle level, "read and draft": writes only into the person's own drafts.
     draft_scopes: tuple[str, ...]
     send_scopes: tuple[str, ...]
     csrf: str
+
+    @property
+    def levels(self) -> tuple[ConsentLevel, ...]:
+        """The choices the page offers: each adds something new ("read" alone on a first request)."""
+        offered: list[ConsentLevel] = []
+        if self.read_scopes or not self.kept or not (self.draft_scopes or self.send_scopes):
+            offered.append("read")
+        if self.draft_scopes:
+            offered.append("draft")
+        if self.send_scopes:
+            offered.append("send")
+        return tuple(offered)
+
+    @property
+    def default_level(self) -> ConsentLevel:
+        """Least privilege: the narrowest choice offered (read only, unless only writes are new)."""
+        return self.levels[0]
 
 
 class AuthorizationServer:
@@ -307,6 +327,13 @@ class AuthorizationServer:
             granted_scopes=decision.scopes if decision else None,
         )
 
+    async def allowed_scopes(self, subject: str) -> frozenset[str]:
+        """The scopes the tier of the identity ``subject`` allows right now (none if it is unknown)."""
+        identity = await self.identities.by_subject(subject)
+        if identity is None:
+            return frozenset()
+        return (await self.access_of(identity.id, identity.telegram_user_id)).scopes
+
     async def telegram_refusal(self, identity_id: int) -> str | None:
         """Why this identity may not connect a Telegram account here, or None if it may.
 
@@ -328,13 +355,16 @@ class AuthorizationServer:
         if identity is None or client is None:
             raise StorageError("the sign-in or the client is gone; start again from the client")
         access = await self.access_of(identity.id, identity.telegram_user_id)
-        offered = self._requested(authorization) & access.scopes
+        requested = self._requested(authorization) & access.scopes
+        kept = requested & await self.store.granted_scopes(identity.id, client.client_id)
+        offered = requested - kept
         redirect_host, punycode = rfc7591.ascii_netloc(authorization.redirect_uri)
         return ConsentView(
             client_name=client.client_name or "An unnamed client",
             redirect_host=redirect_host,
             redirect_host_is_punycode=punycode,
             access=access,
+            kept=tuple(s for s in SCOPES if s in kept),
             read_scopes=tuple(s for s in SCOPES if s in offered - SEND_SCOPES - DRAFT_SCOPES),
             draft_scopes=tuple(s for s in SCOPES if s in offered & DRAFT_SCOPES),
             send_scopes=tuple(s for s in SCOPES if s in offered & SEND_SCOPES),
@@ -353,10 +383,11 @@ class AuthorizationServer:
         ``read`` grants the read scopes, ``draft`` adds the drafts scope, ``send`` adds
         the send scopes too (drafts included: whoever may send may also only draft).
         The grant is what was requested, narrowed by the person's choice and by their
-        tier right now: the consent screen showed exactly this.
+        tier right now: the consent screen showed exactly this. Scopes this person already
+        granted this client (``ConsentView.kept``) stay granted whatever the level.
         """
         view = await self.consent_view(authorization)
-        granted = set(view.read_scopes)
+        granted = set(view.kept) | set(view.read_scopes)
         if level in ("draft", "send"):
             granted |= set(view.draft_scopes)
         if level == "send":

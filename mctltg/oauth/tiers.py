@@ -22,9 +22,15 @@ from typing import Final
 
 from mctltg.oauth.scopes import ADMIN_USERS, SCOPES
 
-__all__ = ["CLIENT_SCOPES", "Access", "Tier", "TierPolicy"]
+__all__ = ["CLIENT_SCOPES", "DEFAULT_SCOPES", "Access", "Tier", "TierPolicy"]
 
 CLIENT_SCOPES: Final = frozenset(SCOPES) - {ADMIN_USERS}
+
+#: What the 401 challenge at ``/mcp`` asks a client without a token to request: the default
+#: (client) tier's scopes. Never ``admin:users`` (an admin's client gets it through the
+#: step-up challenge when it calls an admin tool) and never ``offline_access`` (not a scope
+#: of this server; refresh tokens come with every grant). Consent still defaults to read only.
+DEFAULT_SCOPES: Final = CLIENT_SCOPES
 
 
 class Tier(StrEnum):

@@ -12,6 +12,7 @@ from the database; scopes are never cached (they come from the token of each cal
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,9 @@ class ToolDeps:
     access: AccessAdmin | None = None
     #: Where tool calls are counted and timed (``/metrics``); None counts nothing (unit tests).
     metrics: Metrics | None = None
+    #: The scopes a person's tier allows, by subject: ``tools/list`` shows those tools (a call whose
+    #: token lacks the scope gets the step-up challenge first); None lists by the token's scopes.
+    allowed_scopes: Callable[[str], Awaitable[frozenset[str]]] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,9 +4,12 @@ Installed as an SDK middleware (``MCPServer.middleware``, the 2.x hook that wrap
 inbound message), so it applies to every tool, whoever registered it:
 
 * ``tools/list`` leaves out each tool whose ``mctltg/scope`` (its ``_meta``) names a
-  scope the caller's token lacks. ``send_message`` is the one exception the operator
-  may choose (``SHOW_SEND_PREVIEW_TOOL``): it is then listed to such tokens too, and
-  answers them with drafts only, because its gate sees the missing scope.
+  scope neither the caller's token nor the caller's tier holds: a tool the tier allows
+  is listed even when the token lacks its scope, because calling it gets the step-up
+  challenge (403 ``insufficient_scope``, ``oauth/step_up.py``) and the client can ask
+  the person for it. ``send_message`` is the one exception the operator may choose
+  (``SHOW_SEND_PREVIEW_TOOL``): it is then listed to callers whose tier cannot send
+  too, and answers them with drafts only, because its gate sees the missing scope.
 * ``MCP_TOOL_FILTER=read-only`` makes the server look as if only tools annotated
   ``readOnlyHint: true`` were registered: the others are neither listed nor callable
   (a call gets the SDK's own "Unknown tool" answer).
@@ -55,10 +58,15 @@ class ToolVisibility:
         return self._deps.tool_filter == READ_ONLY_FILTER
 
     async def _scopes(self) -> frozenset[str]:
+        """The token's scopes and what the caller's tier allows (a missing one is a step-up away)."""
         try:
-            return (await current_caller(self._deps)).scopes
+            caller = await current_caller(self._deps)
         except PermissionDenied:
             return frozenset()
+        allowed = self._deps.allowed_scopes
+        if allowed is None:
+            return caller.scopes
+        return caller.scopes | await allowed(caller.subject)
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         if ctx.method == "tools/list":
