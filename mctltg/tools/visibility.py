@@ -12,7 +12,7 @@ inbound message), so it applies to every tool, whoever registered it:
   too, and answers them with drafts only, because its gate sees the missing scope.
 * ``MCP_TOOL_FILTER=read-only`` makes the server look as if only tools annotated
   ``readOnlyHint: true`` were registered: the others are neither listed nor callable
-  (a call gets the SDK's own "Unknown tool" answer).
+  (a call gets the JSON-RPC error for an unknown tool, ``unknown_names.py``).
 
 A tool hidden by scope is still callable: its own scope check (``tools/declare.py``) or gate
 refuses or previews the call, so hiding is about not tempting a model, not about access.
@@ -24,10 +24,11 @@ from typing import Any
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult, ListToolsResult, TextContent, Tool
+from mcp_types import ListToolsResult, Tool
 
 from mctltg.errors import PermissionDenied
 from mctltg.tools.context import ToolDeps, current_caller
+from mctltg.tools.unknown_names import unknown_tool
 
 __all__ = ["READ_ONLY_FILTER", "ToolVisibility", "install_tool_visibility", "visible"]
 
@@ -88,9 +89,7 @@ class ToolVisibility:
         if ctx.method == "tools/call" and self._read_only:
             name = ctx.params.get("name") if ctx.params else None
             if isinstance(name, str) and not await self._is_read_only(name):
-                return CallToolResult(
-                    content=[TextContent(type="text", text=f"Unknown tool: {name}")], is_error=True
-                )
+                raise unknown_tool(name)
         return await call_next(ctx)
 
     async def _is_read_only(self, name: str) -> bool:
