@@ -22,7 +22,9 @@ to the same peer" and nothing more.
 ``writes.Write``) in the same order, on the same ledger rows and key locks: the record's
 digest is of the write's tool and fingerprint, its delivery audit row is
 ``<tool>:delivery``, and there is no duplicate window (only texts are sent twice by
-mistake; a key still makes a retry safe).
+mistake; a key still makes a retry safe). A write's ``prepare`` (``send_media``'s fetch)
+runs between the gate and the ledger: never for a closed gate or a replayed key, and a
+failing one leaves nothing recorded.
 """
 
 from __future__ import annotations
@@ -420,6 +422,8 @@ class Sending:
             decision = evaluate(_with_writes(facts, await self._sends.recent_count(identity_id, peer)))
         if not decision.open or account is None:
             return WriteOutcome(status="draft", peer=peer, gate=decision, idempotency_key=key)
+        if write.prepare is not None:
+            await write.prepare()  # e.g. fetch the file: a failure here leaves no row behind
         begun = await self._sends.begin(
             identity_id=identity_id,
             account_id=account.id,

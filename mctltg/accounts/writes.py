@@ -30,6 +30,9 @@ class Write:
         fingerprint: exactly what is done (ids, text, emoji); only a keyed digest of it
             is kept, so a key reused for something else is refused.
         perform: the Telegram call, given the account and the ledger's ``random_id``.
+        prepare: work that must succeed before anything is recorded (``send_media``
+            fetches and checks its file here): it runs only once the gate is open and the
+            key is new, and when it raises, no ledger row exists and Telegram is not called.
     """
 
     tool: str
@@ -37,6 +40,7 @@ class Write:
     ref: PeerRef
     fingerprint: str
     perform: Callable[[TelegramAccount, int], Awaitable[ActionResult]]
+    prepare: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -41,8 +41,11 @@ from mctltg.oauth import (
 from mctltg.oauth.scopes import format_scope
 from mctltg.oauth.step_up import ScopeChallenge
 from mctltg.oauth.tiers import DEFAULT_SCOPES
+from mctltg.outbound import FetchPolicy
 from mctltg.storage.web_sessions import WebSessions
 from mctltg.tools import SCOPES, TOOLS, ToolDeps, build_mcp_server
+from mctltg.tools.media_budget import MediaBudget
+from mctltg.tools.media_payload import SendMediaLimits
 from mctltg.tools.visibility import READ_ONLY_FILTER, visible
 from mctltg.web import create_web_app
 from mctltg.web.context import WebDeps
@@ -91,6 +94,16 @@ def tool_deps(services: Services, *, oauth: AuthorizationServer | None = None) -
             rules=TierPolicy(admins=settings.login_admins),
         ),
         metrics=services.metrics,
+        media_send=SendMediaLimits(
+            max_bytes=settings.send_media_max_bytes,
+            photo_max_bytes=settings.send_photo_max_bytes,
+            fetch=FetchPolicy(
+                max_bytes=settings.send_media_max_bytes,
+                timeout=settings.outbound_timeout,
+                trusted_hosts=settings.outbound_trusted_hosts,
+            ),
+        ),
+        media=MediaBudget.from_settings(settings),
         allowed_scopes=None if oauth is None else oauth.allowed_scopes,
     )
 

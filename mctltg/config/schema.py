@@ -398,4 +398,72 @@ SCHEMA: Final[tuple[Setting, ...]] = (
         default="INFO",
         help="DEBUG, INFO, WARNING or ERROR",
     ),
+    Setting(
+        env="OUTBOUND_TRUSTED_HOSTS",
+        attr="outbound_trusted_hosts",
+        parse=parse_host_list,
+        default="",
+        help="host names the server may fetch from although they resolve to private addresses "
+        "(e.g. an internal CDN); metadata addresses stay refused",
+    ),
+    Setting(
+        env="OUTBOUND_TIMEOUT",
+        attr="outbound_timeout",
+        parse=parse_seconds,
+        default="20",
+        help="seconds one outbound fetch (send_media's url, a client metadata document) may take, "
+        "redirects included",
+    ),
+    Setting(
+        env="SEND_MEDIA_MAX_BYTES",
+        attr="send_media_max_bytes",
+        parse=parse_positive_int,
+        default="20971520",
+        help="bytes a file sent with send_media may have (20 MiB; data_base64 is also bounded by "
+        "the 4 MiB request limit)",
+    ),
+    Setting(
+        env="SEND_PHOTO_MAX_BYTES",
+        attr="send_photo_max_bytes",
+        parse=parse_positive_int,
+        default="10485760",
+        help="bytes a photo sent with send_media may have (10 MiB, Telegram's own limit for photos)",
+    ),
+    Setting(
+        env="MEDIA_IMAGE_MAX_SIDE",
+        attr="media_image_max_side",
+        parse=parse_positive_int,
+        default="1568",
+        help="get_media scales images to at most this many pixels on the long side and 1.15 megapixels "
+        "(Claude's documented optimum; ChatGPT's vision reads 2048x768 tiles)",
+    ),
+    Setting(
+        env="MEDIA_IMAGE_MAX_BYTES",
+        attr="media_image_max_bytes",
+        parse=parse_positive_int,
+        default="750000",
+        help="an image block is re-encoded until its bytes fit this (base64 adds a third: 1 MB, the "
+        "smallest tool-result limit among MCP clients)",
+    ),
+    Setting(
+        env="MEDIA_SOURCE_MAX_BYTES",
+        attr="media_source_max_bytes",
+        parse=parse_positive_int,
+        default="10000000",
+        help="the largest photo, sticker or image file get_media downloads to make an image block",
+    ),
+    Setting(
+        env="MEDIA_TEXT_MAX_BYTES",
+        attr="media_text_max_bytes",
+        parse=parse_positive_int,
+        default="100000",
+        help="text-like documents (text/*, JSON, CSV …) up to this size come back inline as text",
+    ),
+    Setting(
+        env="MEDIA_PAGE_IMAGES_MAX_BYTES",
+        attr="media_page_images_max_bytes",
+        parse=parse_positive_int,
+        default="750000",
+        help="get_messages with_images=true: all inlined images of one result together fit this",
+    ),
 )

@@ -72,6 +72,15 @@ class Settings:
     tg_proxy: Secret | None
     metrics_allow_cidr: tuple[Network, ...]
     log_level: str
+    outbound_trusted_hosts: frozenset[str]
+    outbound_timeout: float
+    send_media_max_bytes: int
+    send_photo_max_bytes: int
+    media_image_max_side: int
+    media_image_max_bytes: int
+    media_source_max_bytes: int
+    media_text_max_bytes: int
+    media_page_images_max_bytes: int
 
     @property
     def host(self) -> str:

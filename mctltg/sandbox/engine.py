@@ -177,7 +177,7 @@ def _box_recipients(state: WorldState, draft: Draft) -> dict[int, PeerKey]:
 def _post_to_boxes(state: WorldState, draft: Draft, exclude: Endpoint | None) -> Change:
     logical = state.next_logical
     state.next_logical += 1
-    media_id = _next_media_id(state) if draft.media else 0
+    media_id = _new_media(state, draft.media)
     replied = state.accounts[draft.sender].box.messages.get(draft.reply_to or 0)
     if replied is not None and replied.peer != draft.peer:
         replied = None  # a reply must stay in its chat; Telegram drops a stray one
@@ -254,7 +254,7 @@ def _post_to_channel(state: WorldState, draft: Draft, exclude: Endpoint | None) 
         silent=draft.silent,
         post=not channel.megagroup and draft.action is None,
         logical=state.next_logical,
-        media_id=_next_media_id(state) if draft.media else 0,
+        media_id=_new_media(state, draft.media),
         fwd_from=draft.fwd_from,
         fwd_date=draft.fwd_date,
         topic=topic,
@@ -310,6 +310,10 @@ def post(state: WorldState, draft: Draft, *, exclude: Endpoint | None = None) ->
     return _post_to_boxes(state, draft, exclude)
 
 
-def _next_media_id(state: WorldState) -> int:
+def _new_media(state: WorldState, media: SandboxMedia | None) -> int:
+    """The id of a newly posted attachment (0 for none), filed for ``upload.getFile``."""
+    if media is None:
+        return 0
     state.next_media_id += 1
+    state.media_files[state.next_media_id] = media
     return state.next_media_id

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from telethon.tl import types
 
+from mctltg.sandbox.media import current_reference
+from mctltg.sandbox.render_media import FileHandle, media_tl
 from mctltg.sandbox.state import PeerKey, ReadState, StoredMessage, WorldState
 from mctltg.sandbox.tl import build, to_datetime
 
@@ -24,6 +26,7 @@ __all__ = [
     "MENTION_PATTERN",
     "SANDBOX_DC_ID",
     "access_hash",
+    "attachment_tl",
     "entities",
     "message_tl",
     "notify_settings_tl",
@@ -196,57 +199,13 @@ def _mention_entities(state: WorldState, text: str) -> list[Any] | None:
 
 
 def _media_tl(state: WorldState, viewer: int, media: SandboxMedia, media_id: int, date: float) -> Any:
-    hash_ = access_hash(state, viewer, "media", media_id)
-    when = to_datetime(date)
-    if media.kind == "photo":
-        width, height = media.width or 1280, media.height or 960
-        size = build(types.PhotoSize, type="y", w=width, h=height, size=media.size)
-        photo = build(
-            types.Photo, id=media_id, access_hash=hash_, file_reference=b"", date=when, sizes=[size], dc_id=2
-        )
-        return build(types.MessageMediaPhoto, photo=photo)
-    attributes: list[Any] = []
-    duration = media.duration or 0.0
-    if media.kind in ("voice", "audio"):
-        attributes.append(
-            build(types.DocumentAttributeAudio, duration=int(duration), voice=media.kind == "voice")
-        )
-    elif media.kind == "video":
-        w, h = media.width or 1280, media.height or 720
-        attributes.append(
-            build(types.DocumentAttributeVideo, duration=duration, w=w, h=h, supports_streaming=True)
-        )
-    elif media.kind == "sticker":
-        sticker_set = types.InputStickerSetEmpty()
-        attributes.append(build(types.DocumentAttributeSticker, alt="🙂", stickerset=sticker_set))
-        attributes.append(
-            build(types.DocumentAttributeImageSize, w=media.width or 512, h=media.height or 512)
-        )
-    if media.file_name:
-        attributes.append(types.DocumentAttributeFilename(file_name=media.file_name))
-    default_mime = {
-        "voice": "audio/ogg",
-        "audio": "audio/mpeg",
-        "video": "video/mp4",
-        "sticker": "image/webp",
-    }
-    document = build(
-        types.Document,
+    handle = FileHandle(
         id=media_id,
-        access_hash=hash_,
-        file_reference=b"",
-        date=when,
-        mime_type=media.mime_type or default_mime.get(media.kind, "application/octet-stream"),
-        size=media.size,
+        access_hash=access_hash(state, viewer, "media", media_id),
+        file_reference=current_reference(state, media_id),
         dc_id=SANDBOX_DC_ID,
-        attributes=attributes,
     )
-    return build(
-        types.MessageMediaDocument,
-        document=document,
-        voice=media.kind == "voice",
-        video=media.kind == "video",
-    )
+    return media_tl(media, handle, to_datetime(date))
 
 
 def _action_tl(state: WorldState, message: StoredMessage) -> Any:
@@ -348,3 +307,8 @@ def reactions_tl(viewer: int, message: StoredMessage) -> Any:
         for emoji, count in counts.items()
     ]
     return build(types.MessageReactions, results=results, can_see_list=True)
+
+
+def attachment_tl(state: WorldState, viewer: int, media: SandboxMedia, media_id: int, date: float) -> Any:
+    """The ``MessageMedia`` of one media as ``viewer`` sees it (``messages.uploadMedia`` answers it)."""
+    return _media_tl(state, viewer, media, media_id, date)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mctltg.sandbox import media_samples as samples
 from mctltg.sandbox.values import SandboxMedia
 
 if TYPE_CHECKING:
@@ -43,6 +44,29 @@ class DemoWorld:
     topics: tuple[int, ...] = ()  # the forum's topics: Gears, Announcements, Minutes 1843 (closed)
     archived: int = 0  # a channel in Ada's archive
     folders: tuple[int, ...] = ()  # Ada's chat folders: Work, People
+    # Media (issue 15). In Ada's chat with Katherine (``user:<photo_chat>``, Ada's ids):
+    photo_chat: int = 0
+    photo_message_id: int = 0  # 1600x1200 chalkboard photo, sizes s/m/x + progressive y
+    pdf_message_id: int = 0  # trajectory-notes.pdf, a real one-page PDF
+    # In the archived channel Royal Institution Archive (``channel:<media_channel>``, the
+    # same as ``archived``); Ada and Grace are members, Grace has no Premium and no trials:
+    media_channel: int = 0
+    portrait_photo_message_id: int = 0  # 600x800 photo, sizes s/m + progressive x
+    screenshot_message_id: int = 0  # engine-editor.png sent as a document (image/png)
+    text_document_message_id: int = 0  # bernoulli.csv (text/csv)
+    voice_message_id: int = 0  # a 7 s voice note with a waveform and a transcript
+    video_note_message_id: int = 0  # a round video (transcribable)
+    video_message_id: int = 0
+    audio_message_id: int = 0
+    animation_message_id: int = 0
+    sticker_message_id: int = 0  # a static 512x512 WebP
+    poll_message_id: int = 0
+    location_message_id: int = 0
+    contact_message_id: int = 0
+    webpage_message_id: int = 0
+    big_document_message_id: int = 0  # 20 MiB, bytes generated on demand
+    huge_document_message_id: int = 0  # 50 MiB, bytes generated on demand
+    big_photo_message_id: int = 0  # 2560x1920, its largest size about 5 MB
 
 
 # (hours before now, sender, chat, text). Chats: "user:<name>" as seen by Ada, or a room.
@@ -134,10 +158,8 @@ _READS: tuple[tuple[float, str, str], ...] = (
 )
 
 _MEDIA_AFTER: dict[str, SandboxMedia] = {
-    "Here are the trajectory notes": SandboxMedia(
-        kind="document", mime_type="application/pdf", file_name="trajectory-notes.pdf", size=48_213
-    ),
-    "And a photo of the chalkboard": SandboxMedia(kind="photo", size=182_406, width=1600, height=1200),
+    "Here are the trajectory notes": samples.pdf_document("trajectory-notes.pdf"),
+    "And a photo of the chalkboard": samples.photo(1600, 1200, "chalkboard"),
 }
 
 
@@ -251,7 +273,9 @@ def seed_demo_world(world: SandboxWorld, *, clock_now: float | None = None) -> D
     world.mute(user_id=ada, peer=rooms["supergroup"])
     discussion, commented = _profiles_and_comments(world, ids, channel, supergroup, at)
     world.put_draft(owner=ada, peer=f"user:{ids['mary']}", text="Dear Mary, about Note G:", date=at(1))
-    forum, topics, archived, folders = _seed_forum_and_folders(world, ids, rooms, at)
+    forum, topics, archived, folders, media_ids = _seed_forum_and_folders(world, ids, rooms, at)
+    # Each attachment follows its text at once, so it has the next id in Ada's box.
+    after = {prefix: _find(world, ada, f"user:{ids['kath']}", prefix) + 1 for prefix in _MEDIA_AFTER}
     return DemoWorld(
         me=ada,
         me_phone=me_phone,
@@ -268,7 +292,90 @@ def seed_demo_world(world: SandboxWorld, *, clock_now: float | None = None) -> D
         topics=topics,
         archived=archived,
         folders=folders,
+        photo_chat=ids["kath"],
+        photo_message_id=after["And a photo of the chalkboard"],
+        pdf_message_id=after["Here are the trajectory notes"],
+        media_channel=archived,
+        **media_ids,
     )
+
+
+def _find(world: SandboxWorld, viewer: int, peer: str, prefix: str) -> int:
+    return next(m.id for m in world.history(viewer=viewer, peer=peer) if m.text.startswith(prefix))
+
+
+_MIB = 1024 * 1024
+
+
+def _media_posts() -> tuple[tuple[str, str, SandboxMedia], ...]:
+    """(DemoWorld field, caption, attachment) for the archive channel, oldest first."""
+    return (
+        ("portrait_photo_message_id", "Portrait of the lecture theatre.", samples.photo(600, 800)),
+        ("screenshot_message_id", "", samples.screenshot()),
+        ("text_document_message_id", "The Bernoulli table, as promised.", samples.csv_document()),
+        (
+            "voice_message_id",
+            "",
+            samples.voice_note(7, "The coil experiment works: move the magnet and the needle jumps.", 15),
+        ),
+        (
+            "video_note_message_id",
+            "",
+            samples.video_like(
+                "video_note", 5, 180_000, 16, width=240, height=240, transcript="Hello from the laboratory."
+            ),
+        ),
+        (
+            "video_message_id",
+            "Induction, filmed.",
+            samples.video_like("video", 30, 2 * _MIB, 17, width=1280, height=720, file_name="induction.mp4"),
+        ),
+        (
+            "audio_message_id",
+            "",
+            samples.video_like(
+                "audio", 184, 2_944_000, 18, width=0, height=0, title="On Electricity", performer="M. Faraday"
+            ),
+        ),
+        ("animation_message_id", "", samples.video_like("animation", 3, 96_000, 19, width=320, height=240)),
+        ("sticker_message_id", "", samples.sticker()),
+        ("poll_message_id", "", samples.poll()),
+        ("location_message_id", "", samples.location()),
+        ("contact_message_id", "", samples.contact()),
+        (
+            "webpage_message_id",
+            "This year's lectures: https://www.rigb.org/explore-science/explore/blog/faraday-lectures",
+            samples.webpage(),
+        ),
+        (
+            "big_document_message_id",
+            "The full tables.",
+            samples.generated_document("engine-tables.zip", "application/zip", 20 * _MIB, 20),
+        ),
+        (
+            "huge_document_message_id",
+            "",
+            samples.generated_document("lecture-film.mkv", "video/x-matroska", 50 * _MIB, 50),
+        ),
+        ("big_photo_message_id", "Iron filings around a magnet, full resolution.", samples.big_photo()),
+    )
+
+
+def _seed_media(
+    world: SandboxWorld, michael: int, channel: int, at: Callable[[float], float]
+) -> dict[str, int]:
+    """Post one message of every media kind to the archive channel, before its last post."""
+    posts = _media_posts()
+    return {
+        field: world.send(
+            sender=michael,
+            peer=f"channel:{channel}",
+            text=caption,
+            date=at(199.9 - index * 0.05),
+            media=media,
+        )
+        for index, (field, caption, media) in enumerate(posts)
+    }
 
 
 # (hours before now, sender, topic title, text), in a forum supergroup.
@@ -284,7 +391,7 @@ _FORUM_SCRIPT: tuple[tuple[float, str, str, str], ...] = (
 
 def _seed_forum_and_folders(
     world: SandboxWorld, ids: dict[str, int], rooms: dict[str, str], at: Callable[[float], float]
-) -> tuple[int, tuple[int, ...], int, tuple[int, ...]]:
+) -> tuple[int, tuple[int, ...], int, tuple[int, ...], dict[str, int]]:
     """Engine Makers (a forum with topics), an archived channel, and two chat folders.
 
     Unread for Ada afterwards: Gears 2, Announcements 1, General 1 (she read the forum
@@ -318,16 +425,18 @@ def _seed_forum_and_folders(
         if sender == "ada":
             world.read(user_id=ada, peer=peer)
     archived = world.create_channel(
-        title="Royal Institution Archive", creator=ids["michael"], members=[ada], date=at(200)
+        title="Royal Institution Archive", creator=ids["michael"], members=[ada, ids["grace"]], date=at(200)
     )
+    media = _seed_media(world, ids["michael"], archived, at)
     world.send(
         sender=ids["michael"], peer=f"channel:{archived}", text="Lecture notes from 1831.", date=at(199)
     )
-    world.read(user_id=ada, peer=f"channel:{archived}")
-    world.archive(user_id=ada, peer=f"channel:{archived}")
+    for reader in (ada, ids["grace"]):
+        world.read(user_id=reader, peer=f"channel:{archived}")
+        world.archive(user_id=reader, peer=f"channel:{archived}")
     work = world.add_folder(user_id=ada, title="Work", include=(rooms["group"], rooms["channel"], peer))
     people = world.add_folder(user_id=ada, title="People", contacts=True)
-    return forum, tuple(topics.values()), archived, (work, people)
+    return forum, tuple(topics.values()), archived, (work, people), media
 
 
 def _reply_target(world: SandboxWorld, sender: int, peer: str, text: str) -> int | None:

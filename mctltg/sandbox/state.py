@@ -40,6 +40,7 @@ __all__ = [
     "ScheduledQueue",
     "StoredMessage",
     "TopicRecord",
+    "UploadRecord",
     "UserRecord",
     "WorldState",
 ]
@@ -91,6 +92,7 @@ class UserRecord:
     fake: bool = False
     premium: bool = False
     phone_private: bool = False  # hides the phone even from contacts (privacy setting)
+    transcription_trials: int = 0  # free voice transcriptions left this week (non-Premium)
 
 
 @dataclass(slots=True)
@@ -313,6 +315,16 @@ class WorldState:
     drafts: dict[tuple[int, PeerKey, int], DraftRecord] = field(default_factory=dict)
     #: Scheduled messages by (owner, chat).
     scheduled: dict[tuple[int, PeerKey], ScheduledQueue] = field(default_factory=dict)
+    #: Files being uploaded in parts, by (uploader, file id) (``handlers_upload``).
+    uploads: dict[tuple[int, int], UploadRecord] = field(default_factory=dict)
+    #: (sender, random_id) pairs already used by messages.sendMedia: reuse is RANDOM_ID_DUPLICATE.
+    media_random_ids: set[tuple[int, int]] = field(default_factory=set)
+    #: Every attachment ever posted, by media id (the Photo/Document id), for upload.getFile.
+    media_files: dict[int, SandboxMedia] = field(default_factory=dict)
+    #: File reference generation per media id (see sandbox.media.rotate_reference).
+    file_generations: dict[int, int] = field(default_factory=dict)
+    #: Transcriptions already made, (user, media id) -> transcription id.
+    transcribed: dict[tuple[int, int], int] = field(default_factory=dict)
 
     def account(self, user_id: int) -> Account:
         return self.accounts[user_id]
@@ -342,3 +354,12 @@ class ScheduledQueue:
 
     next_id: int = 1
     messages: dict[int, StoredMessage] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class UploadRecord:
+    """One file being uploaded in parts; ``total_parts`` is declared by every big-file part."""
+
+    big: bool
+    total_parts: int | None = None
+    parts: dict[int, bytes] = field(default_factory=dict)

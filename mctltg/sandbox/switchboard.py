@@ -15,10 +15,12 @@ from mctltg.sandbox import (
     handlers_entities,
     handlers_forums,
     handlers_login,
+    handlers_media,
     handlers_people,
     handlers_reading,
     handlers_search,
     handlers_session,
+    handlers_upload,
     handlers_writing,
 )
 from mctltg.sandbox.dispatch import Call, Route, remember_device, unwrap
@@ -51,6 +53,8 @@ def _routes() -> dict[type[Any], Route]:
         handlers_people,
         handlers_drafts,
         handlers_forums,
+        handlers_upload,
+        handlers_media,
     ):
         for route in module.ROUTES:
             table[route.request] = route

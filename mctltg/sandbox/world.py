@@ -20,6 +20,7 @@ from mctltg.sandbox.engine import Draft, post
 from mctltg.sandbox.faults import Fault, FaultBook
 from mctltg.sandbox.handlers_login import accept_token
 from mctltg.sandbox.marks import mute, pin, read_history
+from mctltg.sandbox.media import rotate_reference
 from mctltg.sandbox.render import access_hash
 from mctltg.sandbox.rules import check_username, phone_digits, refused_as_value_error
 from mctltg.sandbox.sender import SandboxSender
@@ -32,6 +33,7 @@ from mctltg.sandbox.state import (
     GroupRecord,
     KeyRecord,
     PeerKey,
+    StoredMessage,
     TopicRecord,
     UserRecord,
     WorldState,
@@ -554,3 +556,36 @@ class SandboxWorld:
             if channel is None or topic not in channel.topics:
                 raise ValueError(f"{peer} has no topic {topic}")
             channel.topics[topic].closed = closed
+
+    # media (appended for issue 15)
+
+    def media(self, *, viewer: int, peer: str, message_id: int) -> SandboxMedia | None:
+        """The attachment of one message as ``viewer`` sees it (None: no such message or no media)."""
+        with self._lock:
+            found = self._stored(viewer, PeerKey.parse(peer), message_id)
+            return None if found is None else found.media
+
+    def expire_file_references(self, *, viewer: int, peer: str, message_id: int) -> None:
+        """Expire the ``file_reference`` of one message's attachment, as Telegram does after hours.
+
+        A download with the old reference answers ``FILE_REFERENCE_EXPIRED``; fetching the
+        message again hands out the new one.
+        """
+        with self._lock:
+            found = self._stored(viewer, PeerKey.parse(peer), message_id)
+            if found is None or found.media is None:
+                raise ValueError(f"{peer} has no message {message_id} with media")
+            rotate_reference(self._state, found.media_id)
+
+    def allow_transcriptions(self, user_id: int, *, trials: int) -> None:
+        """Give a non-Premium account ``trials`` free voice transcriptions for this week."""
+        if trials < 0:
+            raise ValueError("trials cannot be negative")
+        with self._lock:
+            self._user(user_id).transcription_trials = trials
+
+    def _stored(self, viewer: int, peer: PeerKey, message_id: int) -> StoredMessage | None:
+        if peer.kind == "channel":
+            return self._channel(peer.id).messages.get(message_id)
+        found = self._state.accounts[viewer].box.messages.get(message_id)
+        return found if found is not None and found.peer == peer else None

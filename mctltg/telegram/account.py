@@ -25,6 +25,10 @@ from mctltg.telegram.model import (
     Dialog,
     DialogPage,
     ForumTopic,
+    MediaContent,
+    MediaLimits,
+    MediaMode,
+    MediaUpload,
     Message,
     MessageContext,
     MessagePage,
@@ -44,6 +48,7 @@ from mctltg.telegram.on_loop import (
     dialogs,
     drafts,
     folders,
+    media,
     messages,
     people,
     threads,
@@ -51,6 +56,7 @@ from mctltg.telegram.on_loop import (
     unread,
     writing,
 )
+from mctltg.telegram.on_loop import send_media as media_sending
 
 __all__ = ["AccountLease", "TelegramAccount"]
 
@@ -300,6 +306,34 @@ class TelegramAccount:
         """Mark one forum topic read up to ``max_id`` (None: its newest message); the id used."""
         return await self._run(
             "mark_read", lambda client: topics.mark_topic_read(client, peer, topic_id, max_id), peer
+        )
+
+    async def send_media(
+        self, peer: PeerRef, upload: MediaUpload, *, reply_to: int | None, random_id: int
+    ) -> SentMessage:
+        """Upload ``upload`` in parts and send it with the caller's ``random_id`` (deduplicated on it)."""
+        return await self._run(
+            "send_media",
+            lambda client: media_sending.send_media(client, peer, upload, reply_to, random_id),
+            peer,
+        )
+
+    async def media(
+        self, peer: PeerRef, message_id: int, mode: MediaMode, limits: MediaLimits
+    ) -> MediaContent:
+        """Message ``message_id``'s attachment: downloaded only as far as ``mode`` and ``limits`` allow."""
+        return await self._run(
+            "get_media", lambda client: media.fetch_media(client, peer, message_id, mode, limits), peer
+        )
+
+    async def photos(
+        self, peer: PeerRef, message_ids: tuple[int, ...], limits: MediaLimits, total_bytes: int
+    ) -> dict[int, bytes]:
+        """The photos among ``message_ids`` (JPEG bytes by id), newest first, within ``total_bytes``."""
+        return await self._run(
+            "get_messages_images",
+            lambda client: media.fetch_images(client, peer, message_ids, limits, total_bytes),
+            peer,
         )
 
 

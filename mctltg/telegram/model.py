@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
@@ -13,7 +13,12 @@ __all__ = [
     "DialogKind",
     "DialogPage",
     "ForumTopic",
+    "MediaContent",
+    "MediaForm",
     "MediaInfo",
+    "MediaLimits",
+    "MediaMode",
+    "MediaUpload",
     "Message",
     "MessageContext",
     "MessagePage",
@@ -22,12 +27,14 @@ __all__ = [
     "PeerMatch",
     "PeerRef",
     "PinResult",
+    "PollOption",
     "ReplyThread",
     "SavedDraft",
     "SentMessage",
     "TopicList",
     "UnreadChat",
     "UnreadDigest",
+    "UploadKind",
 ]
 
 PeerKind = Literal["user", "chat", "channel", "username", "self"]
@@ -89,6 +96,22 @@ class MediaInfo:
     duration: float | None = None
     width: int | None = None
     height: int | None = None
+    # appended for issue 15: what the other kinds carry (all optional, None when absent)
+    title: str | None = None  # an audio track's, or a link preview's
+    performer: str | None = None
+    emoji: str | None = None  # a sticker's
+    url: str | None = None  # a link preview's page
+    site_name: str | None = None
+    description: str | None = None
+    question: str | None = None  # a poll's
+    options: tuple[PollOption, ...] = ()
+    voters: int | None = None
+    closed: bool = False
+    latitude: float | None = None  # a location's
+    longitude: float | None = None
+    phone: str | None = None  # a shared contact's
+    contact_name: str | None = None
+    contact_user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -291,3 +314,69 @@ class DialogPage:
 
     dialogs: tuple[Dialog, ...]
     next_cursor: str | None
+
+
+#: What ``send_media`` can send (``animation``: a GIF or silent MP4 shown looping).
+UploadKind = Literal["photo", "document", "video", "audio", "voice", "animation"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaUpload:
+    """A file to upload and send, already checked: its bytes fit its ``kind`` and the caps.
+
+    ``caption`` is sent exactly as given (no Markdown parsing), at most 1024 characters.
+    """
+
+    kind: UploadKind
+    data: bytes = field(repr=False)
+    mime_type: str
+    file_name: str
+    caption: str = ""
+    width: int | None = None
+    height: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.data:
+            raise ValueError("an upload needs at least one byte")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollOption:
+    """One answer of a poll and its votes (None while Telegram hides the results)."""
+
+    text: str
+    votes: int | None = None
+
+
+MediaMode = Literal["auto", "thumbnail", "transcript"]
+"""What ``get_media`` wants: the attachment itself, its thumbnail image, or its transcript."""
+
+MediaForm = Literal["image", "text", "transcript", "link", "none"]
+"""How an attachment came back: image bytes, text bytes, a transcript, only a link's worth
+(nothing downloaded: too large or not readable inline), or nothing to fetch (no file)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaLimits:
+    """What ``fetch_media`` may download: the image side wanted, and byte caps per form."""
+
+    image_side: int  # the smallest photo size whose long side reaches this is chosen
+    image_max_bytes: int  # never download an image larger than this
+    text_max_bytes: int  # text-like documents larger than this come back as a link
+    transcript_wait: float  # seconds to wait for a pending transcription
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaContent:
+    """One message's attachment, fetched as far as ``MediaMode`` and ``MediaLimits`` allow.
+
+    ``info`` is None only when the message has no attachment (``form`` is then ``none``).
+    """
+
+    info: MediaInfo | None
+    form: MediaForm
+    data: bytes = b""
+    mime_type: str | None = None  # of ``data``
+    transcript: str | None = None
+    pending: bool = False  # the transcription is still being made
+    trial_remains: int | None = None  # free transcriptions left (accounts without Premium)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp_types import CallToolResult, TextContent
+from mcp_types import CallToolResult, ContentBlock, TextContent
 
 from mctltg.accounts import (
     OPERATOR_SUBJECT,
@@ -29,11 +29,13 @@ from mctltg.accounts import (
 )
 from mctltg.errors import PermissionDenied
 from mctltg.oauth.scopes import SCOPES
+from mctltg.tools.media_budget import MediaBudget, default_budget
 
 if TYPE_CHECKING:
     from mctltg.observability.metrics import Metrics
+    from mctltg.tools.media_payload import SendMediaLimits
 
-__all__ = ["Caller", "ToolContext", "ToolDeps", "current_caller", "success"]
+__all__ = ["Caller", "Reply", "ToolContext", "ToolDeps", "current_caller", "success"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +59,10 @@ class ToolDeps:
     access: AccessAdmin | None = None
     #: Where tool calls are counted and timed (``/metrics``); None counts nothing (unit tests).
     metrics: Metrics | None = None
+    #: How much media one result may carry (``MEDIA_*`` settings).
+    media: MediaBudget = field(default_factory=default_budget)
+    #: ``send_media``'s caps and fetch policy; the tool registers only when present.
+    media_send: SendMediaLimits | None = None
     #: The scopes a person's tier allows, by subject: ``tools/list`` shows those tools (a call whose
     #: token lacks the scope gets the step-up challenge first); None lists by the token's scopes.
     allowed_scopes: Callable[[str], Awaitable[frozenset[str]]] | None = None
@@ -101,12 +107,21 @@ async def current_caller(deps: ToolDeps) -> Caller:
     return Caller(identity_id=signed_in.id, subject=subject, scopes=frozenset(token.scopes))
 
 
-def success(payload: dict[str, Any], deps: ToolDeps) -> CallToolResult:
-    """A successful result: the same JSON as text and as ``structuredContent``."""
-    if deps.sandbox:
-        payload = {**payload, "sandbox": True}
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=payload)
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A payload plus content blocks that follow its JSON text (images, embedded text, links)."""
+
+    payload: dict[str, Any]
+    blocks: tuple[ContentBlock, ...] = ()
+
+
+def success(payload: dict[str, Any] | Reply, deps: ToolDeps) -> CallToolResult:
+    """A successful result: the same JSON as text and as ``structuredContent``, then any blocks."""
+    reply = payload if isinstance(payload, Reply) else Reply(payload)
+    body = {**reply.payload, "sandbox": True} if deps.sandbox else reply.payload
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    content: list[ContentBlock] = [TextContent(type="text", text=text), *reply.blocks]
+    return CallToolResult(content=content, structured_content=body)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -38,7 +38,7 @@ from pydantic import BaseModel
 
 from mctltg.errors import MctltgError, PermissionDenied
 from mctltg.telegram.peers import parse_peer
-from mctltg.tools.context import Caller, ToolContext, ToolDeps, current_caller, success
+from mctltg.tools.context import Caller, Reply, ToolContext, ToolDeps, current_caller, success
 from mctltg.tools.failures import error_kind, error_result, internal_error_result
 from mctltg.tools.schema import lean_input_schema, lean_output_schema
 
@@ -60,9 +60,9 @@ __all__ = [
 
 logger = logging.getLogger("mctltg.tools")
 
-ToolBody = Callable[..., Awaitable[dict[str, Any]]]
+ToolBody = Callable[..., Awaitable[dict[str, Any] | Reply]]
 #: A service a tool needs; a server without it does not register the tool.
-Needs = Literal["sending", "audit", "access"]
+Needs = Literal["sending", "audit", "access", "media_send"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -272,7 +272,9 @@ def marked(result: CallToolResult, deps: ToolDeps) -> CallToolResult:
     return result.model_copy(update={"structured_content": {**result.structured_content, "sandbox": True}})
 
 
-def _payload_outcome(payload: dict[str, Any]) -> str:
+def _payload_outcome(payload: dict[str, Any] | Reply) -> str:
+    if isinstance(payload, Reply):
+        payload = payload.payload
     if payload.get("mode") == "draft":
         return "rate_limited" if payload.get("dry_reason_code") == "rate_limit" else "draft"
     return "ok"

@@ -18,9 +18,10 @@ from mctltg.oauth.scopes import MESSAGES_READ
 from mctltg.telegram.model import PeerRef, UnreadChat
 from mctltg.telegram.peers import parse_peer
 from mctltg.tools.content import NOTICE, new_nonce, sanitize_name
-from mctltg.tools.context import ToolContext
+from mctltg.tools.context import Reply, ToolContext
 from mctltg.tools.dates import date_bounds
 from mctltg.tools.declare import READ_ONLY, WRITE, tool
+from mctltg.tools.media_blocks import images_for_page
 from mctltg.tools.render_messages import render_messages
 from mctltg.tools.validate import bounded_int
 
@@ -41,7 +42,9 @@ MAX_MESSAGE_ID: Final = 2**31 - 1
 
 
 class MediaOut(BaseModel):
-    type: str = Field(description="photo, video, video_note, animation, voice, audio, sticker, document, …")
+    kind: str = Field(
+        description="photo, video, voice, document, sticker, poll, location, …; more fields by kind"
+    )
     mime_type: str | None = None
     file_name: str | None = None
     size: int | None = Field(default=None, description="bytes")
@@ -89,6 +92,7 @@ class GetMessagesOut(ReadOut):
         default=None,
         description="Pass as before_id for the next (older) page; absent ONLY at the end of history",
     )
+    images: list[int] | None = Field(default=None, description="Ids of the image blocks that follow")
 
 
 class UnreadChatOut(BaseModel):
@@ -191,7 +195,8 @@ async def get_messages(
     before_id: Annotated[int | None, Field(description="Older than this id", json_schema_extra=_ID)] = None,
     after_id: Annotated[int | None, Field(description="Newer than this id", json_schema_extra=_ID)] = None,
     topic_id: Annotated[int | None, Field(description=_TOPIC_HELP, json_schema_extra=_ID)] = None,
-) -> dict[str, Any]:
+    with_images: Annotated[bool, Field(description="Also return the photos as images")] = False,
+) -> dict[str, Any] | Reply:
     """A page of a chat's history, newest first.
 
     For older messages pass next_before_id as before_id; only its absence ends the history.
@@ -211,7 +216,12 @@ async def get_messages(
     payload = _read_payload(page.messages)
     if page.next_before_id is not None:
         payload["next_before_id"] = page.next_before_id
-    return payload
+    if not with_images:
+        return payload
+    shown, blocks = await images_for_page(ctx, ref, page.messages)
+    if shown:
+        payload["images"] = shown
+    return Reply(payload, tuple(blocks))
 
 
 @tool(MESSAGES_READ, title="Search Telegram messages", hints=READ_ONLY, output=SearchMessagesOut)

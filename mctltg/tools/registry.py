@@ -21,12 +21,14 @@ from mctltg.tools.context import ToolDeps
 from mctltg.tools.declare import DeclaredTool, register
 from mctltg.tools.dialogs import list_dialogs
 from mctltg.tools.drafts import get_drafts, save_draft
+from mctltg.tools.media import get_media
 from mctltg.tools.message_actions import delete_messages, edit_message, forward_messages, set_reaction
 from mctltg.tools.message_context import get_message_context, get_replies
 from mctltg.tools.messages import get_messages, get_unread_messages, mark_read, search_messages
 from mctltg.tools.navigation import list_folders, list_topics
 from mctltg.tools.people import get_my_identity, get_peer_info, search_contacts
 from mctltg.tools.scheduled import delete_scheduled_messages, get_scheduled_messages
+from mctltg.tools.send_media import send_media
 from mctltg.tools.send_tools import (
     get_my_audit_log,
     get_my_send_status,
@@ -68,6 +70,8 @@ TOOLS: Final[tuple[DeclaredTool, ...]] = (
     delete_scheduled_messages,
     list_topics,
     list_folders,
+    send_media,
+    get_media,
 )
 
 INSTRUCTIONS: Final = (

@@ -2,7 +2,7 @@
 
 A model reads every byte of a result on every later turn, so the shape spends none
 twice. One message is ``{id, peer?, from?, date, text?, reply_to?, out?, media?, link?}``
-with empty fields left out, and:
+with empty fields left out (``media`` is ``{kind, ...}``: see :func:`render_media`), and:
 
 * ``peer`` is given once at the top of the result when every message is in the same
   chat (always for ``get_messages``), else on each message;
@@ -35,6 +35,8 @@ from mctltg.tools.render import compact_date
 __all__ = ["FILE_NAME_MAX", "json_size", "render_media", "render_messages"]
 
 FILE_NAME_MAX: Final = 255
+POLL_TEXT_MAX: Final = 300
+DESCRIPTION_MAX: Final = 300
 _DUMPS: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -43,8 +45,58 @@ def json_size(value: Any) -> int:
     return len(_DUMPS(value).encode())
 
 
-def render_media(media: MediaInfo) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": media.type}
+def _number(key: str, value: float) -> float | int:
+    return int(value) if key != "duration" or float(value).is_integer() else round(value, 1)
+
+
+def _poll(media: MediaInfo, nonce: str) -> dict[str, Any]:
+    options = []
+    for option in media.options:
+        entry: dict[str, Any] = {"text": sanitize_name(option.text)}
+        if option.votes is not None:
+            entry["votes"] = option.votes
+        options.append(entry)
+    out: dict[str, Any] = {"question": wrap(sanitize_text(media.question or "", limit=POLL_TEXT_MAX), nonce)}
+    out["options"] = options
+    if media.voters is not None:
+        out["voters"] = media.voters
+    if media.closed:
+        out["closed"] = True
+    return out
+
+
+def _extras(media: MediaInfo, nonce: str) -> dict[str, Any]:
+    """What a poll, location, contact, link preview, track or sticker adds to the summary."""
+    out: dict[str, Any] = {}
+    if media.type == "poll":
+        return _poll(media, nonce)
+    if media.latitude is not None and media.longitude is not None:
+        out["lat"], out["long"] = round(media.latitude, 6), round(media.longitude, 6)
+    for key, value in (
+        ("url", media.url),
+        ("site", sanitize_name(media.site_name)),
+        ("title", sanitize_name(media.title)),
+        ("performer", sanitize_name(media.performer)),
+        ("emoji", sanitize_name(media.emoji)),
+        ("name", sanitize_name(media.contact_name)),
+        ("phone", sanitize_name(media.phone)),
+    ):
+        if value:
+            out[key] = value
+    if media.contact_user_id:
+        out["user"] = f"user:{media.contact_user_id}"
+    if media.description:
+        out["description"] = wrap(sanitize_text(media.description, limit=DESCRIPTION_MAX), nonce)
+    return out
+
+
+def render_media(media: MediaInfo, nonce: str) -> dict[str, Any]:
+    """``{kind, mime_type?, file_name?, size?, duration?, width?, height?, ...}``, no empty fields.
+
+    Texts someone else wrote (a poll's question, a preview's description) are wrapped like
+    message text; names and titles are sanitized like names.
+    """
+    out: dict[str, Any] = {"kind": media.type}
     if media.mime_type:
         out["mime_type"] = sanitize_name(media.mime_type)
     if media.file_name:
@@ -54,8 +106,8 @@ def render_media(media: MediaInfo) -> dict[str, Any]:
     for key in ("size", "duration", "width", "height"):
         value = getattr(media, key)
         if value:
-            out[key] = int(value) if key != "duration" or float(value).is_integer() else round(value, 1)
-    return out
+            out[key] = _number(key, value)
+    return out | _extras(media, nonce)
 
 
 def _sender_implied(message: Message) -> bool:
@@ -74,7 +126,7 @@ def _tail(message: Message, date: str, nonce: str, day: str | None) -> dict[str,
     if message.out:
         out["out"] = True
     if message.media is not None:
-        out["media"] = render_media(message.media)
+        out["media"] = render_media(message.media, nonce)
     if message.link:
         out["link"] = message.link
     if message.topic_id is not None:

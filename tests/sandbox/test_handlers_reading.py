@@ -112,7 +112,9 @@ def test_channel_messages_by_id_and_media_are_served(world: SandboxWorld) -> Non
             document = next(m for m in media if m.document)
             assert document.file.name == "trajectory-notes.pdf"
             assert document.file.mime_type == "application/pdf"
-            assert document.file.size == 48_213
+            pdf = world.media(viewer=demo.me, peer=f"user:{katherine}", message_id=demo.pdf_message_id)
+            assert pdf is not None
+            assert document.file.size == pdf.size
 
     run(scenario)
 

@@ -70,7 +70,7 @@ def _read_back(result: dict[str, Any], nonce: str) -> list[Fact]:
             assert m["text"].startswith(opening)
             assert m["text"].endswith(closing)
             text = m["text"][len(opening) : -len(closing)]
-        media = m["media"]["type"] if "media" in m else None
+        media = m["media"]["kind"] if "media" in m else None
         facts.append((m["id"], peer, seconds, sender, text, m.get("reply_to"), media, m.get("link")))
     return facts
 

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from telethon.tl import types
 
-from mctltg.telegram.model import DialogKind, MediaInfo, Message
+from mctltg.telegram.model import DialogKind, MediaInfo, Message, PollOption
 from mctltg.telegram.on_loop.convert import canonical_peer_of, chat_title, display_name, timestamp
 
 __all__ = [
@@ -98,41 +98,86 @@ def _largest_photo_size(sizes: list[Any]) -> tuple[int | None, int | None, int |
     return best if best is not None else (None, None, None)
 
 
-def _document_info(document: Any) -> MediaInfo:
-    kind = "document"
-    file_name = duration = width = height = None
-    attributes = list(getattr(document, "attributes", None) or ())
-    found = {type(a): a for a in attributes}
+def _document_kind(found: dict[type[Any], Any]) -> str:
     audio = found.get(types.DocumentAttributeAudio)
     video = found.get(types.DocumentAttributeVideo)
     if types.DocumentAttributeSticker in found:
-        kind = "sticker"
-    elif audio is not None:
-        kind = "voice" if audio.voice else "audio"
-        duration = audio.duration
-    elif video is not None:
-        kind = "video_note" if video.round_message else "video"
-    elif types.DocumentAttributeAnimated in found:
-        kind = "animation"
+        return "sticker"
+    if types.DocumentAttributeAnimated in found:
+        return "animation"
     if video is not None:
-        duration, width, height = video.duration, video.w, video.h
-        if types.DocumentAttributeAnimated in found:
-            kind = "animation"
+        return "video_note" if video.round_message else "video"
+    if audio is not None:
+        return "voice" if audio.voice else "audio"
+    return "document"
+
+
+def _document_info(document: Any) -> MediaInfo:
+    found = {type(a): a for a in getattr(document, "attributes", None) or ()}
+    kind = _document_kind(found)
+    audio = found.get(types.DocumentAttributeAudio)
+    video = found.get(types.DocumentAttributeVideo)
     image = found.get(types.DocumentAttributeImageSize)
-    if image is not None and width is None:
-        width, height = image.w, image.h
+    sticker = found.get(types.DocumentAttributeSticker)
     named = found.get(types.DocumentAttributeFilename)
-    if named is not None:
-        file_name = named.file_name
+    duration = video.duration if video is not None else getattr(audio, "duration", None)
+    width, height = (
+        (video.w, video.h) if video is not None else (getattr(image, "w", None), getattr(image, "h", None))
+    )
     return MediaInfo(
         type=kind,
         mime_type=getattr(document, "mime_type", None) or None,
-        file_name=file_name or None,
+        file_name=getattr(named, "file_name", None) or None,
         size=int(document.size) if getattr(document, "size", None) else None,
         duration=float(duration) if duration else None,
         width=width or None,
         height=height or None,
+        title=getattr(audio, "title", None) or None,
+        performer=getattr(audio, "performer", None) or None,
+        emoji=getattr(sticker, "alt", None) or None,
     )
+
+
+def _text_of(value: Any) -> str:
+    """A ``TextWithEntities`` (layer 178+) or a plain string, as text."""
+    return str(getattr(value, "text", value) or "")
+
+
+def _poll_info(media: Any) -> MediaInfo:
+    poll, results = media.poll, media.results
+    counts = {bytes(r.option): r.voters for r in getattr(results, "results", None) or ()}
+    options = tuple(
+        PollOption(text=_text_of(answer.text), votes=counts.get(bytes(answer.option)))
+        for answer in poll.answers
+    )
+    return MediaInfo(
+        type="poll",
+        question=_text_of(poll.question),
+        options=options,
+        voters=getattr(results, "total_voters", None),
+        closed=bool(poll.closed),
+    )
+
+
+def _webpage_info(page: Any) -> MediaInfo:
+    if not isinstance(page, types.WebPage):
+        url = getattr(page, "url", None)
+        return MediaInfo(type="webpage", url=url or None)
+    return MediaInfo(
+        type="webpage",
+        url=page.url or None,
+        site_name=page.site_name or None,
+        title=page.title or None,
+        description=page.description or None,
+    )
+
+
+def _place_info(media: Any) -> MediaInfo:
+    geo = getattr(media, "geo", None)
+    title = getattr(media, "title", None) or None  # a venue's name
+    if not isinstance(geo, types.GeoPoint):
+        return MediaInfo(type="location", title=title)
+    return MediaInfo(type="location", latitude=float(geo.lat), longitude=float(geo.long), title=title)
 
 
 def media_info(media: Any) -> MediaInfo | None:
@@ -146,16 +191,23 @@ def media_info(media: Any) -> MediaInfo | None:
         if not isinstance(media.document, types.Document):
             return MediaInfo(type="document")
         return _document_info(media.document)
-    simple: dict[type[Any], str] = {
-        types.MessageMediaWebPage: "web_page",
-        types.MessageMediaContact: "contact",
-        types.MessageMediaGeo: "location",
-        types.MessageMediaGeoLive: "location",
-        types.MessageMediaVenue: "location",
-        types.MessageMediaPoll: "poll",
-        types.MessageMediaDice: "dice",
-    }
-    return MediaInfo(type=simple.get(type(media), "unsupported"))
+    if isinstance(media, types.MessageMediaPoll):
+        return _poll_info(media)
+    if isinstance(media, types.MessageMediaWebPage):
+        return _webpage_info(media.webpage)
+    if isinstance(media, types.MessageMediaGeo | types.MessageMediaGeoLive | types.MessageMediaVenue):
+        return _place_info(media)
+    if isinstance(media, types.MessageMediaContact):
+        name = " ".join(part for part in (media.first_name, media.last_name) if part)
+        return MediaInfo(
+            type="contact",
+            phone=media.phone_number or None,
+            contact_name=name or None,
+            contact_user_id=int(media.user_id) or None,
+        )
+    if isinstance(media, types.MessageMediaDice):
+        return MediaInfo(type="dice", emoji=media.emoticon or None)
+    return MediaInfo(type="unsupported")
 
 
 def message_from_tl(message: Any, entities: Entities) -> Message | None:

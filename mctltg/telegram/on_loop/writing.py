@@ -18,7 +18,7 @@ from mctltg.telegram.model import PeerRef, PinResult, SentMessage
 from mctltg.telegram.on_loop.convert import canonical_peer_of, timestamp
 from mctltg.telegram.on_loop.resolve import with_peer
 
-__all__ = ["canonical_of", "pin_message", "send_text"]
+__all__ = ["canonical_of", "pin_message", "send_text", "sent_id_and_date"]
 
 
 def canonical_of(input_peer: Any, ref: PeerRef) -> str:
@@ -68,6 +68,10 @@ def _sent_id_and_date(result: Any, random_id: int) -> tuple[int, float]:
     if message_id is not None:
         return message_id, timestamp(getattr(result, "date", None)) or 0.0
     raise ValueError(f"Telegram's answer to a send carried no message id ({type(result).__name__})")
+
+
+#: Public for the other sends (``send_media``) that read Telegram's answer the same way.
+sent_id_and_date = _sent_id_and_date
 
 
 async def pin_message(client: Any, ref: PeerRef, message_id: int, unpin: bool, silent: bool) -> PinResult:
