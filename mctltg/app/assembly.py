@@ -38,6 +38,7 @@ from mctltg.oauth import (
     require_bearer,
     rfc9728,
 )
+from mctltg.oauth.cimd import MAX_DOCUMENT_BYTES, ClientDocuments, load_seeds
 from mctltg.oauth.scopes import format_scope
 from mctltg.oauth.step_up import ScopeChallenge
 from mctltg.oauth.tiers import DEFAULT_SCOPES
@@ -63,6 +64,7 @@ __all__ = [
     "build_asgi_app",
     "build_oauth",
     "build_oidc",
+    "client_documents",
     "run",
     "served_tools",
     "tool_deps",
@@ -145,6 +147,29 @@ def build_oidc(settings: Settings, *, clock: Clock) -> OidcClient:
     )
 
 
+def client_documents(settings: Settings, *, clock: Clock) -> ClientDocuments:
+    """Client ID Metadata Documents: fetched through the outbound fetcher, seeded from ``CIMD_SEED_FILE``.
+
+    Raises:
+        ValueError: a seeded document is invalid (the server does not start with a bad seed file).
+    """
+    seeds = (
+        {}
+        if settings.cimd_seed_file is None
+        else load_seeds(settings.cimd_seed_file, allowed_hosts=settings.allowed_redirect_hosts)
+    )
+    return ClientDocuments(
+        policy=FetchPolicy(
+            max_bytes=MAX_DOCUMENT_BYTES,
+            timeout=settings.outbound_timeout,
+            trusted_hosts=settings.outbound_trusted_hosts,
+        ),
+        clock=clock,
+        seeds=seeds,
+        allowed_hosts=settings.allowed_redirect_hosts,
+    )
+
+
 def build_oauth(
     services: Services,
     *,
@@ -179,6 +204,7 @@ def build_oauth(
             allowed_redirect_hosts=settings.allowed_redirect_hosts,
         ),
         refresh_key=settings.jwt_signing_key.value,
+        documents=client_documents(settings, clock=services.clock),
     )
     oidc = oidc or build_oidc(settings, clock=services.clock)
 

@@ -466,4 +466,12 @@ SCHEMA: Final[tuple[Setting, ...]] = (
         default="750000",
         help="get_messages with_images=true: all inlined images of one result together fit this",
     ),
+    Setting(
+        env="CIMD_SEED_FILE",
+        attr="cimd_seed_file",
+        parse=parse_key_file,
+        default=None,
+        help="a JSON list of client metadata documents (each with its https client_id) used when "
+        "fetching that client_id fails, e.g. behind bot protection; validated at startup",
+    ),
 )

@@ -81,6 +81,7 @@ class Settings:
     media_source_max_bytes: int
     media_text_max_bytes: int
     media_page_images_max_bytes: int
+    cimd_seed_file: Path | None
 
     @property
     def host(self) -> str:

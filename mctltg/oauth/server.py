@@ -26,10 +26,11 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
 from mctltg.crypto import random_token, sha256_hex
 from mctltg.errors import StorageError
-from mctltg.oauth import rfc6749, rfc7009, rfc7591
+from mctltg.oauth import cimd, rfc6749, rfc7009, rfc7591
 from mctltg.oauth.admission import (
     AUTHORIZATION_WINDOW,
     AUTHORIZATIONS_PER_WINDOW,
@@ -94,6 +95,9 @@ class ConsentView:
     """What the consent screen shows."""
 
     client_name: str
+    #: For a client identified by its metadata document URL (CIMD): that URL's host, which is
+    #: verified (the name is only what the document says). None for a registered client.
+    client_host: str | None
     #: Where the browser goes next, punycode for a non-ASCII host (what the browser really visits).
     redirect_host: str
     #: Whether ``redirect_host`` was converted to punycode (the page says so).
@@ -136,6 +140,7 @@ class AuthorizationServer:
         policy: the settings' side of access tiers.
         config: issuer, resource and lifetimes.
         refresh_key: key for deriving refresh-token successors (the JWT key, domain-separated).
+        documents: fetches https client ids' metadata documents (CIMD); None turns CIMD off.
     """
 
     def __init__(
@@ -147,8 +152,11 @@ class AuthorizationServer:
         policy: TierPolicy,
         config: ServerConfig,
         refresh_key: bytes,
+        documents: cimd.ClientDocuments | None = None,
     ) -> None:
         self.store = store
+        #: Client ID Metadata Documents; None: only registered (RFC 7591) clients.
+        self.documents = documents
         self.identities = identities
         self.codec = codec
         self.policy = policy
@@ -223,8 +231,14 @@ class AuthorizationServer:
 
     # -- the authorization request ----------------------------------------------------
 
-    async def client_and_redirect(self, params: Mapping[str, list[str]]) -> tuple[ClientRow, str]:
+    async def client_and_redirect(
+        self, params: Mapping[str, list[str]], *, client_address: str | None = None
+    ) -> tuple[ClientRow, str]:
         """The client and the verified redirect URI, or an error that must NOT redirect.
+
+        A client_id that is an https URL is a Client ID Metadata Document (``cimd.py``):
+        its document is fetched (or taken from the cache), and the client row is written
+        from it, so the rest of the flow treats it as any registered client.
 
         Raises:
             AuthorizeError: with ``redirect=False``.
@@ -234,7 +248,11 @@ class AuthorizationServer:
             redirect_uri = rfc6749.single(params, "redirect_uri")
         except AuthorizeError as exc:
             raise AuthorizeError(exc.error, exc.description, redirect=False) from None
-        client = await self.store.client(client_id) if client_id else None
+        client: ClientRow | None
+        if client_id and self.documents is not None and cimd.is_metadata_url(client_id):
+            client = await self._document_client(client_id, client_address)
+        else:
+            client = await self.store.client(client_id) if client_id else None
         if client is None:
             raise AuthorizeError(
                 "invalid_request",
@@ -243,6 +261,28 @@ class AuthorizationServer:
             )
         redirect_uri = rfc6749.match_redirect_uri(client.redirect_uris, redirect_uri)
         return client, redirect_uri
+
+    async def _document_client(self, client_id: str, client_address: str | None) -> ClientRow:
+        assert self.documents is not None
+        try:
+            document = await self.documents.resolve(client_id, client_address=client_address)
+            if await self.store.client(client_id) is None and (
+                await self.store.unused_clients() >= MAX_UNUSED_CLIENTS
+            ):
+                raise OAuthError(
+                    "temporarily_unavailable",
+                    "Too many clients have not signed in yet; try again in an hour.",
+                )
+        except OAuthError as exc:
+            raise AuthorizeError(exc.error, exc.description, redirect=False) from None
+        metadata = document.metadata
+        return await self.store.put_client(
+            client_id=client_id,
+            client_name=metadata.client_name,
+            redirect_uris=metadata.redirect_uris,
+            grant_types=metadata.grant_types,
+            scope=metadata.scope,
+        )
 
     async def begin(
         self, params: Mapping[str, list[str]], *, client_address: str | None = None
@@ -255,7 +295,7 @@ class AuthorizationServer:
             AuthorizeError: ``redirect=False`` for client/redirect problems (show a page),
                 otherwise send the error to the redirect URI.
         """
-        client, redirect_uri = await self.client_and_redirect(params)
+        client, redirect_uri = await self.client_and_redirect(params, client_address=client_address)
         request = rfc6749.parse_authorization_request(
             params, redirect_uri=redirect_uri, default_resource=self.config.resource
         )
@@ -361,6 +401,9 @@ class AuthorizationServer:
         redirect_host, punycode = rfc7591.ascii_netloc(authorization.redirect_uri)
         return ConsentView(
             client_name=client.client_name or "An unnamed client",
+            client_host=(
+                urlsplit(client.client_id).hostname if cimd.is_metadata_url(client.client_id) else None
+            ),
             redirect_host=redirect_host,
             redirect_host_is_punycode=punycode,
             access=access,
