@@ -149,6 +149,13 @@ class Fetched:
     url: str
     content_type: str
     body: bytes = field(repr=False)
+    #: The final answer's headers, names in lower case (caching headers, for CIMD).
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    def header(self, name: str) -> str | None:
+        """The value of header ``name`` (any case), or None."""
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key == wanted), None)
 
 
 class OutboundError(Exception):
@@ -246,7 +253,7 @@ async def _follow(url: str, policy: FetchPolicy, context: ssl.SSLContext) -> Fet
             raise OutboundError(host, "http_status", f"{host} answered HTTP {status}, not the file.")
         logger.info("outbound fetch from %s: %d bytes after %d redirect(s)", host, len(body), hops)
         media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        return Fetched(url=str(current), content_type=media_type, body=body)
+        return Fetched(url=str(current), content_type=media_type, body=body, headers=tuple(headers.items()))
 
 
 async def _vetted(url: httpx2.URL, policy: FetchPolicy, *, redirected: bool) -> tuple[str, ...]:

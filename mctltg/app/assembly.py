@@ -26,6 +26,7 @@ from mctltg.asgi import ASGIApp, create_asgi_app, limit_request_body, observe_ht
 from mctltg.asgi.host_guard import HostAllowlist, guard_hosts
 from mctltg.asgi.jsonrpc_ids import reject_invalid_ids
 from mctltg.asgi.mcp_sessions import SessionGuard
+from mctltg.asgi.scope_challenge import challenge_tool_scopes
 from mctltg.clock import Clock
 from mctltg.config import Settings
 from mctltg.oauth import (
@@ -40,11 +41,15 @@ from mctltg.oauth import (
     require_bearer,
     rfc9728,
 )
+from mctltg.oauth.cimd import MAX_DOCUMENT_BYTES, ClientDocuments, load_seeds
+from mctltg.oauth.scopes import format_scope
+from mctltg.oauth.step_up import ScopeChallenge
+from mctltg.oauth.tiers import DEFAULT_SCOPES
 from mctltg.oauth.worker_tokens import WorkerTokens
 from mctltg.outbound import FetchPolicy
 from mctltg.storage.oauth_holders import TokenHolders
 from mctltg.storage.web_sessions import WebSessions
-from mctltg.tools import SCOPES, ToolDeps, build_mcp_server
+from mctltg.tools import SCOPES, TOOLS, ToolDeps, build_mcp_server
 from mctltg.tools.media_budget import MediaBudget
 from mctltg.tools.media_payload import SendMediaLimits
 from mctltg.tools.visibility import READ_ONLY_FILTER, visible
@@ -66,17 +71,22 @@ __all__ = [
     "build_asgi_app",
     "build_oauth",
     "build_oidc",
+    "client_documents",
     "run",
     "served_tools",
     "tier_policy",
     "tool_deps",
+    "tool_scopes",
 ]
 
 logger = logging.getLogger(__name__)
 
 
-def tool_deps(services: Services) -> ToolDeps:
-    """What the MCP tools get from ``services`` (also what tests build servers from)."""
+def tool_deps(services: Services, *, oauth: AuthorizationServer | None = None) -> ToolDeps:
+    """What the MCP tools get from ``services`` (also what tests build servers from).
+
+    ``oauth``: tokens come from this server, so ``tools/list`` shows what each person's tier allows.
+    """
     settings = services.settings
     audit = AuditTrail(services.audit)
     workers = worker_tokens_of(services)
@@ -108,6 +118,7 @@ def tool_deps(services: Services) -> ToolDeps:
             ),
         ),
         media=MediaBudget.from_settings(settings),
+        allowed_scopes=None if oauth is None else oauth.allowed_scopes,
         admin=user_admin(
             settings, directory=services.directory, database=services.database, audit=audit, workers=workers
         ),
@@ -124,6 +135,18 @@ def worker_tokens_of(services: Services) -> WorkerTokens | None:
         oauth=services.oauth,
         audit=services.audit,
     )
+
+
+def tool_scopes(deps: ToolDeps) -> dict[str, str]:
+    """Tool name → the scope a call needs, for each tool a server over ``deps`` serves (step-up)."""
+    read_only = deps.tool_filter == READ_ONLY_FILTER
+    return {
+        declared.name: declared.scope
+        for declared in TOOLS
+        if declared.scope is not None
+        and declared.available(deps)
+        and (declared.hints.read_only or not read_only)
+    }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,6 +187,29 @@ def tier_policy(settings: Settings) -> TierPolicy:
     )
 
 
+def client_documents(settings: Settings, *, clock: Clock) -> ClientDocuments:
+    """Client ID Metadata Documents: fetched through the outbound fetcher, seeded from ``CIMD_SEED_FILE``.
+
+    Raises:
+        ValueError: a seeded document is invalid (the server does not start with a bad seed file).
+    """
+    seeds = (
+        {}
+        if settings.cimd_seed_file is None
+        else load_seeds(settings.cimd_seed_file, allowed_hosts=settings.allowed_redirect_hosts)
+    )
+    return ClientDocuments(
+        policy=FetchPolicy(
+            max_bytes=MAX_DOCUMENT_BYTES,
+            timeout=settings.outbound_timeout,
+            trusted_hosts=settings.outbound_trusted_hosts,
+        ),
+        clock=clock,
+        seeds=seeds,
+        allowed_hosts=settings.allowed_redirect_hosts,
+    )
+
+
 def build_oauth(
     services: Services,
     *,
@@ -195,6 +241,7 @@ def build_oauth(
         ),
         refresh_key=settings.jwt_signing_key.value,
         workers=worker_tokens_of(services),
+        documents=client_documents(settings, clock=services.clock),
     )
     oidc = oidc or build_oidc(settings, clock=services.clock)
 
@@ -251,8 +298,9 @@ def build_asgi_app(services: Services) -> Any:
         if settings.operator_mode
         else build_oauth(services, oidc=oidc, connect_path=HANDOFF_PATH, other_signin=signin.finish)
     )
+    deps = tool_deps(services, oauth=None if oauth is None else oauth.server)
     mcp = build_mcp_server(
-        tool_deps(services),
+        deps,
         auth=None if oauth is None else oauth.auth_settings,
         token_verifier=None if oauth is None else AccessTokenVerifier(oauth.server),
     )
@@ -270,7 +318,14 @@ def build_asgi_app(services: Services) -> Any:
     services.metrics.watch_mcp_sessions(guard.statistics)
     mcp_app = guard
     if oauth is not None:
-        mcp_app = require_bearer(mcp_app, resource_metadata=rfc9728.metadata_url(settings.mcp_url))
+        resource_metadata = rfc9728.metadata_url(settings.mcp_url)
+        step_up = ScopeChallenge(
+            oauth.server, tool_scopes=tool_scopes(deps), resource_metadata=resource_metadata
+        )
+        mcp_app = challenge_tool_scopes(mcp_app, challenge=step_up)  # 403 insufficient_scope first
+        mcp_app = require_bearer(
+            mcp_app, resource_metadata=resource_metadata, scope=format_scope(DEFAULT_SCOPES)
+        )
 
     async def readiness() -> str | None:
         try:

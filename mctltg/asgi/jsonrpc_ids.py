@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from mctltg.asgi.dispatch import ASGIApp, Receive, Scope, Send
 
-__all__ = ["reject_invalid_ids"]
+__all__ = ["read_body", "reject_invalid_ids", "replaying"]
 
 INVALID_REQUEST: Final = -32600
 _MESSAGE: Final = "Invalid Request: a request id must be a string or an integer."
@@ -40,7 +40,8 @@ def _has_bad_id(body: bytes) -> bool:
     return any(_bad_id(message) for message in messages)
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, list[dict[str, Any]]]:
+async def read_body(receive: Receive) -> tuple[bytes, list[dict[str, Any]]]:
+    """The whole request body, and the ASGI messages it came in (for :func:`replaying`)."""
     chunks: list[bytes] = []
     seen: list[dict[str, Any]] = []
     while True:
@@ -61,7 +62,7 @@ def reject_invalid_ids(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http" or scope.get("method") != "POST":
             await app(scope, receive, send)
             return
-        body, seen = await _read_body(receive)
+        body, seen = await read_body(receive)
         if _has_bad_id(body):
             error = {"jsonrpc": "2.0", "id": None, "error": {"code": INVALID_REQUEST, "message": _MESSAGE}}
             payload = json.dumps(error).encode()
@@ -77,18 +78,23 @@ def reject_invalid_ids(app: ASGIApp) -> ASGIApp:
             )
             await send({"type": "http.response.body", "body": payload})
             return
-        replayed = False
-
-        async def replay() -> Any:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                last = seen[-1]
-                if last["type"] != "http.request":
-                    return last  # the client went away while sending
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await app(scope, replay, send)
+        await app(scope, replaying(body, seen, receive), send)
 
     return checked
+
+
+def replaying(body: bytes, seen: list[dict[str, Any]], receive: Receive) -> Receive:
+    """A ``receive`` that hands the app the already read ``body`` once, then the live channel."""
+    replayed = False
+
+    async def replay() -> Any:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            last = seen[-1]
+            if last["type"] != "http.request":
+                return last  # the client went away while sending
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

@@ -15,6 +15,15 @@ which it does only for a token it verified, so a forged ``sub`` never opens or e
 anything. Requests without a token (operator mode, one person) are not capped per
 identity; the global cap still holds.
 
+It also settles requests that race their session's end. A ``DELETE`` (or the idle
+timeout) that ends a session while one of its requests is in flight makes the SDK log
+"SSE response error" and then try a second answer, a 500, on a response that already
+started with 200 (Hypercorn refuses it and resets the connection), or answer 500 outright
+when nothing was sent yet. Neither is a server fault: the client ended the session. So
+for a request naming a session, a second ``http.response.start`` is dropped, a 500 (or an
+exception) from a session that has ended becomes the 404 "Session not found" any later
+request in it gets, and ``/metrics`` never counts the race as a 500.
+
 The SDK offers no public way to close a session from the server side, so
 :meth:`SessionGuard._close` is the one place that reaches into its session table
 (``_server_instances``, ``_discard_session``); ``tests/load/test_sessions.py`` pins it.
@@ -24,10 +33,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -84,6 +94,21 @@ class SessionGuard:
             return
         owner = None if self._per_identity is None else _owner(scope)
         session_id = _header(scope, _SESSION_HEADER)
+        if session_id is not None:
+            send = _AnswerOnce(send, ended=functools.partial(self._ended, session_id))
+            try:
+                await self._route(owner, session_id, scope, receive, send)
+            except Exception:
+                if not self._ended(session_id):
+                    raise
+                logger.info("mcp request ended with its session (the client ended it while it ran)")
+                await send.settle()
+            return
+        await self._route(owner, session_id, scope, receive, send)
+
+    async def _route(
+        self, owner: str | None, session_id: str | None, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         if owner is None:
             await self._app(scope, receive, send)
         elif session_id is None:
@@ -152,10 +177,59 @@ class SessionGuard:
     def _live(self) -> Any:
         return self._manager._server_instances
 
+    def _ended(self, session_id: str) -> bool:
+        """Whether the session is gone or terminated (DELETE, idle timeout, eviction)."""
+        transport = self._live().get(session_id)
+        return transport is None or bool(transport.is_terminated)
+
     async def _close(self, session_id: str) -> None:
         transport = self._live().get(session_id)
         if transport is not None:
             await self._manager._discard_session(session_id, transport)
+
+
+_ENDED_BODY: Final = json.dumps(
+    {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "Session not found"}}
+).encode()
+
+
+class _AnswerOnce:
+    """A ``send`` that lets one answer through; a session's late 500 becomes its 404 (module docstring)."""
+
+    def __init__(self, send: Send, *, ended: Callable[[], bool]) -> None:
+        self._send = send
+        self._ended = ended
+        self._state = "fresh"  # then "passing" (forwarding the answer) or "dropping"
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            if self._state != "fresh":
+                self._state = "dropping"  # a second answer cannot reach the client
+                return
+            if message.get("status", 500) >= 500 and self._ended():
+                await self.settle()
+                return
+            self._state = "passing"
+        elif message["type"] == "http.response.body" and self._state != "passing":
+            return
+        await self._send(message)
+
+    async def settle(self) -> None:
+        """Answer 404 "Session not found" unless an answer already started."""
+        if self._state != "fresh":
+            return
+        self._state = "dropping"
+        await self._send(
+            {
+                "type": "http.response.start",
+                "status": 404,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(_ENDED_BODY)).encode()),
+                ],
+            }
+        )
+        await self._send({"type": "http.response.body", "body": _ENDED_BODY})
 
 
 def _header(holder: Scope | Message, name: bytes) -> str | None:

@@ -522,4 +522,12 @@ SCHEMA: Final[tuple[Setting, ...]] = (
         default="3",
         help="Telegram accounts one signed-in person may connect, each under its own label",
     ),
+    Setting(
+        env="CIMD_SEED_FILE",
+        attr="cimd_seed_file",
+        parse=parse_key_file,
+        default=None,
+        help="a JSON list of client metadata documents (each with its https client_id) used when "
+        "fetching that client_id fails, e.g. behind bot protection; validated at startup",
+    ),
 )

@@ -91,6 +91,7 @@ class Settings:
     oidc_admin_subjects: frozenset[str]
     oidc_client_subjects: frozenset[str]
     max_accounts_per_identity: int
+    cimd_seed_file: Path | None
 
     @property
     def host(self) -> str:

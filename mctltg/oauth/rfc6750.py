@@ -56,12 +56,22 @@ def has_bearer(headers: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
-def require_bearer(app: ASGIApp, *, resource_metadata: str) -> ASGIApp:
+def require_bearer(app: ASGIApp, *, resource_metadata: str, scope: str | None = None) -> ASGIApp:
     """Answer credential-less HTTP requests with 401 and a discovery challenge; pass the rest to ``app``.
 
+    ``scope`` is what the challenge tells a client to request (MCP 2025-11-25, "Scope
+    Selection Strategy": a client uses the challenge's ``scope`` before any list of
+    supported scopes); the 401 the SDK gives an invalid token carries it too, so a client
+    never falls back to requesting every scope the server knows.
     CORS preflights (``OPTIONS``) pass through: browsers never attach credentials to them.
     """
-    challenge = bearer_challenge(resource_metadata=resource_metadata).encode("latin-1")
+    challenge = bearer_challenge(resource_metadata=resource_metadata, scope=scope).encode("latin-1")
+    invalid = bearer_challenge(
+        resource_metadata=resource_metadata,
+        error="invalid_token",
+        description="The access token is invalid or expired; sign in again.",
+        scope=scope,
+    ).encode("latin-1")
     body = json.dumps(
         {
             "error": "unauthorized",
@@ -69,13 +79,22 @@ def require_bearer(app: ASGIApp, *, resource_metadata: str) -> ASGIApp:
         }
     ).encode()
 
-    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope.get("method") == "OPTIONS"
-            or has_bearer(scope.get("headers", []))
-        ):
-            await app(scope, receive, send)
+    async def with_scope(message: MutableMapping[str, Any], send: Send) -> None:
+        if message["type"] == "http.response.start" and message.get("status") == 401:
+            headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != b"www-authenticate"]
+            message = {**message, "headers": [*headers, (b"www-authenticate", invalid)]}
+        await send(message)
+
+    async def guarded(http: Scope, receive: Receive, send: Send) -> None:
+        if http["type"] != "http" or http.get("method") == "OPTIONS":
+            await app(http, receive, send)
+            return
+        if has_bearer(http.get("headers", [])):
+
+            async def rewrite(message: MutableMapping[str, Any]) -> None:
+                await with_scope(message, send)
+
+            await app(http, receive, rewrite if scope else send)
             return
         await send(
             {

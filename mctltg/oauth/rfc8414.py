@@ -22,8 +22,13 @@ REGISTER_PATH: Final = "/oauth/register"
 REVOKE_PATH: Final = "/oauth/revoke"
 
 
-def server_metadata(issuer: str) -> dict[str, Any]:
-    """The metadata document for ``issuer`` (the server's PUBLIC_BASE_URL)."""
+def server_metadata(issuer: str, *, client_id_metadata_documents: bool = True) -> dict[str, Any]:
+    """The metadata document for ``issuer`` (the server's PUBLIC_BASE_URL).
+
+    ``client_id_metadata_documents``: https client ids are fetched as their metadata
+    (``cimd.py``); advertised together with the ``none`` token endpoint auth method, which
+    some clients need to see before they choose CIMD over registration.
+    """
     return {
         "issuer": issuer,
         "authorization_endpoint": issuer + AUTHORIZE_PATH,
@@ -38,5 +43,5 @@ def server_metadata(issuer: str) -> dict[str, Any]:
         "revocation_endpoint_auth_methods_supported": ["none"],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": True,
-        "client_id_metadata_document_supported": False,
+        "client_id_metadata_document_supported": client_id_metadata_documents,
     }

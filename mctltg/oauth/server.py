@@ -26,10 +26,11 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
 from mctltg.crypto import random_token, sha256_hex
 from mctltg.errors import StorageError
-from mctltg.oauth import rfc6749, rfc7009, rfc7591
+from mctltg.oauth import cimd, rfc6749, rfc7009, rfc7591
 from mctltg.oauth.admission import (
     AUTHORIZATION_WINDOW,
     AUTHORIZATIONS_PER_WINDOW,
@@ -95,16 +96,39 @@ class ConsentView:
     """What the consent screen shows."""
 
     client_name: str
+    #: For a client identified by its metadata document URL (CIMD): that URL's host, which is
+    #: verified (the name is only what the document says). None for a registered client.
+    client_host: str | None
     #: Where the browser goes next, punycode for a non-ASCII host (what the browser really visits).
     redirect_host: str
     #: Whether ``redirect_host`` was converted to punycode (the page says so).
     redirect_host_is_punycode: bool
     access: Access
+    #: Requested scopes this person already granted this client (live grants): not asked again.
+    kept: tuple[str, ...]
+    #: The new scopes, in three levels; any of them may be empty.
     read_scopes: tuple[str, ...]
     #: The middle level, "read and draft": writes only into the person's own drafts.
     draft_scopes: tuple[str, ...]
     send_scopes: tuple[str, ...]
     csrf: str
+
+    @property
+    def levels(self) -> tuple[ConsentLevel, ...]:
+        """The choices the page offers: each adds something new ("read" alone on a first request)."""
+        offered: list[ConsentLevel] = []
+        if self.read_scopes or not self.kept or not (self.draft_scopes or self.send_scopes):
+            offered.append("read")
+        if self.draft_scopes:
+            offered.append("draft")
+        if self.send_scopes:
+            offered.append("send")
+        return tuple(offered)
+
+    @property
+    def default_level(self) -> ConsentLevel:
+        """Least privilege: the narrowest choice offered (read only, unless only writes are new)."""
+        return self.levels[0]
 
 
 class AuthorizationServer:
@@ -118,6 +142,7 @@ class AuthorizationServer:
         config: issuer, resource and lifetimes.
         refresh_key: key for deriving refresh-token successors (the JWT key, domain-separated).
         workers: worker tokens, verified alongside grant-backed access tokens (None: refused).
+        documents: fetches https client ids' metadata documents (CIMD); None turns CIMD off.
     """
 
     def __init__(
@@ -130,10 +155,13 @@ class AuthorizationServer:
         config: ServerConfig,
         refresh_key: bytes,
         workers: WorkerTokens | None = None,
+        documents: cimd.ClientDocuments | None = None,
     ) -> None:
         self.store = store
         #: Worker tokens (``oauth/worker_tokens.py``): verified here too, by their own table.
         self.workers = workers
+        #: Client ID Metadata Documents; None: only registered (RFC 7591) clients.
+        self.documents = documents
         self.identities = identities
         self.codec = codec
         self.policy = policy
@@ -208,8 +236,14 @@ class AuthorizationServer:
 
     # -- the authorization request ----------------------------------------------------
 
-    async def client_and_redirect(self, params: Mapping[str, list[str]]) -> tuple[ClientRow, str]:
+    async def client_and_redirect(
+        self, params: Mapping[str, list[str]], *, client_address: str | None = None
+    ) -> tuple[ClientRow, str]:
         """The client and the verified redirect URI, or an error that must NOT redirect.
+
+        A client_id that is an https URL is a Client ID Metadata Document (``cimd.py``):
+        its document is fetched (or taken from the cache), and the client row is written
+        from it, so the rest of the flow treats it as any registered client.
 
         Raises:
             AuthorizeError: with ``redirect=False``.
@@ -219,7 +253,11 @@ class AuthorizationServer:
             redirect_uri = rfc6749.single(params, "redirect_uri")
         except AuthorizeError as exc:
             raise AuthorizeError(exc.error, exc.description, redirect=False) from None
-        client = await self.store.client(client_id) if client_id else None
+        client: ClientRow | None
+        if client_id and self.documents is not None and cimd.is_metadata_url(client_id):
+            client = await self._document_client(client_id, client_address)
+        else:
+            client = await self.store.client(client_id) if client_id else None
         if client is None:
             raise AuthorizeError(
                 "invalid_request",
@@ -228,6 +266,28 @@ class AuthorizationServer:
             )
         redirect_uri = rfc6749.match_redirect_uri(client.redirect_uris, redirect_uri)
         return client, redirect_uri
+
+    async def _document_client(self, client_id: str, client_address: str | None) -> ClientRow:
+        assert self.documents is not None
+        try:
+            document = await self.documents.resolve(client_id, client_address=client_address)
+            if await self.store.client(client_id) is None and (
+                await self.store.unused_clients() >= MAX_UNUSED_CLIENTS
+            ):
+                raise OAuthError(
+                    "temporarily_unavailable",
+                    "Too many clients have not signed in yet; try again in an hour.",
+                )
+        except OAuthError as exc:
+            raise AuthorizeError(exc.error, exc.description, redirect=False) from None
+        metadata = document.metadata
+        return await self.store.put_client(
+            client_id=client_id,
+            client_name=metadata.client_name,
+            redirect_uris=metadata.redirect_uris,
+            grant_types=metadata.grant_types,
+            scope=metadata.scope,
+        )
 
     async def begin(
         self, params: Mapping[str, list[str]], *, client_address: str | None = None
@@ -240,7 +300,7 @@ class AuthorizationServer:
             AuthorizeError: ``redirect=False`` for client/redirect problems (show a page),
                 otherwise send the error to the redirect URI.
         """
-        client, redirect_uri = await self.client_and_redirect(params)
+        client, redirect_uri = await self.client_and_redirect(params, client_address=client_address)
         request = rfc6749.parse_authorization_request(
             params, redirect_uri=redirect_uri, default_resource=self.config.resource
         )
@@ -335,6 +395,13 @@ class AuthorizationServer:
             granted_scopes=decision.scopes if decision else None,
         )
 
+    async def allowed_scopes(self, subject: str) -> frozenset[str]:
+        """The scopes the tier of the identity ``subject`` allows right now (none if it is unknown)."""
+        identity = await self.identities.by_subject(subject)
+        if identity is None:
+            return frozenset()
+        return (await self.access_of(identity.id, identity.telegram_user_id)).scopes
+
     async def telegram_refusal(self, identity_id: int) -> str | None:
         """Why this identity may not connect a Telegram account here, or None if it may.
 
@@ -356,13 +423,19 @@ class AuthorizationServer:
         if identity is None or client is None:
             raise StorageError("the sign-in or the client is gone; start again from the client")
         access = await self.access_of(identity.id, identity.telegram_user_id, identity.subject)
-        offered = self._requested(authorization) & access.scopes
+        requested = self._requested(authorization) & access.scopes
+        kept = requested & await self.store.granted_scopes(identity.id, client.client_id)
+        offered = requested - kept
         redirect_host, punycode = rfc7591.ascii_netloc(authorization.redirect_uri)
         return ConsentView(
             client_name=client.client_name or "An unnamed client",
+            client_host=(
+                urlsplit(client.client_id).hostname if cimd.is_metadata_url(client.client_id) else None
+            ),
             redirect_host=redirect_host,
             redirect_host_is_punycode=punycode,
             access=access,
+            kept=tuple(s for s in SCOPES if s in kept),
             read_scopes=tuple(s for s in SCOPES if s in offered - SEND_SCOPES - DRAFT_SCOPES),
             draft_scopes=tuple(s for s in SCOPES if s in offered & DRAFT_SCOPES),
             send_scopes=tuple(s for s in SCOPES if s in offered & SEND_SCOPES),
@@ -381,10 +454,11 @@ class AuthorizationServer:
         ``read`` grants the read scopes, ``draft`` adds the drafts scope, ``send`` adds
         the send scopes too (drafts included: whoever may send may also only draft).
         The grant is what was requested, narrowed by the person's choice and by their
-        tier right now: the consent screen showed exactly this.
+        tier right now: the consent screen showed exactly this. Scopes this person already
+        granted this client (``ConsentView.kept``) stay granted whatever the level.
         """
         view = await self.consent_view(authorization)
-        granted = set(view.read_scopes)
+        granted = set(view.kept) | set(view.read_scopes)
         if level in ("draft", "send"):
             granted |= set(view.draft_scopes)
         if level == "send":

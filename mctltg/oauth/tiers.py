@@ -27,10 +27,16 @@ from typing import Final
 
 from mctltg.oauth.scopes import ADMIN_USERS, ADMIN_USERS_READ, SCOPES
 
-__all__ = ["CLIENT_SCOPES", "Access", "Tier", "TierPolicy"]
+__all__ = ["CLIENT_SCOPES", "DEFAULT_SCOPES", "Access", "Tier", "TierPolicy"]
 
 #: Everything but the admin scopes (``admin:users`` and its read-only half).
 CLIENT_SCOPES: Final = frozenset(SCOPES) - {ADMIN_USERS, ADMIN_USERS_READ}
+
+#: What the 401 challenge at ``/mcp`` asks a client without a token to request: the default
+#: (client) tier's scopes. Never ``admin:users`` (an admin's client gets it through the
+#: step-up challenge when it calls an admin tool) and never ``offline_access`` (not a scope
+#: of this server; refresh tokens come with every grant). Consent still defaults to read only.
+DEFAULT_SCOPES: Final = CLIENT_SCOPES
 
 
 class Tier(StrEnum):

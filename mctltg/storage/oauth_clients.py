@@ -69,6 +69,27 @@ class ClientStore:
         await self._db.write(_insert_client, row)
         return row
 
+    async def put_client(
+        self,
+        *,
+        client_id: str,
+        client_name: str | None,
+        redirect_uris: tuple[str, ...],
+        grant_types: tuple[str, ...],
+        scope: str | None,
+    ) -> ClientRow:
+        """Add or refresh a client whose metadata lives elsewhere (a CIMD URL), keeping its grants."""
+        row = ClientRow(
+            client_id=client_id,
+            client_name=client_name,
+            redirect_uris=redirect_uris,
+            grant_types=grant_types,
+            scope=scope,
+            created_at=self.clock(),
+        )
+        await self._db.write(_upsert_client, row)
+        return row
+
     async def client(self, client_id: str) -> ClientRow | None:
         return await self._db.read(_select_client, client_id)
 
@@ -106,6 +127,22 @@ def _insert_client(conn: sqlite3.Connection, row: ClientRow) -> None:
     conn.execute(
         "INSERT INTO oauth_clients (client_id, client_name, redirect_uris, grant_types, scope, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            row.client_id,
+            row.client_name,
+            _dumps(row.redirect_uris),
+            _dumps(row.grant_types),
+            row.scope,
+            row.created_at,
+        ),
+    )
+
+
+def _upsert_client(conn: sqlite3.Connection, row: ClientRow) -> None:
+    conn.execute(
+        "INSERT INTO oauth_clients (client_id, client_name, redirect_uris, grant_types, scope, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(client_id) DO UPDATE SET client_name = excluded.client_name,"
+        " redirect_uris = excluded.redirect_uris, grant_types = excluded.grant_types, scope = excluded.scope",
         (
             row.client_id,
             row.client_name,

@@ -118,6 +118,10 @@ class GrantStore:
             await self._db.write(_mark_used, jti, now)
         return live
 
+    async def granted_scopes(self, identity_id: int, client_id: str) -> frozenset[str]:
+        """The scopes ``identity_id`` holds for ``client_id`` in live grants (not asked again)."""
+        return await self._db.read(_granted_scopes, identity_id, client_id, self.clock())
+
 
 # -- SQL, run on the database threads ----------------------------------------------------
 
@@ -274,3 +278,12 @@ def _successor_used(conn: sqlite3.Connection, successor_hash: str) -> bool:
         "SELECT 1 FROM oauth_access_tokens WHERE refresh_hash = ? AND used_at IS NOT NULL", (successor_hash,)
     ).fetchone()
     return used is not None
+
+
+def _granted_scopes(conn: sqlite3.Connection, identity_id: int, client_id: str, now: float) -> frozenset[str]:
+    rows = conn.execute(
+        "SELECT scope FROM oauth_grants WHERE identity_id = ? AND client_id = ? AND revoked_at IS NULL"
+        " AND expires_at >= ?",
+        (identity_id, client_id, now),
+    ).fetchall()
+    return frozenset(scope for row in rows for scope in str(row["scope"]).split())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +74,9 @@ class ToolDeps:
     workers: WorkerIssuer | None = None
     #: ``send_media``'s caps and fetch policy; the tool registers only when present.
     media_send: SendMediaLimits | None = None
+    #: The scopes a person's tier allows, by subject: ``tools/list`` shows those tools (a call whose
+    #: token lacks the scope gets the step-up challenge first); None lists by the token's scopes.
+    allowed_scopes: Callable[[str], Awaitable[frozenset[str]]] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

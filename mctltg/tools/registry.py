@@ -55,6 +55,7 @@ from mctltg.tools.send_tools import (
     set_send_consent,
 )
 from mctltg.tools.sharing import set_shared_chats
+from mctltg.tools.unknown_names import install_unknown_names
 from mctltg.tools.visibility import install_tool_visibility
 
 __all__ = ["INSTRUCTIONS", "TOOLS", "build_mcp_server"]
@@ -136,6 +137,7 @@ def build_mcp_server(
     for declared in TOOLS:
         if declared.available(deps):
             register(server, declared)
+    install_unknown_names(server)
     install_tool_visibility(server, deps)
     install_argument_errors(server, deps)
     install_prompts(server, deps)

@@ -4,12 +4,15 @@ Installed as an SDK middleware (``MCPServer.middleware``, the 2.x hook that wrap
 inbound message), so it applies to every tool, whoever registered it:
 
 * ``tools/list`` leaves out each tool whose ``mctltg/scope`` (its ``_meta``) names a
-  scope the caller's token lacks. ``send_message`` is the one exception the operator
-  may choose (``SHOW_SEND_PREVIEW_TOOL``): it is then listed to such tokens too, and
-  answers them with drafts only, because its gate sees the missing scope.
+  scope neither the caller's token nor the caller's tier holds: a tool the tier allows
+  is listed even when the token lacks its scope, because calling it gets the step-up
+  challenge (403 ``insufficient_scope``, ``oauth/step_up.py``) and the client can ask
+  the person for it. ``send_message`` is the one exception the operator may choose
+  (``SHOW_SEND_PREVIEW_TOOL``): it is then listed to callers whose tier cannot send
+  too, and answers them with drafts only, because its gate sees the missing scope.
 * ``MCP_TOOL_FILTER=read-only`` makes the server look as if only tools annotated
   ``readOnlyHint: true`` were registered: the others are neither listed nor callable
-  (a call gets the SDK's own "Unknown tool" answer).
+  (a call gets the JSON-RPC error for an unknown tool, ``unknown_names.py``).
 
 A tool hidden by scope is still callable: its own scope check (``tools/declare.py``) or gate
 refuses or previews the call, so hiding is about not tempting a model, not about access.
@@ -21,10 +24,11 @@ from typing import Any
 
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult, ListToolsResult, TextContent, Tool
+from mcp_types import ListToolsResult, Tool
 
 from mctltg.errors import PermissionDenied
 from mctltg.tools.context import ToolDeps, current_caller
+from mctltg.tools.unknown_names import unknown_tool
 
 __all__ = ["READ_ONLY_FILTER", "ToolVisibility", "install_tool_visibility", "visible"]
 
@@ -55,10 +59,15 @@ class ToolVisibility:
         return self._deps.tool_filter == READ_ONLY_FILTER
 
     async def _scopes(self) -> frozenset[str]:
+        """The token's scopes and what the caller's tier allows (a missing one is a step-up away)."""
         try:
-            return (await current_caller(self._deps)).scopes
+            caller = await current_caller(self._deps)
         except PermissionDenied:
             return frozenset()
+        allowed = self._deps.allowed_scopes
+        if allowed is None:
+            return caller.scopes
+        return caller.scopes | await allowed(caller.subject)
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         if ctx.method == "tools/list":
@@ -80,9 +89,7 @@ class ToolVisibility:
         if ctx.method == "tools/call" and self._read_only:
             name = ctx.params.get("name") if ctx.params else None
             if isinstance(name, str) and not await self._is_read_only(name):
-                return CallToolResult(
-                    content=[TextContent(type="text", text=f"Unknown tool: {name}")], is_error=True
-                )
+                raise unknown_tool(name)
         return await call_next(ctx)
 
     async def _is_read_only(self, name: str) -> bool:

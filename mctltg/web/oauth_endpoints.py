@@ -215,7 +215,7 @@ def oauth_blueprint(
 
     @blueprint.get(AS_WELL_KNOWN)
     async def authorization_server_metadata() -> Response:
-        return _json(server_metadata(issuer))
+        return _json(server_metadata(issuer, client_id_metadata_documents=server.documents is not None))
 
     async def protected_resource_metadata() -> Response:
         return _json(protected_resource_document)
@@ -252,7 +252,9 @@ def oauth_blueprint(
     async def authorize() -> Response:
         params = {key: request.args.getlist(key) for key in request.args}
         try:
-            client, redirect_uri = await server.client_and_redirect(params)
+            client, redirect_uri = await server.client_and_redirect(
+                params, client_address=request.remote_addr or "?"
+            )
         except AuthorizeError as exc:
             return await _error_page("This sign-in link is not valid", exc.description, 400)
         state_values = params.get("state") or []

@@ -34,7 +34,6 @@ MUST_SUCCEED = {
         "server-session-lifecycle",
         "ping",
         "tools-list",
-        "tools-call-error",
         "server-sse-multiple-streams",
         "resources-list",
         "prompts-list",
@@ -44,7 +43,6 @@ MUST_SUCCEED = {
     "2025-11-25": {"server-initialize", "ping", "tools-list", "dns-rebinding-protection"},
     "2026-07-28": {
         "tools-list",
-        "tools-call-error",
         "sep-2164-resource-not-found",
         "dns-rebinding-protection",
         "caching",

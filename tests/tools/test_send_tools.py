@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS
 
 from mctltg.app import Services, provision_sandbox_account
 from mctltg.sandbox import DemoWorld, SandboxWorld
@@ -113,13 +115,14 @@ async def test_the_read_only_filter_offers_only_read_only_tools(
     async with connect(deps_for(services, tool_filter="read-only", allow_send=True)) as client:
         tools = (await client.list_tools()).tools
         mark = world.mark()
-        refused = await client.call_tool("send_message", {"peer": "me", "text": "nope"})
+        with pytest.raises(MCPError) as refused:  # unknown here: a JSON-RPC error (unknown_names.py)
+            await client.call_tool("send_message", {"peer": "me", "text": "nope"})
     assert tools
     assert all(tool.annotations is not None and tool.annotations.read_only_hint for tool in tools)
     names = {tool.name for tool in tools}
     assert {"send_message", "pin_message", "set_send_consent"}.isdisjoint(names)
     assert "get_my_send_status" in names
-    assert refused.is_error
+    assert refused.value.code == INVALID_PARAMS
     assert SEND_REQUEST not in world.calls_since(mark)
 
 
