@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from typing import Final
+from urllib.parse import quote
 
 from quart import Blueprint, Response, request
 
@@ -44,8 +45,9 @@ def sharing_blueprint(deps: WebDeps) -> Blueprint:
     blueprint = Blueprint("manage_sharing", __name__)
     facts = site_facts(deps.settings)
 
-    def done(code: str) -> Response:
-        return redirect(f"{SHARING_PATH}?done={code}")
+    def done(code: str, account: str | None) -> Response:
+        chosen = f"&account={quote(account)}" if account else ""
+        return redirect(f"{SHARING_PATH}?done={code}{chosen}")
 
     @blueprint.get(SHARING_PATH)
     async def show() -> Response:
@@ -53,16 +55,18 @@ def sharing_blueprint(deps: WebDeps) -> Blueprint:
         if session is None:
             return signin_redirect(SHARING_PATH)
         query = (request.args.get("q") or "").strip()[:64]
+        chosen = (request.args.get("account") or "").strip()[:40] or None
         try:
-            account = await deps.directory.person_s_own_view(session.identity_id)
-            rule = await deps.directory.sharing_of(session.identity_id)
+            row = await deps.directory.account_of(session.identity_id, chosen)
+            account = await deps.directory.person_s_own_view(session.identity_id, row.id)
+            rule = await deps.directory.sharing_of(session.identity_id, row.id)
             dialogs = await account.dialogs(DIALOGS_SHOWN, query=query or None)
             folders = await account.folders()
-        except AccountError:
+        except (AccountError, InvalidInput):  # none connected, or not one of this person's
             return redirect(f"{MANAGE_PATH}?done=nothing")
         except TelegramError:
             logger.warning("sharing page: Telegram did not answer", exc_info=True)
-            dialogs, folders, rule = [], [], await deps.directory.sharing_of(session.identity_id)
+            dialogs, folders, rule = [], [], await deps.directory.sharing_of(session.identity_id, row.id)
             code = "unavailable"
         else:
             code = request.args.get("done", "")
@@ -71,6 +75,7 @@ def sharing_blueprint(deps: WebDeps) -> Blueprint:
             "manage_sharing.html",
             site=here(facts),
             csrf=session.csrf,
+            account=row,
             rule=rule,
             summary=rule.describe(),
             dialogs=dialogs,
@@ -88,8 +93,9 @@ def sharing_blueprint(deps: WebDeps) -> Blueprint:
         if session is None:
             return signin_redirect(SHARING_PATH)
         form = await request.form
+        chosen = (form.get("account") or "").strip()[:40] or None
         if not session.csrf_ok(form.get("csrf")):
-            return done("expired")
+            return done("expired", chosen)
         try:
             folders = [int(f) for f in form.getlist("folder") if f.isdigit()]
             excluded = form.getlist("exclude")
@@ -97,12 +103,15 @@ def sharing_blueprint(deps: WebDeps) -> Blueprint:
                 rule = SharingRule.all_but(excluded)
             else:
                 rule = SharingRule.only(form.getlist("chat"), folders, excluded)
-            await deps.directory.set_sharing(session.identity_id, rule, may_widen=True)
+            row = await deps.directory.account_of(session.identity_id, chosen)
+            await deps.directory.set_sharing(session.identity_id, rule, may_widen=True, account=row.id)
         except InvalidInput:
-            return done("invalid")
+            return done("invalid", chosen)
         except AccountError:
-            return done("nothing")
-        await deps.audit.append(identity_id=session.identity_id, tool="web:sharing", outcome="ok")
-        return done("saved")
+            return done("nothing", chosen)
+        await deps.audit.append(
+            identity_id=session.identity_id, tool="web:sharing", outcome="ok", account_id=row.id
+        )
+        return done("saved", chosen)
 
     return blueprint

@@ -101,3 +101,40 @@ async def test_without_a_session_the_page_asks_to_sign_in_and_a_post_changes_not
     assert posted.status_code == 303
     assert posted.headers["Location"].startswith("/telegram/signin")
     assert f"user:{demo.contacts[1]}" in seen
+
+
+async def test_each_account_has_its_own_rule_chosen_on_its_own_page(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    async with open_site(settings, world) as site:
+        await _signed_in(site, demo)
+        work = await provision_sandbox_account(
+            site.server.services, telegram_user_id=demo.second, label="work"
+        )
+        with trio.fail_after(30):
+            async with Client(site.server.mcp_url) as client:
+                listed = await client.call_tool("list_dialogs", {"account": "work"})
+        assert listed.structured_content is not None
+        work_chats = [d["peer"] for d in listed.structured_content["dialogs"]]
+        page = await site.page(f"{SHARING}?account={work}")
+        saved = await site.post(
+            SHARING, csrf=csrf_of(page.text), mode="only", chat=work_chats[0], account=str(work)
+        )
+        main_seen = await _dialogs_seen_by_an_assistant(site)
+        with trio.fail_after(30):
+            async with Client(site.server.mcp_url) as client:
+                narrowed = await client.call_tool("list_dialogs", {"account": "work"})
+    assert "Account “work”" in page.text
+    assert "Saved: assistants now see only what this rule shares." in saved.text
+    assert narrowed.structured_content is not None
+    assert [d["peer"] for d in narrowed.structured_content["dialogs"]] == [work_chats[0]]
+    assert len(main_seen) > 1  # the default account's rule did not change
+
+
+async def test_another_persons_or_an_unknown_account_shows_no_sharing_page(
+    settings: Settings, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    async with open_site(settings, world) as site:
+        await _signed_in(site, demo)
+        unknown = await site.page(f"{SHARING}?account=999999")
+    assert "Chats you share with assistants" not in unknown.text
