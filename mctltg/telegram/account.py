@@ -485,7 +485,6 @@ class TelegramAccount:
                 await self._call("download_media", lambda c: media_stream.close_download(c, download))
 
     @shares(Sharing.NAMES_PEERS)
-    @shares(Sharing.NAMES_PEERS)
     async def send_media(
         self, peer: PeerRef, upload: MediaUpload, *, reply_to: int | None, random_id: int
     ) -> SentMessage:
@@ -512,6 +511,7 @@ class TelegramAccount:
             peer,
         )
 
+    @shares(Sharing.NAMES_PEERS)
     async def media(
         self, peer: PeerRef, message_id: int, mode: MediaMode, limits: MediaLimits
     ) -> MediaContent:

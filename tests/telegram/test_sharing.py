@@ -74,7 +74,7 @@ def _sample(hint: Any) -> Any:
         return (1,)
     if origin is list:
         return [1]
-    return {int: 1, float: 1.0, str: "hello", bool: False}[hint]
+    return {int: 1, float: 1.0, str: "hello", bool: False, bytes: b"hello"}[hint]
 
 
 def _arguments(fn: Callable[..., Any], peer: PeerRef) -> tuple[list[Any], dict[str, Any]]:
