@@ -58,14 +58,8 @@ class ClientStore:
         grant_types: tuple[str, ...],
         scope: str | None,
     ) -> ClientRow:
-        row = ClientRow(
-            client_id=client_id,
-            client_name=client_name,
-            redirect_uris=redirect_uris,
-            grant_types=grant_types,
-            scope=scope,
-            created_at=self.clock(),
-        )
+        """Register a new client (RFC 7591 dynamic registration)."""
+        row = self._row(client_id, client_name, redirect_uris, grant_types, scope)
         await self._db.write(_insert_client, row)
         return row
 
@@ -79,7 +73,19 @@ class ClientStore:
         scope: str | None,
     ) -> ClientRow:
         """Add or refresh a client whose metadata lives elsewhere (a CIMD URL), keeping its grants."""
-        row = ClientRow(
+        row = self._row(client_id, client_name, redirect_uris, grant_types, scope)
+        await self._db.write(_upsert_client, row)
+        return row
+
+    def _row(
+        self,
+        client_id: str,
+        client_name: str | None,
+        redirect_uris: tuple[str, ...],
+        grant_types: tuple[str, ...],
+        scope: str | None,
+    ) -> ClientRow:
+        return ClientRow(
             client_id=client_id,
             client_name=client_name,
             redirect_uris=redirect_uris,
@@ -87,8 +93,6 @@ class ClientStore:
             scope=scope,
             created_at=self.clock(),
         )
-        await self._db.write(_upsert_client, row)
-        return row
 
     async def client(self, client_id: str) -> ClientRow | None:
         return await self._db.read(_select_client, client_id)

@@ -47,6 +47,7 @@ __all__ = [
     "Harness",
     "Issued",
     "authorization_code",
+    "client_token",
     "mcp_client",
     "oauth_settings",
     "open_harness",
@@ -263,29 +264,32 @@ class Issued:
     access_token: str
     refresh_token: str
     client_id: str
+    scope: str = ""
 
 
-async def read_only_token(served: InProcessServer, http: httpx.AsyncClient, telegram_user_id: int) -> Issued:
-    """Tokens for ``telegram_user_id`` without the send scope, as a client would get them.
+async def client_token(
+    served: InProcessServer,
+    http: httpx.AsyncClient,
+    client_id: str,
+    telegram_user_id: int,
+    *,
+    scope: str | None = None,
+    display_name: str = "Test",
+) -> Issued:
+    """Tokens ``client_id`` holds once ``telegram_user_id`` signed in and consented (read level).
 
-    The client registers and redeems its code over HTTP; the person's sign-in and consent
-    are walked through the authorization server's own steps (the OIDC leg is covered by
-    the e2e OAuth tests).
+    The code is redeemed over HTTP; the person's sign-in and consent are walked through
+    the authorization server's own steps (the OIDC leg is covered by the e2e OAuth tests).
     """
-    server = build_oauth(served.services).server
-    registered = await http.post(
-        served.base_url + "/oauth/register", json={"client_name": "Canary", "redirect_uris": [REDIRECT]}
-    )
-    assert registered.status_code == 201, registered.text
-    client_id = registered.json()["client_id"]
     verifier = secrets.token_urlsafe(48)
     code = await authorization_code(
-        server,
+        build_oauth(served.services).server,
         client_id,
         telegram_id=telegram_user_id,
         allow_send=False,
         verifier=verifier,
-        display_name="Canary",
+        scope=scope,
+        display_name=display_name,
     )
     issued = await http.post(
         served.base_url + "/oauth/token",
@@ -299,5 +303,22 @@ async def read_only_token(served: InProcessServer, http: httpx.AsyncClient, tele
     )
     assert issued.status_code == 200, issued.text
     body = issued.json()
-    assert "telegram:messages:send" not in body["scope"].split()
-    return Issued(access_token=body["access_token"], refresh_token=body["refresh_token"], client_id=client_id)
+    return Issued(
+        access_token=body["access_token"],
+        refresh_token=body["refresh_token"],
+        client_id=client_id,
+        scope=body["scope"],
+    )
+
+
+async def read_only_token(served: InProcessServer, http: httpx.AsyncClient, telegram_user_id: int) -> Issued:
+    """Tokens for ``telegram_user_id`` without the send scope, as a newly registered client gets them."""
+    registered = await http.post(
+        served.base_url + "/oauth/register", json={"client_name": "Canary", "redirect_uris": [REDIRECT]}
+    )
+    assert registered.status_code == 201, registered.text
+    issued = await client_token(
+        served, http, registered.json()["client_id"], telegram_user_id, display_name="Canary"
+    )
+    assert "telegram:messages:send" not in issued.scope.split()
+    return issued

@@ -7,7 +7,6 @@ Tokens are what clients hold after consent (the harness walks sign-in and consen
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,12 +18,11 @@ import trio
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from mctltg.app import build_oauth
 from mctltg.sandbox import DemoWorld, SandboxWorld
 from mctltg.storage.worker_tokens import WorkerTokenStore
 from tests.harness.inprocess import InProcessServer, serve_provisioned
 from tests.harness.mcp_client import ACCEPT
-from tests.harness.oauth import REDIRECT, authorization_code
+from tests.harness.oauth import REDIRECT, client_token
 from tests.harness.settings import OAUTH_MODE
 
 ADMIN = 7001
@@ -45,32 +43,13 @@ async def deployment(tmp_path: Path, world: SandboxWorld, demo: DemoWorld) -> As
 
 async def token_for(server: InProcessServer, telegram_id: int, *, scope: str | None = None) -> str:
     """An access token a client holds after ``telegram_id`` signed in and consented (read level)."""
-    async with httpx.AsyncClient(base_url=server.base_url) as http:
+    async with httpx.AsyncClient() as http:
         registered = await http.post(
-            "/oauth/register", json={"client_name": "Admin console", "redirect_uris": [REDIRECT]}
+            server.base_url + "/oauth/register",
+            json={"client_name": "Admin console", "redirect_uris": [REDIRECT]},
         )
-        client_id = registered.json()["client_id"]
-        verifier = secrets.token_urlsafe(48)
-        code = await authorization_code(
-            build_oauth(server.services).server,
-            client_id,
-            telegram_id=telegram_id,
-            allow_send=False,
-            verifier=verifier,
-            scope=scope,
-        )
-        issued = await http.post(
-            "/oauth/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": REDIRECT,
-                "code_verifier": verifier,
-                "client_id": client_id,
-            },
-        )
-    assert issued.status_code == 200, issued.text
-    return str(issued.json()["access_token"])
+        issued = await client_token(server, http, registered.json()["client_id"], telegram_id, scope=scope)
+    return issued.access_token
 
 
 @asynccontextmanager

@@ -23,7 +23,7 @@ from mctltg.web.oauth_endpoints import COOKIE as AUTHORIZATION_COOKIE
 from mctltg.web.signin import HANDOFF_PATH
 from tests.harness.inprocess import InProcessServer, serve_provisioned
 from tests.harness.mcp_client import ACCEPT, INITIALIZE
-from tests.harness.oauth import REDIRECT, authorization_code, register
+from tests.harness.oauth import REDIRECT, client_token, register
 from tests.harness.settings import OAUTH_MODE
 from tests.harness.site import csrf_of
 
@@ -32,26 +32,7 @@ OTHER_PERSON = 7002
 
 
 async def token(server: InProcessServer, http: httpx.AsyncClient, client_id: str, telegram_id: int) -> str:
-    verifier = secrets.token_urlsafe(48)
-    code = await authorization_code(
-        build_oauth(server.services).server,
-        client_id,
-        telegram_id=telegram_id,
-        allow_send=False,
-        verifier=verifier,
-    )
-    issued = await http.post(
-        "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-            "code_verifier": verifier,
-            "client_id": client_id,
-        },
-    )
-    assert issued.status_code == 200, issued.text
-    return str(issued.json()["access_token"])
+    return (await client_token(server, http, client_id, telegram_id)).access_token
 
 
 async def sign_in_to_manage(
