@@ -7,6 +7,7 @@ the file's bytes are checked against what the sandbox generated for it.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from mctltg.sandbox import DemoWorld, SandboxWorld
 from mctltg.sandbox.media import Blob
 from mctltg.web.media import _byte_range, _safe_type
 from tests.harness.inprocess import InProcessServer, serve_provisioned
+from tests.harness.logs import captured_logs
 from tests.harness.processes import start_demo
 
 MIB = 1024 * 1024
@@ -211,3 +213,19 @@ async def test_streaming_20_mb_grows_the_servers_memory_by_far_less_than_the_fil
                     peak = max(peak, rss_of(server.process.pid))
             assert received == BIG.size
             assert peak - before < 20 * 1000 * 1000, f"RSS grew {(peak - before) / MIB:.1f} MiB"
+
+
+async def test_a_links_token_never_reaches_a_log_line_at_debug(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    with captured_logs(logging.DEBUG, sandbox=True) as logs, trio.fail_after(60):
+        async with mcp_over_http(tmp_path, world, demo) as (_, client), httpx.AsyncClient() as http:
+            _, link = await link_to(client, demo, demo.big_document_message_id)
+            response = await http.get(str(link.uri), headers={"Range": "bytes=0-99"})
+            gone = await http.get(str(link.uri)[:-4] + "AAAA")
+    token = str(link.uri).rsplit("/", 1)[1]
+    assert response.status_code == 206
+    assert gone.status_code == 404
+    assert "/telegram/media/<token>" in logs.getvalue()  # the route is logged by its template
+    assert token not in logs.getvalue()
+    assert token[:-4] not in logs.getvalue()
