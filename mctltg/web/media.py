@@ -30,7 +30,7 @@ from quart.wrappers.response import ResponseBody
 
 from mctltg.accounts import MediaDownload
 from mctltg.accounts.media_links import MEDIA_PATH, LinkGone, MediaLinks, TooManyStreams
-from mctltg.errors import InvalidInput, MctltgError, TelegramError
+from mctltg.errors import InvalidInput, MctltgError, NotShared, TelegramError
 from mctltg.web.headers import NO_STORE
 
 __all__ = ["STREAM_DEADLINE_SECONDS", "media_blueprint"]
@@ -60,8 +60,9 @@ def media_blueprint(links: MediaLinks) -> Blueprint:
         stack = AsyncExitStack()
         try:
             download = await stack.enter_async_context(links.download(token, offset=first))
-        except (LinkGone, InvalidInput):
-            return _text(404, str(LinkGone()))  # also a message deleted or edited since
+        except (LinkGone, InvalidInput, NotShared):
+            # also a message deleted or edited since, or a chat the person stopped sharing
+            return _text(404, str(LinkGone()))
         except TooManyStreams as busy:
             return _text(429, str(busy), {"Retry-After": "10"})
         except MctltgError:

@@ -229,3 +229,17 @@ async def test_a_links_token_never_reaches_a_log_line_at_debug(
     assert "/telegram/media/<token>" in logs.getvalue()  # the route is logged by its template
     assert token not in logs.getvalue()
     assert token[:-4] not in logs.getvalue()
+
+
+async def test_a_link_dies_when_its_chat_is_no_longer_shared(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    with trio.fail_after(60):
+        async with mcp_over_http(tmp_path, world, demo) as (_, client), httpx.AsyncClient() as http:
+            _, link = await link_to(client, demo, demo.big_document_message_id)
+            narrowed = await client.call_tool("set_shared_chats", {"chats": [f"chat:{demo.group}"]})
+            assert not narrowed.is_error, narrowed.content
+            mark = world.mark()
+            response = await http.get(str(link.uri))
+    assert response.status_code == 404
+    assert "upload.GetFileRequest" not in world.calls_since(mark)
