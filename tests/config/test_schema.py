@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
+from pathlib import Path
 
 from mctltg.config import SCHEMA, Settings, load_settings
 
@@ -59,3 +62,21 @@ def test_an_unset_optional_setting_given_empty_stays_unset() -> None:
     settings = load_settings(environ={"TG_API_ID": " ", "TG_LOGIN_ADMINS": ""}, overrides=REQUIRED)
     assert settings.tg_api_id is None
     assert settings.login_admins == frozenset()
+
+
+def test_the_readme_settings_table_and_env_example_are_what_mctltg_settings_prints() -> None:
+    root = Path(__file__).resolve().parents[2]
+    table = subprocess.run(
+        [sys.executable, "-m", "mctltg", "settings", "--format", "table"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    env = subprocess.run(
+        [sys.executable, "-m", "mctltg", "settings", "--format", "env"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert table in (root / "README.md").read_text(encoding="utf-8"), "run: mctltg settings --format table"
+    assert (root / ".env.example").read_text(encoding="utf-8") == env, "run: mctltg settings --format env"
