@@ -31,6 +31,7 @@ from mctltg.accounts import (
 )
 from mctltg.errors import AccountError, PermissionDenied
 from mctltg.oauth.scopes import SCOPES
+from mctltg.telegram.model import PeerRef
 from mctltg.tools.media_budget import MediaBudget, default_budget
 
 if TYPE_CHECKING:
@@ -141,14 +142,16 @@ class ToolContext:
 
     ``account_choice`` is the call's ``account`` argument (a label or id; None: the
     default account), which the ``@tool`` decorator takes off every Telegram tool's
-    arguments; ``used`` collects the ids of the accounts the call resolved, for its audit
-    row (a per-call record, so mutable by design).
+    arguments; ``used`` collects the ids of the accounts the call resolved, and ``named``
+    the chat a tool without a ``peer`` argument found in another one (``fetch``'s ``id``),
+    both for the call's audit row (a per-call record, so mutable by design).
     """
 
     deps: ToolDeps
     caller: Caller | None
     account_choice: str | None = None
     used: list[int] = field(default_factory=list)
+    named: list[PeerRef] = field(default_factory=list)
 
     @property
     def identity_id(self) -> int:

@@ -291,7 +291,10 @@ async def run(declared: DeclaredTool, deps: ToolDeps, arguments: dict[str, Any])
         if deps.metrics is not None:
             deps.metrics.observe_tool_call(tool=name, outcome=outcome, seconds=elapsed)
         if declared.audited and deps.audit is not None:
-            peer_type, peer_id = redact_peer(arguments.get("peer"))
+            named = arguments.get("peer")
+            if named is None and ctx is not None and ctx.named:
+                named = str(ctx.named[0])
+            peer_type, peer_id = redact_peer(named)
             await deps.audit.record(
                 identity_id=identity_id,
                 tool=name,

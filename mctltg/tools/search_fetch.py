@@ -186,6 +186,7 @@ async def search(
 async def fetch(ctx: ToolContext, id: Annotated[str, Field(description="From search")]) -> dict[str, Any]:  # noqa: A002 -- OpenAI's fetch takes exactly `id`
     """A message found by search, with the messages just before and after it."""
     ref, number = parse_message_id(id)
+    ctx.named.append(ref)  # the audit row names the chat, as for tools taking `peer`
     account = await ctx.account()
     try:
         found = await account.message_context(ref, number, before=AROUND, after=AROUND)

@@ -34,6 +34,10 @@ async def test_search_then_fetch_returns_the_message_with_its_neighbours_over_ht
                 assert isinstance(results, list)
                 private = next(r for r in results if r["id"].startswith(f"user:{demo.contacts[1]}/"))
                 fetched = _only_json(await client.call_tool("fetch", {"id": private["id"]}))
+                audit = await client.call_tool("get_my_audit_log", {"limit": 1})
+    assert audit.structured_content is not None
+    newest = audit.structured_content["entries"][0]
+    assert (newest["tool"], newest["peer"]) == ("fetch", f"user:{demo.contacts[1]}")  # named in `id`
     assert set(private) == {"id", "title", "url", "text"}
     assert "Bernoulli" in unwrap(private["text"])
     assert private["title"].startswith("Mary")

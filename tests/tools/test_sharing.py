@@ -153,3 +153,24 @@ async def test_the_audit_log_shows_no_unshared_chat_nor_the_chat_of_a_refused_ca
     assert log.structured_content is not None
     peers = [e.get("peer") for e in log.structured_content["entries"] if e["tool"] == "get_messages"]
     assert peers == [None, charles, None]  # newest first: the unknown, Charles, Mary
+
+
+async def test_fetch_refuses_a_message_of_an_unshared_chat_as_one_of_a_chat_that_does_not_exist(
+    tmp_path: Path, world: SandboxWorld, demo: DemoWorld
+) -> None:
+    unshared = f"user:{demo.contacts[1]}"
+    message = next(m.id for m in world.history(viewer=demo.me, peer=unshared) if not m.service)
+    async with shared_server(tmp_path, world, demo) as client:
+        answers = []
+        for peer in (unshared, UNKNOWN):
+            mark = world.mark()
+            result = await client.call_tool("fetch", {"id": f"{peer}/{message}"})
+            answers.append((result, world.calls_since(mark), peer))
+    sentences = set()
+    for result, calls, peer in answers:
+        assert result.is_error, (peer, result)
+        assert result.structured_content is not None
+        assert result.structured_content["error"] == "not_shared", result.structured_content
+        assert calls == [], (peer, calls)
+        sentences.add(result.structured_content["message"].replace(peer, "PEER"))
+    assert len(sentences) == 1
