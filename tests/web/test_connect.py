@@ -510,7 +510,9 @@ async def test_a_second_account_is_added_with_its_label_and_permissions_and_a_th
         "You already have 2 Telegram accounts here, the most this server allows; "
         "delete one (delete_telegram_account or the manage page) to add another."
     )
-    assert calls == []
+    # no login began for the third: no code sent, no QR token (the second account's own
+    # connection may still be settling in the background, so only login requests count)
+    assert [c for c in calls if c.startswith("auth.")] == []
     assert [(r.label, r.telegram_user_id, r.is_default, r.send_enabled) for r in rows] == [
         ("main", demo.me, True, False),
         ("work", demo.second, False, True),
