@@ -14,7 +14,16 @@ from mctltg.accounts import LoginView
 from mctltg.app import Services
 from mctltg.sandbox import SandboxWorld
 
-__all__ = ["SEND_REQUEST", "code_for", "identity_id", "qr_token", "texts_in", "wrong_code"]
+__all__ = [
+    "CATCH_UP",
+    "SEND_REQUEST",
+    "code_for",
+    "identity_id",
+    "qr_token",
+    "texts_in",
+    "without_catch_up",
+    "wrong_code",
+]
 
 #: The TL request a text send reaches the world as (see ``SandboxWorld.calls_since``).
 SEND_REQUEST: Final = "messages.SendMessageRequest"
@@ -47,3 +56,13 @@ def code_for(world: SandboxWorld, phone: str) -> str:
 def wrong_code(world: SandboxWorld, phone: str) -> str:
     """A code that is surely not the one the world sent to ``phone``."""
     return "11111" if code_for(world, phone) != "11111" else "22222"
+
+
+#: What a freshly connected account asks Telegram on its own, whatever a tool does: its
+#: update state and the catch-up after it (they may land just after the connect returns).
+CATCH_UP: Final = frozenset({"updates.GetStateRequest", "updates.GetDifferenceRequest"})
+
+
+def without_catch_up(calls: list[str]) -> list[str]:
+    """``calls`` less a new connection's own update catch-up (``CATCH_UP``)."""
+    return [call for call in calls if call not in CATCH_UP]
